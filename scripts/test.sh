@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# test.sh — sets up everything and runs the whole test suite: unit tests with
+# gcc, clang and ASan/UBSan builds, then the end-to-end tests against the
+# real binary. Tests needing root, BTF or ../shared/fixtures skip with a
+# message when those are missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+echo "== build (gcc)"
+scripts/build.sh build
+echo "== build (clang)"
+CC=clang scripts/build.sh build-clang
+echo "== build (gcc, ASan+UBSan)"
+scripts/build.sh build-asan -DSAKER_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+echo "== unit tests (ASan+UBSan)"
+ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j"$(nproc)"
+echo "== unit tests (clang)"
+ctest --test-dir build-clang --output-on-failure -j"$(nproc)"
+echo "== end-to-end tests"
+SAKER_BIN="$PWD/build/saker" SAKER_ASAN_BIN="$PWD/build-asan/saker" \
+  python3 -m pytest -q tests/e2e

@@ -1,0 +1,136 @@
+/* fields.h — field classes (evt, proc/thread, user, group, fd, container, k8s,
+ * and later ka/jevt): one registry, typed extraction, text rendering.
+ *
+ * A field is looked up once (at rule/format compile time) into a struct
+ * sk_fieldref, which binds the extractor to its argument. Extraction on the
+ * hot path allocates nothing: values borrow the event, the state tables or a
+ * scratch area owned by the eval context, valid until the next event. */
+#ifndef SK_FIELDS_H
+#define SK_FIELDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event/event.h"
+#include "util/util.h"
+
+struct sk_state;
+struct sk_fieldref;
+
+/* Event sources. A field belongs to one source, or to all (generic evt.*). */
+enum sk_source {
+	SK_SRC_SYSCALL = 0,
+	SK_SRC_K8S_AUDIT = 1,
+	SK_SRC_COUNT
+};
+
+const char *sk_source_name(enum sk_source s);  /* "syscall", "k8s_audit" */
+int sk_source_parse(const char *name);          /* enum value or -1 */
+
+/* A typed value. `type` is an enum sk_ptype (field types reuse the PT codes).
+ * Strings are not necessarily NUL-terminated; use str.len. */
+struct sk_value {
+	uint8_t type;
+	union {
+		int64_t s64;             /* INT*, ERRNO, FD, PID */
+		uint64_t u64;            /* UINT*, FLAGS*, UID, GID, MODE, RELTIME, ABSTIME, BOOL, PORT... */
+		double dbl;              /* DOUBLE */
+		struct {
+			const char *p;
+			uint32_t len;
+		} str;                   /* CHARBUF, FSPATH, FSRELPATH, BYTEBUF */
+		struct {
+			uint8_t b[16];   /* IPV4ADDR: first 4 bytes, network order */
+			uint8_t prefix;  /* IPNET/IPV4NET/IPV6NET: prefix length */
+			bool v6;
+		} ip;                    /* IPV4ADDR, IPV6ADDR, IPADDR, IPNET, ... */
+	};
+};
+
+/* Field flags. */
+enum sk_field_flag {
+	SK_FF_FILTER_ONLY = 1 << 0,  /* cannot appear in outputs */
+	SK_FF_PRINT_ONLY = 1 << 1,   /* cannot appear in conditions */
+	SK_FF_HIDDEN = 1 << 2,       /* table-only: not listed */
+	SK_FF_DEPRECATED = 1 << 3,   /* load warning when used */
+	SK_FF_LIST = 1 << 4,         /* multi-valued list field (in = all, intersects = any) */
+	SK_FF_ANY = 1 << 5,          /* multi-valued existential (proc.aname without index):
+	                                a check is true when any value satisfies it */
+	SK_FF_NO_RHS = 1 << 6,       /* cannot be compared with val() */
+	SK_FF_NO_TRANSFORMER = 1 << 7,
+	SK_FF_ARG_REQUIRED = 1 << 8,
+	SK_FF_ARG_ALLOWED = 1 << 9,
+	SK_FF_ARG_INDEX = 1 << 10,   /* the argument is a decimal index */
+	SK_FF_ARG_DOTTED = 1 << 11,  /* the argument may follow a dot (evt.arg.NAME) */
+};
+
+struct sk_field_info {
+	const char *name;            /* "proc.name" */
+	const char *cls;             /* class as --list prints it: "evt", "process", "fd" ... */
+	uint8_t type;                /* enum sk_ptype */
+	uint32_t flags;              /* enum sk_field_flag */
+	int source;                  /* enum sk_source, or -1 for every source */
+	const char *desc;
+};
+
+/* The registry. Iterates every field of a source (-1 = all) in class order;
+ * used by --list and docs/fields.md. Returns the count. */
+size_t sk_fields_foreach(int source, void (*fn)(const struct sk_field_info *f, void *ctx),
+			 void *ctx);
+/* Longest registered field name that prefixes `name` (for dotted arguments);
+ * NULL when none. *matched gets the length of the registered name. */
+const struct sk_field_info *sk_fields_lookup(enum sk_source src, const char *name,
+					     size_t *matched);
+
+/* ---- binding ---------------------------------------------------------------
+ * `name` is the whole token as written ("evt.arg.flags", "proc.aname");
+ * `arg` the bracket argument or NULL ("2" for proc.aname[2]). Fails with a
+ * message when the field is unknown, the argument is missing or malformed. */
+struct sk_fieldref *sk_fieldref_new(enum sk_source src, const char *name, const char *arg,
+				    struct sk_err *err);
+void sk_fieldref_free(struct sk_fieldref *f); /* NULL-safe */
+const struct sk_field_info *sk_fieldref_info(const struct sk_fieldref *f);
+/* Value type and flags of this binding (an index argument can turn a
+ * multi-valued field single-valued: proc.aname[2] has no SK_FF_ANY). */
+uint8_t sk_fieldref_type(const struct sk_fieldref *f);
+uint32_t sk_fieldref_flags(const struct sk_fieldref *f);
+/* The field as written, with its argument: "proc.aname[2]". */
+const char *sk_fieldref_text(const struct sk_fieldref *f);
+
+/* ---- evaluation context -----------------------------------------------------
+ * One per engine thread. sk_eval_ctx_set_event() resets per-event caches
+ * (thread and fd lookups, scratch). The struct is public so callers can embed
+ * it; only the fields module touches the members after `state`. */
+struct sk_eval_ctx {
+	const struct sk_event *ev;   /* syscall source */
+	struct sk_state *state;      /* may be NULL (fields needing it are absent) */
+	const void *audit;           /* k8s_audit source: the event's JSON (json_t *) */
+	uint64_t audit_num, audit_ts;
+	/* private to fields/ */
+	void *thread, *fdinfo;
+	bool thread_done, fdinfo_done;
+	struct sk_buf scratch[4];
+	unsigned scratch_next;
+};
+
+void sk_eval_ctx_init(struct sk_eval_ctx *c, struct sk_state *state);
+void sk_eval_ctx_done(struct sk_eval_ctx *c);
+void sk_eval_ctx_set_event(struct sk_eval_ctx *c, const struct sk_event *ev);
+
+/* Extracts up to `max` values. Returns the count: 0 = the field has no value
+ * (every comparison on it is false), 1 for ordinary fields, 0..n for
+ * SK_FF_LIST/SK_FF_ANY fields. Values stay valid until the next event. */
+size_t sk_fieldref_extract(const struct sk_fieldref *f, struct sk_eval_ctx *c,
+			   struct sk_value *out, size_t max);
+
+/* Appends the field's text rendering as Falco/sysdig outputs print it
+ * ("<NA>" when missing; lists as "(a,b)"; ancestors space-separated).
+ * Returns 1 when the field had a value, 0 when "<NA>" was printed, or a
+ * negative code when the buffer is full. */
+int sk_fieldref_format(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_buf *out);
+
+/* Renders one value as text (numbers in decimal, IPs dotted, ...). */
+int sk_value_format(const struct sk_value *v, struct sk_buf *out) SK_WUR;
+
+#endif
