@@ -18,4 +18,4 @@ echo "== unit tests (clang)"
 ctest --test-dir build-clang --output-on-failure -j"$(nproc)"
 echo "== end-to-end tests"
 SAKER_BIN="$PWD/build/saker" SAKER_ASAN_BIN="$PWD/build-asan/saker" \
-  python3 -m pytest -q tests/e2e
+  /usr/bin/python3 -m pytest -q tests/e2e
