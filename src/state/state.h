@@ -1,0 +1,286 @@
+/* state.h — the system state the engine keeps while events flow: the thread
+ * table (process tree, exe, args, cwd, credentials, container), per-process
+ * fd tables (files, sockets, pipes, ...), users/groups and machine info.
+ *
+ * Seeded from capture metadata or a /proc scan through struct
+ * sk_scap_meta_ops; kept current by sk_state_update() (before rules see an
+ * event) and sk_state_post() (after), following libsinsp's parsers.
+ *
+ * Ownership: every pointer returned by a lookup is borrowed from the state
+ * and stays valid until the next sk_state_update()/sk_state_post()/seeding
+ * call. Not thread safe: one state per engine thread. */
+#ifndef SK_STATE_H
+#define SK_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event/event.h"
+#include "util/util.h"
+
+struct sk_state;
+struct sk_fdtable;
+struct sk_tgroup;
+
+/* A string owned by the state: `s` is always NUL-terminated and never NULL
+ * ("" when empty); `len` excludes the terminator. NUL-separated lists (args,
+ * env, cgroups) keep their inner NULs: len covers all of them, and the list
+ * ends with a NUL per element (as the kernel hands them over). */
+struct sk_sstr {
+	char *s;
+	uint32_t len;
+	uint32_t cap;                /* private */
+};
+
+/* Thread flags (PPM_CL_* values used by libsinsp, see flags.tsv clone_flags). */
+#define SK_CL_CLONE_FILES (1u << 0)
+#define SK_CL_CLONE_FS (1u << 1)
+#define SK_CL_CLONE_NEWIPC (1u << 3)
+#define SK_CL_CLONE_NEWNET (1u << 4)
+#define SK_CL_CLONE_NEWNS (1u << 5)
+#define SK_CL_CLONE_NEWPID (1u << 6)
+#define SK_CL_CLONE_PARENT (1u << 8)
+#define SK_CL_CLONE_SIGHAND (1u << 11)
+#define SK_CL_CLONE_THREAD (1u << 13)
+#define SK_CL_CLONE_VM (1u << 15)
+#define SK_CL_CLONE_INVERTED (1u << 16)
+#define SK_CL_NAME_CHANGED (1u << 17)  /* set by execve (libsinsp) */
+#define SK_CL_CLOSED (1u << 18)        /* thread has exited (procexit seen) */
+#define SK_CL_ACTIVE (1u << 19)
+#define SK_CL_CLONE_NEWUSER (1u << 20)
+#define SK_CL_CLONE_VFORK (1u << 27)
+#define SK_CL_CLONE_NEWCGROUP (1u << 28)
+#define SK_CL_CHILD_IN_PIDNS (1u << 29) /* process lives in a child pid namespace */
+#define SK_CL_IS_MAIN_THREAD (1u << 30)
+
+/* One thread. Process-wide values (cwd, fds, nthreads) live in the thread
+ * group's main thread; use the accessor functions below rather than reading
+ * them off a secondary thread. */
+struct sk_thread {
+	int64_t tid, pid, ptid;      /* host ids; ptid -1 when unknown */
+	int64_t reaper_tid;          /* from procexit, -1 when unknown */
+	int64_t sid, pgid, vpgid;    /* session / process group ids (-1 unknown) */
+	int64_t vtid, vpid;          /* ids in the thread's pid namespace (-1 unknown) */
+	struct sk_sstr comm;         /* proc.name: kernel comm */
+	struct sk_sstr exe;          /* proc.exe: argv[0] as passed */
+	struct sk_sstr exepath;      /* proc.exepath: resolved executable path */
+	struct sk_sstr args;         /* argv[1..], each NUL-terminated */
+	struct sk_sstr env;          /* environment, each entry NUL-terminated */
+	struct sk_sstr cwd;          /* always ends with '/'; authoritative on the main thread */
+	struct sk_sstr cgroups;      /* "subsys=path\0" ... */
+	struct sk_sstr root;         /* chroot dir, "" unknown */
+	uint32_t flags;              /* SK_CL_* */
+	uint32_t uid, gid;           /* effective ids as libsinsp tracks them */
+	uint32_t euid, egid;         /* from setres*id / setre*id when seen, else = uid/gid */
+	uint32_t loginuid;           /* 0xFFFFFFFF = unset */
+	uint32_t tty;
+	uint64_t cap_inheritable, cap_permitted, cap_effective;
+	bool exe_writable, exe_upper_layer, exe_lower_layer, exe_from_memfd;
+	uint64_t exe_ino, exe_ino_ctime, exe_ino_mtime; /* ctime/mtime ns since epoch */
+	int64_t fdlimit;
+	uint32_t vmsize_kb, vmrss_kb, vmswap_kb;
+	uint64_t pfmajor, pfminor;
+	uint64_t clone_ts;           /* ns; when the clone creating it happened (0 unknown) */
+	uint64_t lastexec_ts;        /* ns of the last successful execve (0 none) */
+	uint64_t pidns_init_start_ts;
+	uint64_t lastevent_ts;       /* ns of the last event of this thread */
+	int64_t lastevent_fd;        /* fd used by the last event (-1 none) */
+	uint64_t lastaccess_ts;      /* ns of the last lookup by an event (purge) */
+	uint64_t nchilds;            /* threads whose parent link points here */
+	/* Container this thread runs in (NULL = host): matched from cgroups. */
+	const struct sk_container *container;
+	/* ---- private to state/ ---- */
+	struct sk_fdtable *fdtable;  /* own table (use sk_state_fd*(): threads may share) */
+	struct sk_tgroup *tgroup;    /* thread group (pid) bookkeeping */
+	struct sk_thread *parent_link, *child_head, *sib_prev, *sib_next;
+};
+
+/* Container identity derived from a thread's cgroups (container plugin
+ * matching). Metadata members stay empty until something (runtime client,
+ * container events) fills them. */
+struct sk_container {
+	char id[65];                 /* container.id: 12-char short id for 64-hex ids */
+	char full_id[129];           /* container.full_id */
+	const char *type;            /* "docker", "cri-o", "containerd", "podman", ... */
+	uint64_t refs;               /* threads pointing here (private) */
+};
+
+/* L4 protocols (SCAP_L4_*). */
+enum sk_l4proto {
+	SK_L4_UNKNOWN = 0,
+	SK_L4_NA = 1,
+	SK_L4_TCP = 2,
+	SK_L4_UDP = 3,
+	SK_L4_ICMP = 4,
+	SK_L4_RAW = 5,
+};
+
+/* fd flags (libsinsp sinsp_fdinfo flags, same bit values). */
+#define SK_FDF_FROM_PROC (1u << 0)
+#define SK_FDF_ROLE_CLIENT (1u << 2)
+#define SK_FDF_ROLE_SERVER (1u << 3)
+#define SK_FDF_SOCKET_PIPE (1u << 6)
+#define SK_FDF_SOCKET_CONNECTED (1u << 13)
+#define SK_FDF_IS_CLONED (1u << 14)
+#define SK_FDF_CONNECTION_PENDING (1u << 15)
+#define SK_FDF_CONNECTION_FAILED (1u << 16)
+#define SK_FDF_OVERLAY_UPPER (1u << 17)
+#define SK_FDF_OVERLAY_LOWER (1u << 18)
+
+/* One file descriptor of a process. For IPv4 sockets addresses sit in the
+ * first 4 bytes of sip/dip (network order); ports are host order. For server
+ * sockets (SK_FD_IPV4/6_SERVSOCK) sip/sport hold the listening address. */
+struct sk_fdinfo {
+	int64_t fd;
+	uint8_t type;                /* enum sk_fd_type */
+	uint8_t family;              /* socket address family (AF_*), 0 when not a socket */
+	uint8_t l4proto;             /* enum sk_l4proto */
+	bool name_changed;           /* fd.name_changed: this event changed the name */
+	uint32_t flags;              /* SK_FDF_* */
+	uint32_t open_flags;         /* PPM_O_* as given to open (files) */
+	uint32_t dev;                /* device (files), 0 unknown */
+	uint32_t mount_id;
+	uint64_t ino;
+	struct sk_sstr name;         /* fd.name exactly as libsinsp renders it */
+	struct sk_sstr nameraw;      /* fd.nameraw: path as passed by the syscall */
+	uint8_t sip[16], dip[16];    /* sockets: source (client) / destination (server) */
+	uint16_t sport, dport;
+	uint64_t unix_src, unix_dst; /* unix sockets: kernel socket addresses */
+	int64_t pid;                 /* for pidfd: the target pid */
+};
+
+/* Users and groups (from capture metadata or /etc/passwd, /etc/group). */
+struct sk_user {
+	uint32_t uid, gid;
+	const char *name, *homedir, *shell;
+};
+
+struct sk_group {
+	uint32_t gid;
+	const char *name;
+};
+
+/* Bounds. Zero in any member means "use the default". */
+struct sk_state_config {
+	size_t max_threads;          /* default 131072 */
+	size_t max_fds_per_process;  /* default 4096 (libsinsp max fd table size) */
+	uint64_t thread_timeout_ns;  /* purge threads idle longer than this; default 30 min
+	                                (only threads with SK_CL_CLOSED or of dead processes) */
+	size_t max_users;            /* default 65536 (users + groups each) */
+	size_t max_containers;       /* default 16384 */
+};
+
+struct sk_state_stats {
+	uint64_t threads;            /* current counts */
+	uint64_t fds;
+	uint64_t containers;
+	uint64_t threads_added, threads_removed;
+	uint64_t threads_evicted;    /* dropped because max_threads was reached */
+	uint64_t threads_purged;     /* removed by the inactivity purge */
+	uint64_t threads_incomplete; /* created from an event with partial info */
+	uint64_t fds_added, fds_removed;
+	uint64_t fds_dropped;        /* refused because a table reached max_fds_per_process */
+	uint64_t users_dropped;      /* users/groups refused by max_users */
+	uint64_t containers_dropped;
+	uint64_t events;             /* events handed to sk_state_update */
+	uint64_t failed_lookups;     /* events whose thread could not be found or created */
+};
+
+/* ---- lifetime ------------------------------------------------------------- */
+/* cfg may be NULL (all defaults). Returns NULL on OOM. */
+struct sk_state *sk_state_new(const struct sk_state_config *cfg);
+void sk_state_free(struct sk_state *st); /* NULL-safe */
+/* Drops every thread, fd, user, group and container (a new capture section). */
+void sk_state_clear(struct sk_state *st);
+void sk_state_stats(const struct sk_state *st, struct sk_state_stats *out);
+
+/* ---- seeding ----------------------------------------------------------------
+ * Fills `ops` with callbacks that store what a capture reader or the /proc
+ * scan hands over (machine, interfaces, users, groups, threads, fds). `ops`
+ * stays usable as long as `st` lives. Threads are linked into the process
+ * tree as they arrive; call sk_state_seed_done() after the last one to
+ * compute counts (nthreads, nchilds) and containers. */
+void sk_state_meta_ops(struct sk_state *st, struct sk_scap_meta_ops *ops);
+void sk_state_seed_done(struct sk_state *st);
+
+/* ---- updating ----------------------------------------------------------------
+ * sk_state_update: applies what `ev` changes before rules evaluate it (new
+ * threads, exec, fds created, names changed, ...). sk_state_post: applies
+ * what libsinsp applies after the event was filtered/shown (removal of
+ * closed fds and exited threads), so rules on close/procexit still see the
+ * fd/thread. Call both for every event, in order. Never fails: malformed
+ * events are ignored and counted; bounds are enforced with counters.
+ * Returns true when rules/outputs should see the event (false for enter
+ * events of syscalls, which libsinsp uses only for state). */
+bool sk_state_update(struct sk_state *st, const struct sk_event *ev);
+void sk_state_post(struct sk_state *st, const struct sk_event *ev);
+
+/* The thread and fd of the event last passed to sk_state_update (what
+ * libsinsp's evt->get_thread_info()/get_fd_info() return): NULL when none. */
+struct sk_thread *sk_state_cur_thread(const struct sk_state *st);
+struct sk_fdinfo *sk_state_cur_fd(const struct sk_state *st);
+
+/* Removes threads idle for longer than the timeout (as of `now_ns`) whose
+ * process is gone. Called by sk_state_update periodically on its own too. */
+void sk_state_purge(struct sk_state *st, uint64_t now_ns);
+
+/* ---- lookups ------------------------------------------------------------------ */
+struct sk_thread *sk_state_thread(const struct sk_state *st, int64_t tid);
+/* The main thread (tid == pid) of the process `pid`, or NULL. */
+struct sk_thread *sk_state_process(const struct sk_state *st, int64_t pid);
+/* The main thread of t's thread group (t itself when it is the main). */
+struct sk_thread *sk_state_main_thread(const struct sk_state *st, const struct sk_thread *t);
+/* The parent process of t (the main thread of t's ptid's group), or NULL. */
+struct sk_thread *sk_state_parent(const struct sk_state *st, const struct sk_thread *t);
+/* The process-wide cwd (the main thread's), "" unknown. */
+const struct sk_sstr *sk_state_cwd(const struct sk_state *st, const struct sk_thread *t);
+/* Number of live threads of t's process (libsinsp thread group count). */
+uint64_t sk_state_nthreads(const struct sk_state *st, const struct sk_thread *t);
+/* Iterates every thread: for (size_t i = 0; (t = sk_state_thread_next(st, &i));) */
+struct sk_thread *sk_state_thread_next(const struct sk_state *st, size_t *iter);
+
+/* The fd `fd` of t's process (fd tables are shared as libsinsp shares them:
+ * threads created with CLONE_FILES use the main thread's table). */
+struct sk_fdinfo *sk_state_fd(const struct sk_state *st, const struct sk_thread *t, int64_t fd);
+uint64_t sk_state_fd_count(const struct sk_state *st, const struct sk_thread *t);
+/* Iterates the fds of t's table in no particular order. */
+struct sk_fdinfo *sk_state_fd_next(const struct sk_state *st, const struct sk_thread *t,
+				   size_t *iter);
+
+/* Users/groups of the host (container NULL or "host") or of a container. */
+const struct sk_user *sk_state_user(const struct sk_state *st, const char *container_id,
+				    uint32_t uid);
+const struct sk_group *sk_state_group(const struct sk_state *st, const char *container_id,
+				      uint32_t gid);
+/* Machine info from the capture or the live system; NULL when unknown. */
+const struct sk_scap_machine *sk_state_machine(const struct sk_state *st);
+/* True when ip (4 or 16 bytes, network order) belongs to a local interface. */
+bool sk_state_ip_is_local(const struct sk_state *st, const uint8_t *ip, bool v6);
+
+/* libsinsp's "invalid" thread: created for an event of an unknown tid in
+ * replay (pid/ptid -1, comm and exe "<NA>", uid/gid 0xFFFFFFFF). */
+static inline bool sk_thread_is_invalid(const struct sk_thread *t)
+{
+	return t->tid < 0 || t->pid < 0 || t->ptid < 0;
+}
+
+static inline bool sk_thread_is_main(const struct sk_thread *t)
+{
+	return t->tid == t->pid || (t->flags & SK_CL_IS_MAIN_THREAD);
+}
+
+/* container.id of a thread: "host" when it runs on the host. */
+static inline const char *sk_thread_container_id(const struct sk_thread *t)
+{
+	return t->container ? t->container->id : "host";
+}
+
+/* Matches a cgroup path (one "subsys=path" entry or a bare path) against the
+ * container plugin's patterns. On a match fills id (short, 12 chars for a
+ * 64-hex id), full_id and *type and returns true. Exposed for tests and for
+ * the live driver's /proc scan. */
+bool sk_container_match_cgroup(const char *path, size_t len, char id[65], char full_id[129],
+			       const char **type);
+
+#endif

@@ -1,0 +1,2 @@
+# Tests of src/state/ (threads, fds, users, containers, event updates).
+sk_unit_test(test_state sk_state)
