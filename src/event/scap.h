@@ -9,6 +9,7 @@
 #define SK_SCAP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util/util.h"
@@ -152,8 +153,46 @@ struct sk_scap_meta_ops {
 	int (*fd)(void *ctx, uint64_t tid, const struct sk_scap_fd *fd);
 };
 
-/* ---- reader ---------------------------------------------------------------- */
+/* ---- reader ----------------------------------------------------------------
+ * Event numbering (sk_event.num, 1-based, continuous across sections):
+ *  - converted mode (default): counts the events delivered, i.e. what libscap
+ *    >= 0.20 hands to Falco. Old enter events the converter STOREs, unused
+ *    codes and codes >= SK_EVENT_MAX are not delivered and not counted; enter
+ *    events are delivered only for PASS / STORE_AND_PASS rules (open, creat,
+ *    openat, openat2, execveat, connect, execve) and for current-layout files
+ *    as they are in the file.
+ *  - raw mode: counts every event block of a known code, in file order, which
+ *    is what sysdig 0.29.3 (`-D`) numbers. Records keep their stored code and
+ *    parameters; only V1 headers are upgraded to the V2 layout. */
 struct sk_scap_reader;
+
+/* Limits and modes of a reader. Zeroed = defaults. */
+struct sk_scap_open_opts {
+	bool raw;                    /* no layout conversion (see numbering above) */
+	uint32_t max_meta_block;     /* bytes; 0 = 256 MiB */
+	uint32_t max_large_event;    /* bytes of an *_LARGE event block; 0 = 64 MiB */
+};
+
+/* Counters a reader keeps (for tests, stats and diagnostics). */
+struct sk_scap_stats {
+	uint64_t blocks;             /* blocks read */
+	uint64_t events_read;        /* event blocks read */
+	uint64_t events_dropped;     /* not delivered: stored enter, unused, unknown code */
+	uint64_t events_converted;   /* delivered after a layout conversion */
+	uint64_t unknown_blocks;     /* skipped unknown metadata blocks */
+	uint64_t sections;           /* section headers seen */
+	uint64_t stored_evicted;     /* per-thread stored enter events evicted (bound hit) */
+};
+
+/* Like sk_scap_open with options (NULL = defaults). */
+struct sk_scap_reader *sk_scap_open_ex(const char *path, const struct sk_scap_open_opts *opts,
+				       const struct sk_scap_meta_ops *ops, struct sk_err *err);
+/* Reads a capture held in memory (plain or gzip). `data` is borrowed and must
+ * outlive the reader. Used by the fuzz target and tests. */
+struct sk_scap_reader *sk_scap_open_mem(const void *data, size_t len,
+					const struct sk_scap_open_opts *opts,
+					const struct sk_scap_meta_ops *ops, struct sk_err *err);
+const struct sk_scap_stats *sk_scap_stats(const struct sk_scap_reader *r);
 
 /* Opens a plain or gzip-compressed capture and reads its metadata blocks up
  * to the first event block, handing them to `ops` (which may be NULL).

@@ -1,0 +1,1 @@
+sk_unit_test(test_scap sk_event)
