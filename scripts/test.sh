@@ -16,6 +16,16 @@ echo "== unit tests (ASan+UBSan)"
 ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j"$(nproc)"
 echo "== unit tests (clang)"
 ctest --test-dir build-clang --output-on-failure -j"$(nproc)"
+echo "== fuzz targets (brief)"
+CC=clang scripts/build.sh build-fuzz -DSAKER_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug
+for f in build-fuzz/tests/fuzz/fuzz_*; do
+  [ -x "$f" ] || continue
+  name=$(basename "$f")
+  seeds=tests/fuzz/corpus_${name#fuzz_}
+  mkdir -p "build-fuzz/corpus-$name"
+  "$f" -max_total_time=15 -max_len=4096 "build-fuzz/corpus-$name" $( [ -d "$seeds" ] && echo "$seeds" ) \
+    2>&1 | tail -1
+done
 echo "== end-to-end tests"
 SAKER_BIN="$PWD/build/saker" SAKER_ASAN_BIN="$PWD/build-asan/saker" \
   /usr/bin/python3 -m pytest -q tests/e2e
