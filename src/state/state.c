@@ -158,6 +158,7 @@ void sk_state_free(struct sk_state *st)
 		free(st->free_fds[i]);
 	}
 	sk_strmap_done(&st->containers);
+	sk_state_recent_free(st);
 	sk_buf_done(&st->scratch);
 	free(st);
 }

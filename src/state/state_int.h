@@ -67,6 +67,7 @@ struct sk_state {
 	int64_t fd_to_remove_tid;
 	uint64_t last_purge_ns;
 	uint64_t last_ts;
+	struct sk_recent_ring *recent; /* recently exited (tid, ptid), lazily allocated */
 	bool seeding;                /* threads seeded, parents not linked yet */
 	bool live;                   /* purge inactive threads (live only) */
 	struct sk_buf scratch;       /* path building */
@@ -108,6 +109,7 @@ void sk_fdinfo_reset(struct sk_fdinfo *f);
 /* Copies every fd of src into a fresh table of dst (fork without CLONE_FILES). */
 void sk_state_copy_fds(struct sk_state *st, struct sk_thread *dst, const struct sk_thread *src);
 
+void sk_state_recent_free(struct sk_state *st);
 void sk_state_fix_proc_sockets(struct sk_state *st);
 int sk_thread_set_exepath(struct sk_thread *t, const char *p, size_t len);
 int sk_thread_set_cgroups(struct sk_state *st, struct sk_thread *t, const char *p, size_t len);

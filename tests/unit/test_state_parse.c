@@ -1,0 +1,272 @@
+/* test_state_parse.c — state updates from events built with the event
+ * builder: process tree (clone/execve/procexit), fds (open/openat with
+ * dirfd, dup, close), sockets and tuples. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "state/state.h"
+
+/* One param: kind 'u' integer of width w, 's' string, 'b' raw bytes, '-' empty. */
+struct prm {
+	char kind;
+	unsigned w;
+	uint64_t u;
+	const void *p;
+	uint32_t len;
+};
+#define U(w, v) ((struct prm){'u', (w), (uint64_t)(v), NULL, 0})
+#define S(s) ((struct prm){'s', 0, 0, (s), 0})
+#define BB(p, l) ((struct prm){'b', 0, 0, (p), (l)})
+#define E ((struct prm){'-', 0, 0, NULL, 0})
+
+struct ctx {
+	struct sk_state *st;
+	struct sk_buf buf;
+	uint64_t ts;
+};
+
+/* Builds the event, runs update (checked visible) and post. */
+static void feed(struct ctx *c, int64_t tid, uint16_t type, size_t n, const struct prm *ps)
+{
+	sk_buf_reset(&c->buf);
+	struct sk_event_builder b;
+	sk_event_build_begin(&b, &c->buf, c->ts += 1000, tid, type, (uint32_t)n);
+	for (size_t i = 0; i < n; i++) {
+		switch (ps[i].kind) {
+		case 'u': sk_event_build_u64(&b, ps[i].u, ps[i].w); break;
+		case 's': sk_event_build_str(&b, ps[i].p); break;
+		case 'b': sk_event_build_param(&b, ps[i].p, ps[i].len); break;
+		default: sk_event_build_param(&b, NULL, 0); break;
+		}
+	}
+	assert_int_equal(sk_event_build_end(&b), 0);
+	struct sk_event ev;
+	struct sk_err err;
+	assert_int_equal(sk_event_decode(&ev, (const uint8_t *)c->buf.data, c->buf.len, &err), 0);
+	sk_state_update(c->st, &ev);
+	sk_state_post(c->st, &ev);
+}
+#define FEED(c, tid, type, ...)                                                             \
+	do {                                                                                \
+		const struct prm ps_[] = {__VA_ARGS__};                                     \
+		feed((c), (tid), (type), sizeof(ps_) / sizeof(ps_[0]), ps_);                \
+	} while (0)
+
+static void clone_ev(struct ctx *c, int64_t tid, uint16_t type, int64_t res, int64_t pid,
+		     int64_t ptid, uint32_t flags, const char *comm)
+{
+	FEED(c, tid, type, U(8, res), S(comm), BB("-x\0", 3), U(8, tid), U(8, pid), U(8, ptid),
+	     S("/"), U(8, 1024), U(8, 0), U(8, 0), U(4, 0), U(4, 0), U(4, 0), S(comm),
+	     BB("cpu=/\0", 6), U(4, flags), U(4, 1000), U(4, 1000), U(8, tid), U(8, pid), U(8, 0));
+}
+
+static void setup(struct ctx *c)
+{
+	c->st = sk_state_new(NULL);
+	sk_buf_init(&c->buf, 0);
+	c->ts = 1000000000000ULL;
+	struct sk_scap_meta_ops ops;
+	sk_state_meta_ops(c->st, &ops);
+	struct sk_scap_thread t;
+	memset(&t, 0, sizeof(t));
+	t.tid = t.pid = 100;
+	t.ptid = 1;
+	t.sid = t.vpgid = t.pgid = t.vtid = t.vpid = -1;
+	t.comm = (struct sk_bytes){"bash", 4};
+	t.exe = t.comm;
+	t.exepath = (struct sk_bytes){"/bin/bash", 9};
+	t.cwd = (struct sk_bytes){"/home/u", 7};
+	t.loginuid = 1000;
+	assert_int_equal(ops.thread(ops.ctx, &t), 0);
+	sk_state_seed_done(c->st);
+}
+
+static void teardown(struct ctx *c)
+{
+	sk_state_free(c->st);
+	sk_buf_done(&c->buf);
+}
+
+static const char cg_docker[] =
+	"cpuset=/docker/72b5d91583079288d0538c55e1dd1fa92fbc134c12975694beccf648d5104439";
+
+static void exec_ev(struct ctx *c, int64_t tid, const char *exe, const char *exepath)
+{
+	FEED(c, tid, 293, U(8, 0), S(exe), BB("a1\0a2\0", 6), U(8, tid), U(8, tid), U(8, 100),
+	     S("/home/u"), U(8, 1024), U(8, 0), U(8, 0), U(4, 0), U(4, 0), U(4, 0), S("cat"),
+	     BB(cg_docker, sizeof(cg_docker)),
+	     BB("HOME=/root\0", 11), U(4, 34816), U(8, 0), U(4, 1000), U(4, 1 | 4), U(8, 1),
+	     U(8, 2), U(8, 3), U(8, 77), U(8, 5), U(8, 6), U(4, 0), S(exepath), U(8, 200),
+	     U(4, 0), S(exe));
+}
+
+static void test_process_tree(void **state)
+{
+	(void)state;
+	struct ctx c;
+	setup(&c);
+	/* fork: child event first (inverted), then the caller's */
+	clone_ev(&c, 200, 225, 0, 200, 100, 0, "bash");
+	struct sk_thread *ch = sk_state_thread(c.st, 200);
+	assert_non_null(ch);
+	assert_int_equal(ch->ptid, 100);
+	assert_string_equal(sk_state_cwd(c.st, ch)->s, "/home/u/");
+	assert_int_equal(ch->loginuid, 1000); /* copied from the parent */
+	clone_ev(&c, 100, 225, 200, 100, 1, 0, "bash");
+	assert_ptr_equal(sk_state_thread(c.st, 200), ch);
+	exec_ev(&c, 200, "cat", "/usr/bin/cat");
+	assert_string_equal(ch->comm.s, "cat");
+	assert_string_equal(ch->exe.s, "cat");
+	assert_string_equal(ch->exepath.s, "/usr/bin/cat");
+	assert_memory_equal(ch->args.s, "a1\0a2", 6);
+	assert_int_equal(ch->args.len, 5);
+	assert_string_equal(ch->env.s, "HOME=/root");
+	assert_int_equal(ch->tty, 34816);
+	assert_int_equal(ch->uid, 0);
+	assert_true(ch->exe_writable);
+	assert_true(ch->exe_from_memfd);
+	assert_false(ch->exe_upper_layer);
+	assert_int_equal(ch->cap_effective, 3);
+	assert_int_equal(ch->exe_ino, 77);
+	assert_int_equal(ch->pgid, 200);
+	assert_string_equal(sk_thread_container_id(ch), "72b5d9158307");
+	assert_int_equal(sk_state_parent(c.st, ch)->tid, 100);
+	/* a thread of the child */
+	clone_ev(&c, 201, 223, 0, 200, 100, 0x2000 | 0x1, "cat");
+	struct sk_thread *th = sk_state_thread(c.st, 201);
+	assert_non_null(th);
+	assert_ptr_equal(sk_state_main_thread(c.st, th), ch);
+	assert_int_equal(sk_state_nthreads(c.st, ch), 2);
+	/* a grandchild, then the child exits: it is reparented to the reaper */
+	clone_ev(&c, 300, 225, 0, 300, 200, 0, "cat");
+	assert_int_equal(sk_state_parent(c.st, sk_state_thread(c.st, 300))->tid, 200);
+	FEED(&c, 201, 186, U(8, 0), U(8, 0), U(1, 0), U(1, 0), U(8, 0));
+	assert_null(sk_state_thread(c.st, 201));
+	FEED(&c, 200, 186, U(8, 0), U(8, 0), U(1, 0), U(1, 0), U(8, 100));
+	assert_null(sk_state_thread(c.st, 200));
+	struct sk_thread *gc = sk_state_thread(c.st, 300);
+	assert_int_equal(gc->ptid, 100);
+	/* an unknown tid gets libsinsp's invalid thread */
+	FEED(&c, 999, 5, U(8, 0), U(8, 3));
+	struct sk_thread *inv = sk_state_thread(c.st, 999);
+	assert_non_null(inv);
+	assert_true(sk_thread_is_invalid(inv));
+	assert_string_equal(inv->comm.s, "<NA>");
+	teardown(&c);
+}
+
+static void test_fds(void **state)
+{
+	(void)state;
+	struct ctx c;
+	setup(&c);
+	/* open relative to cwd */
+	FEED(&c, 100, 3, U(8, 3), S("../x/./f.txt"), U(4, 1 | 4096), U(4, 0), U(4, 8), U(8, 9));
+	struct sk_thread *t = sk_state_thread(c.st, 100);
+	struct sk_fdinfo *f = sk_state_fd(c.st, t, 3);
+	assert_non_null(f);
+	assert_string_equal(f->name.s, "/home/x/f.txt");
+	assert_string_equal(f->nameraw.s, "../x/./f.txt");
+	assert_int_equal(f->type, SK_FD_FILE_V2);
+	assert_int_equal(f->ino, 9);
+	/* a directory, then openat relative to it */
+	FEED(&c, 100, 307, U(8, 4), U(8, (uint64_t)-100), S("/etc"), U(4, 1024), U(4, 0), U(4, 0),
+	     U(8, 0));
+	assert_int_equal(sk_state_fd(c.st, t, 4)->type, SK_FD_DIRECTORY);
+	FEED(&c, 100, 307, U(8, 5), U(8, 4), S("passwd"), U(4, 1), U(4, 0), U(4, 0), U(8, 0));
+	assert_string_equal(sk_state_fd(c.st, t, 5)->name.s, "/etc/passwd");
+	/* unknown dirfd */
+	FEED(&c, 100, 307, U(8, 6), U(8, 42), S("y"), U(4, 1), U(4, 0), U(4, 0), U(8, 0));
+	assert_string_equal(sk_state_fd(c.st, t, 6)->name.s, "<UNKNOWN>y");
+	/* dup2 and close: close removes after post; rules still saw it */
+	FEED(&c, 100, 363, U(8, 10), U(8, 5), U(8, 10));
+	assert_string_equal(sk_state_fd(c.st, t, 10)->name.s, "/etc/passwd");
+	FEED(&c, 100, 5, U(8, 0), U(8, 10));
+	assert_null(sk_state_fd(c.st, t, 10));
+	/* failed close keeps it */
+	FEED(&c, 100, 5, U(8, (uint64_t)-9), U(8, 5));
+	assert_non_null(sk_state_fd(c.st, t, 5));
+	/* pipe */
+	FEED(&c, 100, 393, U(8, 0), U(8, 7), U(8, 8), U(8, 1234), U(4, 0));
+	assert_int_equal(sk_state_fd(c.st, t, 8)->type, SK_FD_FIFO);
+	assert_int_equal(sk_state_fd(c.st, t, 7)->ino, 1234);
+	/* chdir */
+	FEED(&c, 100, 95, U(8, 0), S("/tmp/../var"));
+	assert_string_equal(sk_state_cwd(c.st, t)->s, "/var/");
+	/* exec drops close-on-exec fd 3 */
+	exec_ev(&c, 100, "cat", "/usr/bin/cat");
+	assert_null(sk_state_fd(c.st, t, 3));
+	assert_non_null(sk_state_fd(c.st, t, 5));
+	teardown(&c);
+}
+
+static void test_sockets(void **state)
+{
+	(void)state;
+	struct ctx c;
+	setup(&c);
+	struct sk_thread *t = sk_state_thread(c.st, 100);
+	FEED(&c, 100, 19, U(8, 3), U(4, 2), U(4, 1), U(4, 0), U(4, 0));
+	struct sk_fdinfo *f = sk_state_fd(c.st, t, 3);
+	assert_int_equal(f->type, SK_FD_IPV4_SOCK);
+	assert_int_equal(f->l4proto, SK_L4_TCP);
+	uint8_t tuple[13] = {2, 127, 0, 0, 1, 0x18, 0xb8, 10, 0, 0, 1, 80, 0};
+	uint8_t addr[7] = {2, 10, 0, 0, 1, 80, 0};
+	FEED(&c, 100, 23, U(8, 0), BB(tuple, 13), U(8, 3), BB(addr, 7));
+	assert_string_equal(f->name.s, "127.0.0.1:47128->10.0.0.1:80");
+	assert_true(f->flags & SK_FDF_ROLE_CLIENT);
+	assert_true(f->flags & SK_FDF_SOCKET_CONNECTED);
+	/* IPv4-mapped IPv6 accept shows as IPv4 */
+	uint8_t t6[37] = {10};
+	t6[11] = t6[12] = 0xff;
+	t6[13] = 192; t6[14] = 168; t6[15] = 0; t6[16] = 5;
+	t6[17] = 0x39; t6[18] = 0x30;
+	t6[29] = t6[30] = 0xff;
+	t6[31] = 192; t6[32] = 168; t6[33] = 0; t6[34] = 1;
+	t6[35] = 0x90; t6[36] = 0x1f;
+	FEED(&c, 100, 389, U(8, 4), BB(t6, 37), U(1, 0), U(4, 0), U(4, 0), U(4, 0));
+	struct sk_fdinfo *a = sk_state_fd(c.st, t, 4);
+	assert_non_null(a);
+	assert_int_equal(a->type, SK_FD_IPV4_SOCK);
+	assert_string_equal(a->name.s, "192.168.0.5:12345->192.168.0.1:8080");
+	assert_true(a->flags & SK_FDF_ROLE_SERVER);
+	/* bind a server socket */
+	FEED(&c, 100, 19, U(8, 5), U(4, 2), U(4, 1), U(4, 6), U(4, 0));
+	uint8_t baddr[7] = {2, 0, 0, 0, 0, 0x90, 0x1f};
+	FEED(&c, 100, 21, U(8, 0), BB(baddr, 7), U(8, 5));
+	struct sk_fdinfo *s = sk_state_fd(c.st, t, 5);
+	assert_int_equal(s->type, SK_FD_IPV4_SERVSOCK);
+	assert_string_equal(s->name.s, "0.0.0.0:8080");
+	/* unix socketpair + unconnected UDP sendto */
+	FEED(&c, 100, 43, U(8, 0), U(8, 6), U(8, 7), U(8, 0xabc), U(8, 0xdef), U(4, 1), U(4, 1),
+	     U(4, 0));
+	assert_int_equal(sk_state_fd(c.st, t, 7)->type, SK_FD_UNIX_SOCK);
+	FEED(&c, 100, 19, U(8, 8), U(4, 2), U(4, 2), U(4, 0), U(4, 0));
+	uint8_t ut[13] = {2, 10, 0, 0, 2, 0x10, 0x27, 8, 8, 8, 8, 53, 0};
+	FEED(&c, 100, 31, U(8, 20), BB("x", 1), U(8, 8), U(4, 1), BB(ut, 13));
+	assert_string_equal(sk_state_fd(c.st, t, 8)->name.s, "10.0.0.2:10000->8.8.8.8:53");
+	/* eventfd / memfd / pidfd */
+	FEED(&c, 100, 397, U(8, 9), U(2, 0), U(8, 0));
+	assert_int_equal(sk_state_fd(c.st, t, 9)->type, SK_FD_EVENT);
+	FEED(&c, 100, 405, U(8, 11), S("mfd"), U(4, 0));
+	assert_string_equal(sk_state_fd(c.st, t, 11)->name.s, "mfd");
+	FEED(&c, 100, 409, U(8, 12), U(8, 100), U(4, 0));
+	assert_string_equal(sk_state_fd(c.st, t, 12)->name.s, "/proc/100");
+	teardown(&c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_process_tree),
+		cmocka_unit_test(test_fds),
+		cmocka_unit_test(test_sockets),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
