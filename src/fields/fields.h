@@ -110,8 +110,13 @@ struct sk_eval_ctx {
 	/* private to fields/ */
 	void *thread, *fdinfo;
 	bool thread_done, fdinfo_done;
-	struct sk_buf scratch[4];
+	struct sk_buf scratch[8];
 	unsigned scratch_next;
+	uint64_t first_ts, prev_ts, last_ts; /* evt.reltime / evt.deltatime */
+	/* Settable by the caller after init: byte buffers (evt.buffer, data
+	 * params in evt.args) longer than this are cut and end in "..." as
+	 * sysdig prints them (80); 0 = no limit (the engine's default). */
+	uint32_t max_buf_output;
 };
 
 void sk_eval_ctx_init(struct sk_eval_ctx *c, struct sk_state *state);
@@ -132,5 +137,28 @@ int sk_fieldref_format(const struct sk_fieldref *f, struct sk_eval_ctx *c, struc
 
 /* Renders one value as text (numbers in decimal, IPs dotted, ...). */
 int sk_value_format(const struct sk_value *v, struct sk_buf *out) SK_WUR;
+
+/* ---- rendering helpers (libsinsp's text forms; used by outputs and tests) ----
+ * Each appends to `out` and returns 0 or -E2BIG when the buffer is full. */
+/* A flag/enum value by table walk (scap-format.md §7.1): "O_RDONLY|O_CLOEXEC";
+ * `exact` for ENUMFLAGS. Appends nothing when no name matches. */
+int sk_render_flags(const struct sk_flag_table *t, uint32_t val, bool exact,
+		    struct sk_buf *out) SK_WUR;
+/* An IP address: dotted quad (first 4 bytes) or RFC 5952 IPv6. */
+int sk_render_ip(const uint8_t *ip, bool v6, struct sk_buf *out) SK_WUR;
+/* A PT_SOCKADDR param: "1.2.3.4:80", "[::1]:80"-less IPv6 "::1:80", a unix
+ * path, or "family N". */
+int sk_render_sockaddr(const uint8_t *p, uint32_t len, struct sk_buf *out) SK_WUR;
+/* A PT_SOCKTUPLE param: "1.2.3.4:5->6.7.8.9:80" (IPv4-mapped IPv6 shown as
+ * IPv4), unix "src_hex->dst_hex path", or "family N". */
+int sk_render_socktuple(const uint8_t *p, uint32_t len, struct sk_buf *out) SK_WUR;
+/* Name of a negative errno value ("ENOENT" for -2), NULL when unknown. */
+const char *sk_errno_name(int64_t err);
+/* Name of a signal number ("SIGKILL"), NULL when unknown. */
+const char *sk_signal_name(uint32_t sig);
+/* Name of a PPM_SC syscall code (generic events), NULL when unknown. */
+const char *sk_syscall_name(uint32_t code);
+/* Bytes as sysdig prints a buffer: printable ASCII kept, others as '.'. */
+int sk_render_bytes(const void *p, size_t len, struct sk_buf *out) SK_WUR;
 
 #endif
