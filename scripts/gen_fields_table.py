@@ -33,6 +33,23 @@ FLAGS = {'filter-only': 'SK_FF_FILTER_ONLY', 'print-only': 'SK_FF_PRINT_ONLY',
          'list': 'SK_FF_LIST'}
 
 
+# Registered (rules using them load) but never extracted yet: no value.
+NOVALUE_EXACT = {
+    'evt.pluginname', 'evt.plugininfo', 'evt.around', 'evt.count.procinfo',
+    'evt.count.threadinfo', 'proc.aenv', 'thread.exectime', 'thread.totexectime', 'thread.cpu',
+    'thread.cpu.user', 'thread.cpu.system', 'fd.cip.name', 'fd.sip.name', 'fd.lip.name',
+    'fd.rip.name', 'util.cnt',
+}
+NOVALUE_PREFIX = ('evt.infra.', 'fdlist.', 'fs.path.', 'k8s.', 'proc.is_container_')
+CONTAINER_KNOWN = {'container.id', 'container.full_id', 'container.type', 'container.name'}
+
+
+def novalue(name):
+    if name in NOVALUE_EXACT or name.startswith(NOVALUE_PREFIX):
+        return True
+    return name.startswith('container.') and name not in CONTAINER_KNOWN
+
+
 def cstr(s):
     return '"' + s.replace('\\', '\\\\').replace('"', '\\"') + '"'
 
@@ -76,6 +93,8 @@ for r in rows:
             flags.append('SK_FF_ARG_INDEX')
         if 'ancestor index' in arg:
             flags.append('SK_FF_ANY')
+    if novalue(name):
+        flags.append('SK_FF_NO_VALUE')
     cls, fx = CLASSES[r['class']]
     src = '-1' if r['source'] == 'all' else 'SK_SRC_SYSCALL'
     entries.append('\t{{{{{name}, {cls}, SK_PT_{type}, {flags}, {src},\n\t  {desc}}},\n\t {ident}, {fx}}},'.format(

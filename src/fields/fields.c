@@ -210,8 +210,9 @@ struct sk_fieldref *sk_fieldref_new(enum sk_source src, const char *name, const 
 			goto fail;
 		}
 		if (d->id == SK_F_EVT_RAWARG) {
+			/* raw values print in decimal whatever the param's format */
 			f->type = (uint8_t)type;
-			f->fmt = pfmt;
+			(void)pfmt;
 		}
 		break;
 	}
@@ -252,6 +253,10 @@ struct sk_fieldref *sk_fieldref_new(enum sk_source src, const char *name, const 
 		}
 		break;
 	}
+	/* fd.ip/fd.port/fd.net/fd.proto match either endpoint of a socket */
+	if (d->id == SK_F_FD_IP || d->id == SK_F_FD_PORT || d->id == SK_F_FD_NET ||
+	    d->id == SK_F_FD_PROTO)
+		f->flags |= SK_FF_ANY;
 	/* An index turns an existential ancestor field into a single value. */
 	if ((fl & SK_FF_ANY) && f->has_index)
 		f->flags &= ~(uint32_t)SK_FF_ANY;

@@ -63,6 +63,8 @@ enum sk_field_flag {
 	SK_FF_ARG_ALLOWED = 1 << 9,
 	SK_FF_ARG_INDEX = 1 << 10,   /* the argument is a decimal index */
 	SK_FF_ARG_DOTTED = 1 << 11,  /* the argument may follow a dot (evt.arg.NAME) */
+	SK_FF_NO_VALUE = 1 << 12,    /* registered so rules load, but never has a value
+	                                (not supported yet; see docs/fields.md) */
 };
 
 struct sk_field_info {

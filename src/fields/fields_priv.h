@@ -107,5 +107,7 @@ int sk_render_param(struct sk_eval_ctx *c, const struct sk_event *ev, unsigned i
 int sk_render_args(struct sk_eval_ctx *c, const struct sk_event *ev, struct sk_buf *out);
 /* Typechar of an fd type ('f', '4', ...; 'o' unknown). */
 char sk_fd_typechar(uint8_t type);
+/* fd.type name of an fd type ("file", "ipv4", ...), NULL when unknown. */
+const char *sk_fd_type_name(uint8_t type);
 
 #endif

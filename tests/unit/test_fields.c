@@ -1,0 +1,294 @@
+/* test_fields.c — unit tests for the field registry (lookup, binding),
+ * flag/sockaddr/socktuple rendering and evt.* extraction on built events. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "fields/fields.h"
+#include "state/state.h"
+
+static void test_flags(void **state)
+{
+	(void)state;
+	const struct sk_flag_table *ff = sk_flag_table_find("file_flags");
+	assert_non_null(ff);
+	struct sk_buf b;
+	sk_buf_init(&b, 0);
+	assert_int_equal(sk_render_flags(ff, 4097, false, &b), 0);
+	assert_string_equal(sk_buf_cstr(&b), "O_RDONLY|O_CLOEXEC");
+	sk_buf_reset(&b);
+	assert_int_equal(sk_render_flags(ff, 3 | 4, false, &b), 0);
+	assert_string_equal(sk_buf_cstr(&b), "O_CREAT|O_RDWR");
+	sk_buf_reset(&b);
+	assert_int_equal(sk_render_flags(ff, 1, false, &b), 0); /* equal to a name: stops there */
+	assert_string_equal(sk_buf_cstr(&b), "O_RDONLY");
+	sk_buf_reset(&b);
+	assert_int_equal(sk_render_flags(ff, 0, false, &b), 0);
+	assert_string_equal(sk_buf_cstr(&b), "O_NONE");
+	sk_buf_reset(&b);
+	assert_int_equal(sk_render_flags(ff, 67, false, &b), 0);
+	assert_string_equal(sk_buf_cstr(&b), "O_NONBLOCK|O_RDWR");
+	const struct sk_flag_table *fam = sk_flag_table_find("socket_families");
+	sk_buf_reset(&b);
+	assert_int_equal(sk_render_flags(fam, 10, true, &b), 0);
+	assert_string_equal(sk_buf_cstr(&b), "AF_INET6");
+	sk_buf_reset(&b);
+	assert_int_equal(sk_render_flags(fam, 1, true, &b), 0); /* first of two equal names */
+	assert_string_equal(sk_buf_cstr(&b), "AF_LOCAL");
+	sk_buf_reset(&b);
+	assert_int_equal(sk_render_flags(fam, 200, true, &b), 0);
+	assert_string_equal(sk_buf_cstr(&b), "");
+	sk_buf_done(&b);
+}
+
+static void test_socktuple(void **state)
+{
+	(void)state;
+	struct sk_buf b;
+	sk_buf_init(&b, 0);
+	uint8_t v4[13] = {2, 127, 0, 0, 1, 0, 0, 10, 0, 0, 2, 0, 0};
+	uint16_t sp = 47192, dp = 80;
+	memcpy(v4 + 5, &sp, 2);
+	memcpy(v4 + 11, &dp, 2);
+	assert_int_equal(sk_render_socktuple(v4, sizeof(v4), &b), 0);
+	assert_string_equal(sk_buf_cstr(&b), "127.0.0.1:47192->10.0.0.2:80");
+
+	uint8_t v6[37] = {10};
+	v6[1 + 10] = 0xff, v6[1 + 11] = 0xff, v6[1 + 12] = 192, v6[1 + 15] = 1;
+	v6[19 + 10] = 0xff, v6[19 + 11] = 0xff, v6[19 + 12] = 10, v6[19 + 15] = 9;
+	memcpy(v6 + 17, &sp, 2);
+	memcpy(v6 + 35, &dp, 2);
+	sk_buf_reset(&b);
+	assert_int_equal(sk_render_socktuple(v6, sizeof(v6), &b), 0);
+	assert_string_equal(sk_buf_cstr(&b), "192.0.0.1:47192->10.0.0.9:80"); /* mapped: as IPv4 */
+	v6[1 + 10] = 0, v6[1 + 11] = 0, v6[1 + 12] = 0, v6[1 + 15] = 1; /* ::1 */
+	v6[19 + 10] = 0, v6[19 + 11] = 0, v6[19 + 12] = 0, v6[19 + 15] = 1;
+	v6[1] = 0;
+	sk_buf_reset(&b);
+	v6[2] = 0;
+	/* ::1 is not mapped (zero prefix is not all-zero address) */
+	v6[1 + 15] = 1;
+	assert_int_equal(sk_render_socktuple(v6, sizeof(v6), &b), 0);
+	assert_string_equal(sk_buf_cstr(&b), "::1:47192->::1:80");
+
+	uint8_t ux[17 + 6] = {1};
+	uint64_t a = 0xffff9e0e12345600ULL, d = 0xffff9e0e12345700ULL;
+	memcpy(ux + 1, &a, 8);
+	memcpy(ux + 9, &d, 8);
+	memcpy(ux + 17, "/a\x01" "b", 5);
+	sk_buf_reset(&b);
+	assert_int_equal(sk_render_socktuple(ux, 17 + 5, &b), 0);
+	assert_string_equal(sk_buf_cstr(&b), "ffff9e0e12345600->ffff9e0e12345700 /ab");
+
+	uint8_t sa[7] = {2, 10, 1, 2, 3, 0, 0};
+	memcpy(sa + 5, &dp, 2);
+	sk_buf_reset(&b);
+	assert_int_equal(sk_render_sockaddr(sa, sizeof(sa), &b), 0);
+	assert_string_equal(sk_buf_cstr(&b), "10.1.2.3:80");
+	uint8_t other[1] = {17};
+	sk_buf_reset(&b);
+	assert_int_equal(sk_render_sockaddr(other, 1, &b), 0);
+	assert_string_equal(sk_buf_cstr(&b), "family 17");
+	sk_buf_done(&b);
+}
+
+static void test_lookup(void **state)
+{
+	(void)state;
+	size_t m = 0;
+	const struct sk_field_info *fi = sk_fields_lookup(SK_SRC_SYSCALL, "evt.arg.flags", &m);
+	assert_non_null(fi);
+	assert_string_equal(fi->name, "evt.arg");
+	assert_int_equal(m, 7);
+	fi = sk_fields_lookup(SK_SRC_SYSCALL, "evt.args", &m);
+	assert_string_equal(fi->name, "evt.args");
+	fi = sk_fields_lookup(SK_SRC_SYSCALL, "proc.exe_ino.ctime", &m);
+	assert_string_equal(fi->name, "proc.exe_ino.ctime");
+	fi = sk_fields_lookup(SK_SRC_SYSCALL, "proc.name.x", &m);
+	assert_null(fi); /* proc.name takes no dotted argument */
+	fi = sk_fields_lookup(SK_SRC_SYSCALL, "evt.abspath.src", &m);
+	assert_string_equal(fi->name, "evt.abspath");
+	fi = sk_fields_lookup(SK_SRC_SYSCALL, "thread.cgroup.memory", &m);
+	assert_string_equal(fi->name, "thread.cgroup");
+	fi = sk_fields_lookup(SK_SRC_SYSCALL, "thread.cgroups", &m);
+	assert_string_equal(fi->name, "thread.cgroups");
+	assert_null(sk_fields_lookup(SK_SRC_SYSCALL, "nope.field", &m));
+
+	struct sk_err err;
+	struct sk_fieldref *f = sk_fieldref_new(SK_SRC_SYSCALL, "proc.aname", "2", &err);
+	assert_non_null(f);
+	assert_string_equal(sk_fieldref_text(f), "proc.aname[2]");
+	assert_false(sk_fieldref_flags(f) & SK_FF_ANY);
+	sk_fieldref_free(f);
+	f = sk_fieldref_new(SK_SRC_SYSCALL, "proc.aname", NULL, &err);
+	assert_true(sk_fieldref_flags(f) & SK_FF_ANY);
+	sk_fieldref_free(f);
+	assert_null(sk_fieldref_new(SK_SRC_SYSCALL, "proc.aname", "x", &err));
+	assert_null(sk_fieldref_new(SK_SRC_SYSCALL, "evt.arg", NULL, &err));
+	assert_null(sk_fieldref_new(SK_SRC_SYSCALL, "evt.arg.nosuchparam", NULL, &err));
+	assert_null(sk_fieldref_new(SK_SRC_SYSCALL, "proc.name", "1", &err));
+	assert_null(sk_fieldref_new(SK_SRC_SYSCALL, "evt.type.is.nosuchevent", NULL, &err));
+	f = sk_fieldref_new(SK_SRC_SYSCALL, "evt.rawarg.res", NULL, &err);
+	assert_non_null(f);
+	assert_int_equal(sk_fieldref_type(f), SK_PT_ERRNO);
+	sk_fieldref_free(f);
+	assert_true(sk_fields_foreach(SK_SRC_SYSCALL, NULL, NULL) > 290);
+	assert_int_equal(sk_source_parse("k8s_audit"), SK_SRC_K8S_AUDIT);
+	assert_string_equal(sk_source_name(SK_SRC_SYSCALL), "syscall");
+}
+
+static char *fmt(struct sk_eval_ctx *c, const char *name, const char *arg)
+{
+	struct sk_err err;
+	struct sk_fieldref *f = sk_fieldref_new(SK_SRC_SYSCALL, name, arg, &err);
+	if (!f)
+		fail_msg("%s: %s", name, err.msg);
+	struct sk_buf b;
+	sk_buf_init(&b, 0);
+	assert_true(sk_fieldref_format(f, c, &b) >= 0);
+	sk_fieldref_free(f);
+	char *s = sk_buf_steal(&b);
+	return s ? s : strdup("");
+}
+
+#define ASSERT_FIELD(c, name, arg, want)                                                  \
+	do {                                                                              \
+		char *s_ = fmt(c, name, arg);                                             \
+		assert_string_equal(s_, want);                                            \
+		free(s_);                                                                 \
+	} while (0)
+
+static void build_openat(struct sk_buf *b, struct sk_event *ev, int64_t fd, const char *path,
+			 uint32_t flags, uint32_t mode)
+{
+	struct sk_event_builder eb;
+	sk_buf_reset(b);
+	sk_event_build_begin(&eb, b, 1795330770910937420ULL, 2752, 307, 7); /* openat_X */
+	sk_event_build_u64(&eb, (uint64_t)fd, 8);
+	sk_event_build_u64(&eb, (uint64_t)-100, 8);
+	sk_event_build_str(&eb, path);
+	sk_event_build_u64(&eb, flags, 4);
+	sk_event_build_u64(&eb, mode, 4);
+	sk_event_build_u64(&eb, 0xFE00, 4);
+	sk_event_build_u64(&eb, 1234, 8);
+	assert_int_equal(sk_event_build_end(&eb), 0);
+	struct sk_err err;
+	assert_int_equal(sk_event_decode(ev, (const uint8_t *)b->data, b->len, &err), 0);
+	ev->num = 3;
+	ev->cpuid = 1;
+}
+
+static void test_evt_fields(void **state)
+{
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	struct sk_buf b;
+	sk_buf_init(&b, 0);
+	struct sk_event ev;
+	build_openat(&b, &ev, 3, "/etc/ld.so.cache", 4097, 0);
+	struct sk_eval_ctx c;
+	sk_eval_ctx_init(&c, NULL);
+	sk_eval_ctx_set_event(&c, &ev);
+	ASSERT_FIELD(&c, "evt.num", NULL, "3");
+	ASSERT_FIELD(&c, "evt.type", NULL, "openat");
+	ASSERT_FIELD(&c, "evt.dir", NULL, "<");
+	ASSERT_FIELD(&c, "evt.cpu", NULL, "1");
+	ASSERT_FIELD(&c, "evt.time", NULL, "06:59:30.910937420");
+	ASSERT_FIELD(&c, "evt.time.s", NULL, "06:59:30");
+	ASSERT_FIELD(&c, "evt.datetime", NULL, "2026-11-22 06:59:30.910937420");
+	ASSERT_FIELD(&c, "evt.time.iso8601", NULL, "2026-11-22T06:59:30.910937420+0000");
+	ASSERT_FIELD(&c, "evt.rawtime", NULL, "1795330770910937420");
+	ASSERT_FIELD(&c, "evt.rawtime.ns", NULL, "910937420");
+	ASSERT_FIELD(&c, "evt.reltime", NULL, "000000000");
+	ASSERT_FIELD(&c, "evt.category", NULL, "file");
+	ASSERT_FIELD(&c, "evt.res", NULL, "SUCCESS");
+	ASSERT_FIELD(&c, "evt.rawres", NULL, "3");
+	ASSERT_FIELD(&c, "evt.failed", NULL, "false");
+	ASSERT_FIELD(&c, "evt.arg.flags", NULL, "O_RDONLY|O_CLOEXEC");
+	ASSERT_FIELD(&c, "evt.rawarg.flags", NULL, "4097");
+	ASSERT_FIELD(&c, "evt.arg", "2", "/etc/ld.so.cache");
+	ASSERT_FIELD(&c, "evt.arg.dirfd", NULL, "-100");  /* no thread: not resolved */
+	ASSERT_FIELD(&c, "evt.arg.dev", NULL, "FE00");
+	ASSERT_FIELD(&c, "evt.args", NULL,
+		     "fd=3 dirfd=-100 name=/etc/ld.so.cache flags=4097(O_RDONLY|O_CLOEXEC) mode=0 "
+		     "dev=FE00 ino=1234 ");
+	ASSERT_FIELD(&c, "evt.is_open_read", NULL, "true");
+	ASSERT_FIELD(&c, "evt.is_open_write", NULL, "false");
+	ASSERT_FIELD(&c, "evt.is_open_exec", NULL, "false");
+	ASSERT_FIELD(&c, "evt.is_io", NULL, "false");
+	ASSERT_FIELD(&c, "evt.type.is.openat", NULL, "1");
+	ASSERT_FIELD(&c, "evt.type.is.open", NULL, "0");
+	ASSERT_FIELD(&c, "evt.arg.res", NULL, "<NA>");
+	ASSERT_FIELD(&c, "proc.name", NULL, "<NA>"); /* no state */
+	ASSERT_FIELD(&c, "evt.buffer", NULL, "<NA>");
+
+	build_openat(&b, &ev, -2, "/nope", 4 | 2 | 64, 0755);
+	sk_eval_ctx_set_event(&c, &ev);
+	ASSERT_FIELD(&c, "evt.res", NULL, "ENOENT");
+	ASSERT_FIELD(&c, "evt.rawres", NULL, "-2");
+	ASSERT_FIELD(&c, "evt.failed", NULL, "true");
+	ASSERT_FIELD(&c, "evt.arg.flags", NULL, "O_NONBLOCK|O_CREAT|O_WRONLY");
+	ASSERT_FIELD(&c, "evt.arg.mode", NULL, "0755");
+	ASSERT_FIELD(&c, "evt.is_open_write", NULL, "true");
+	ASSERT_FIELD(&c, "evt.is_open_exec", NULL, "true");
+
+	/* read_X with a buffer, cut at 80 like sysdig */
+	struct sk_event_builder eb;
+	sk_buf_reset(&b);
+	sk_event_build_begin(&eb, &b, 1795330770910937421ULL, 2752, 7, 4); /* read_X */
+	char data[100];
+	for (int i = 0; i < 100; i++)
+		data[i] = (char)(i < 4 ? "\x7f" "ELF"[i] : 'a' + i % 26);
+	sk_event_build_u64(&eb, 100, 8);
+	sk_event_build_param(&eb, data, sizeof(data));
+	sk_event_build_u64(&eb, 3, 8);
+	sk_event_build_u64(&eb, 832, 4);
+	assert_int_equal(sk_event_build_end(&eb), 0);
+	struct sk_err err;
+	assert_int_equal(sk_event_decode(&ev, (const uint8_t *)b.data, b.len, &err), 0);
+	ev.num = 4;
+	sk_eval_ctx_set_event(&c, &ev);
+	c.max_buf_output = 80;
+	char *s = fmt(&c, "evt.arg.data", NULL);
+	assert_int_equal(strlen(s), 80);
+	assert_memory_equal(s, ".ELFefgh", 8);
+	assert_string_equal(s + 77, "...");
+	free(s);
+	ASSERT_FIELD(&c, "evt.is_io_read", NULL, "true");
+	ASSERT_FIELD(&c, "evt.deltatime", NULL, "1");
+	ASSERT_FIELD(&c, "evt.reltime", NULL, "000000001");
+
+	sk_eval_ctx_done(&c);
+	sk_buf_done(&b);
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	assert_string_equal(sk_errno_name(-2), "ENOENT");
+	assert_string_equal(sk_errno_name(-512), "ERESTARTSYS");
+	assert_null(sk_errno_name(0));
+	assert_null(sk_errno_name(-300));
+	assert_string_equal(sk_signal_name(9), "SIGKILL");
+	assert_string_equal(sk_syscall_name(3), "read");
+	struct sk_buf b;
+	sk_buf_init(&b, 0);
+	assert_int_equal(sk_render_bytes("a\nb\x80", 4, &b), 0);
+	assert_string_equal(sk_buf_cstr(&b), "a.b.");
+	sk_buf_done(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_flags),     cmocka_unit_test(test_socktuple),
+		cmocka_unit_test(test_lookup),    cmocka_unit_test(test_evt_fields),
+		cmocka_unit_test(test_names),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
