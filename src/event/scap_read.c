@@ -171,7 +171,7 @@ static int parse_il(struct sk_scap_reader *r, struct cur *c, bool v2, struct sk_
 {
 	while (c_left(c) >= 4) {
 		struct cur e = *c;
-		size_t entry_end;
+		size_t entry_end = 0;
 		if (v2) {
 			uint32_t elen = c_u32(c); /* excludes the length field itself */
 			if (elen > c_left(c))
