@@ -1,0 +1,65 @@
+/* run_int.h — private to src/app: the parsed command line and the subset of
+ * falco.yaml the engine loop needs, logging, and the pieces of the run. */
+#ifndef SK_APP_RUN_INT_H
+#define SK_APP_RUN_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/util.h"
+
+#define SK_APP_DEFAULT_CONFIG "/etc/saker/saker.yaml"
+
+struct sk_rules;
+
+/* A growable vector of owned strings. */
+struct sk_strv {
+	char **v;
+	size_t n, cap;
+};
+int sk_strv_push(struct sk_strv *s, const char *str);
+void sk_strv_done(struct sk_strv *s);
+
+struct sk_app_rule_sel {
+	bool enable;
+	char *rule, *tag;
+};
+
+enum sk_log_level { SK_LOG_ERROR = 3, SK_LOG_WARNING = 4, SK_LOG_NOTICE = 5, SK_LOG_INFO = 6, SK_LOG_DEBUG = 7 };
+
+struct sk_app_cfg {
+	/* command line */
+	const char *config_path;
+	struct sk_strv rules_cli, validate, overrides, enable_sources, disable_sources;
+	bool help, version, support, list_rules, list_fields, list_events, names_only, dry_run;
+	bool unbuffered, all_events;
+	const char *describe_rule, *list_source;
+	long run_duration;
+	/* configuration (falco.yaml + -o) */
+	struct sk_strv rules_files;
+	bool rules_files_set;
+	struct sk_app_rule_sel *sel;
+	size_t nsel;
+	int priority;
+	bool match_all, json_output, json_include_output, json_include_tags, json_include_message,
+		json_include_output_fields, time_iso8601, log_stderr;
+	int log_level;
+	char *engine_kind, *capture_file;
+	const char *extra_output;
+	char *config_text;
+};
+
+/* Parses argv and the configuration. Returns -1 to continue, or an exit
+ * status (errors already printed). */
+int sk_app_cfg_parse(struct sk_app_cfg *c, int argc, char **argv);
+void sk_app_cfg_done(struct sk_app_cfg *c);
+
+void sk_app_log(const struct sk_app_cfg *c, int level, const char *fmt, ...) SK_PRINTF(3, 4);
+void sk_app_log_startup(const struct sk_app_cfg *c, int argc, char **argv);
+
+struct sk_rules *sk_app_load_rules(struct sk_app_cfg *c);
+int sk_app_engine(struct sk_app_cfg *c, struct sk_rules *r);
+int sk_app_list(struct sk_app_cfg *c);
+int sk_app_support(struct sk_app_cfg *c);
+
+#endif
