@@ -4,6 +4,7 @@
  * with visibility and loop checks, event types are inferred, the condition
  * is compiled; unused macros/lists are reported. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -444,6 +445,10 @@ static int compile_rule(struct sk_rules *r, const struct rl_rule *ru, struct cli
 	if (!f && e.code != -ENOSYS) {
 		struct rl_ctx c;
 		cond_ctx(r, &c, &ru->cond_ctx, text, e.col > 0 ? (size_t)e.col - 1 : 0);
+		/* Falco (libsinsp) words an unknown field this way; keep its text. */
+		char fname[256];
+		if (sscanf(e.msg, "unknown field '%255[^']'", fname) == 1)
+			snprintf(e.msg, sizeof(e.msg), "filter_check called with nonexistent field %s", fname);
 		bool unknown = strstr(e.msg, "nonexistent field") || strstr(e.msg, "unknown event type") ||
 			       strstr(e.msg, "invalid formatting token") || strstr(e.msg, "unknown filter:");
 		if (unknown && ru->skip_unknown) {
