@@ -1,0 +1,1009 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/* probe.bpf.c — saker's CO-RE eBPF probe: emits one scap-layout exit event
+ * per wanted syscall (and procexit), built by a small parameter interpreter
+ * driven by per-syscall specs that user space writes (see probe.h).
+ *
+ * Layers: the tracepoint programs pick the spec and start a record in the
+ * per-CPU scratch; probe__fill() produces one parameter (global function,
+ * verified once); helpers below it extract kernel/user data; probe__submit
+ * copies the finished record into this CPU's ring without a wake-up. */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "probe.h"
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define FMODE_CREATED 0x100000
+#define REC_MASK (SK_PROBE_REC_MAX - 1)
+#define STR_MASK (SK_PROBE_STR_MAX - 1)
+#define PATH_DEPTH 40
+#define CGROUP_DEPTH 16
+#define ARG_RET 255
+/* Keeps a masked value in a register so the verifier sees the mask. */
+#define sk_barrier(v) asm volatile("" : "+r"(v))
+
+/* Set by the loader between open and load. */
+const volatile __u64 boot_ts = 0;          /* ns since epoch at boot */
+const volatile __u32 cpus_per_ring = 1;
+const volatile __u32 snaplen = 80;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SK_PROBE_NR_MAX);
+	__type(key, __u32);
+	__type(value, struct sk_probe_spec);
+} specs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* resized to the number of possible CPUs */
+	__type(key, __u32);
+	__type(value, struct sk_probe_scratch);
+} scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sk_probe_stats);
+} stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sk_probe_saved);
+} saved_tmp SEC(".maps");
+
+/* Entry data by thread id; no prealloc: only in-flight syscalls use memory. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, struct sk_probe_saved);
+} saved SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1); /* resized to the number of rings */
+	__type(key, __u32);
+	__array(values, struct {
+		__uint(type, BPF_MAP_TYPE_RINGBUF);
+		__uint(max_entries, 4096 * 16); /* resized to the ring size */
+	});
+} rings SEC(".maps");
+
+/* Renamed in 6.15; older kernels have `parent`. */
+struct kernfs_node___old {
+	struct kernfs_node *parent;
+};
+
+static __always_inline struct sk_probe_scratch *scratch_get(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	return bpf_map_lookup_elem(&scratch, &cpu);
+}
+
+static __always_inline struct sk_probe_stats *stats_get(void)
+{
+	__u32 z = 0;
+	return bpf_map_lookup_elem(&stats, &z);
+}
+
+static __always_inline void count_fault(void)
+{
+	struct sk_probe_stats *st = stats_get();
+	if (st)
+		st->n_faults++;
+}
+
+static __always_inline struct task_struct *cur(void)
+{
+	return (struct task_struct *)bpf_get_current_task();
+}
+
+/* The file at fd in the current task, or NULL. */
+static __always_inline struct file *fd_file(long fd)
+{
+	struct file *f = NULL;
+	if (fd < 0)
+		return NULL;
+	struct fdtable *fdt = BPF_CORE_READ(cur(), files, fdt);
+	if (!fdt)
+		return NULL;
+	unsigned int max = BPF_CORE_READ(fdt, max_fds);
+	if ((unsigned long)fd >= max)
+		return NULL;
+	struct file **arr = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]);
+	return f;
+}
+
+static __always_inline struct sock *fd_sock(long fd)
+{
+	struct file *f = fd_file(fd);
+	if (!f)
+		return NULL;
+	umode_t mode = BPF_CORE_READ(f, f_inode, i_mode);
+	if ((mode & S_IFMT) != S_IFSOCK)
+		return NULL;
+	struct socket *so = BPF_CORE_READ(f, private_data);
+	return BPF_CORE_READ(so, sk);
+}
+
+/* args[i] for i < 6, else 0 (a switch keeps the verifier's bounds exact). */
+static __always_inline __u64 arg_at(const __u64 *args, __u32 i)
+{
+	switch (i) {
+	case 0: return args[0];
+	case 1: return args[1];
+	case 2: return args[2];
+	case 3: return args[3];
+	case 4: return args[4];
+	case 5: return args[5];
+	}
+	return 0;
+}
+
+/* ---- value translations (kernel -> PPM) --------------------------------- */
+
+static __always_inline __u32 xf_open(__u64 f)
+{
+	__u32 r = 0;
+	switch (f & 3) {
+	case 0: r |= 1; break;      /* O_RDONLY */
+	case 1: r |= 2; break;      /* O_WRONLY */
+	case 2: r |= 3; break;      /* O_RDWR */
+	}
+	if (f & 0100) r |= 4;           /* O_CREAT */
+	if (f & 02000) r |= 8;          /* O_APPEND */
+	if (f & 010000) r |= 16;        /* O_DSYNC */
+	if (f & 0200) r |= 32;          /* O_EXCL */
+	if (f & 04000) r |= 64;         /* O_NONBLOCK */
+	if (f & 04000000) r |= 128;     /* __O_SYNC */
+	if (f & 01000) r |= 256;        /* O_TRUNC */
+	if (f & 040000) r |= 512;       /* O_DIRECT */
+	if (f & 0200000) r |= 1024;     /* O_DIRECTORY */
+	if (f & 0100000) r |= 2048;     /* O_LARGEFILE */
+	if (f & 02000000) r |= 4096;    /* O_CLOEXEC */
+	if (f & 020000000) r |= 8192;   /* __O_TMPFILE */
+	return r;
+}
+
+static __always_inline __u32 xf_clone(__u64 f)
+{
+	__u32 r = 0;
+	if (f & 0x400) r |= 1;             /* CLONE_FILES */
+	if (f & 0x200) r |= 2;             /* CLONE_FS */
+	if (f & 0x80000000ULL) r |= 4;     /* CLONE_IO */
+	if (f & 0x08000000) r |= 8;        /* CLONE_NEWIPC */
+	if (f & 0x40000000) r |= 16;       /* CLONE_NEWNET */
+	if (f & 0x20000) r |= 32;          /* CLONE_NEWNS */
+	if (f & 0x20000000) r |= 64;       /* CLONE_NEWPID */
+	if (f & 0x04000000) r |= 128;      /* CLONE_NEWUTS */
+	if (f & 0x8000) r |= 256;          /* CLONE_PARENT */
+	if (f & 0x100000) r |= 512;        /* CLONE_PARENT_SETTID */
+	if (f & 0x2000) r |= 1024;         /* CLONE_PTRACE */
+	if (f & 0x800) r |= 2048;          /* CLONE_SIGHAND */
+	if (f & 0x40000) r |= 4096;        /* CLONE_SYSVSEM */
+	if (f & 0x10000) r |= 8192;        /* CLONE_THREAD */
+	if (f & 0x800000) r |= 16384;      /* CLONE_UNTRACED */
+	if (f & 0x100) r |= 32768;         /* CLONE_VM */
+	if (f & 0x10000000) r |= 1 << 20;  /* CLONE_NEWUSER */
+	if (f & 0x200000) r |= 1 << 23;    /* CLONE_CHILD_CLEARTID */
+	if (f & 0x01000000) r |= 1 << 24;  /* CLONE_CHILD_SETTID */
+	if (f & 0x80000) r |= 1 << 25;     /* CLONE_SETTLS */
+	if (f & 0x4000) r |= 1 << 27;      /* CLONE_VFORK */
+	if (f & 0x02000000) r |= 1 << 28;  /* CLONE_NEWCGROUP */
+	return r;
+}
+
+static __always_inline __u32 xf_fcntl(__u64 c)
+{
+	switch (c) {
+	case 0: return 1;     case 1: return 2;     case 2: return 3;     case 3: return 4;
+	case 4: return 5;     case 5: return 6;     case 6: return 8;     case 7: return 9;
+	case 8: return 10;    case 9: return 12;    case 10: return 13;   case 11: return 15;
+	case 15: return 21;   case 16: return 22;   case 1024: return 23; case 1025: return 24;
+	case 1026: return 27; case 1029: return 25; case 1030: return 26; case 1031: return 28;
+	case 1032: return 29; case 36: return 30;   case 37: return 31;   case 38: return 32;
+	}
+	return 0;
+}
+
+static __always_inline __u32 xf_ptrace(__u64 r)
+{
+	if (r <= 9)
+		return r + 1;
+	if (r >= 0x4200 && r <= 0x420b)
+		return 14 + (r - 0x4200);
+	switch (r) {
+	case 12: return 26; case 13: return 27; case 14: return 28; case 15: return 29;
+	case 16: return 11; case 17: return 12; case 18: return 30; case 19: return 31;
+	case 21: return 32; case 24: return 13; case 25: return 33; case 26: return 34;
+	case 30: return 35; case 31: return 36; case 32: return 37; case 33: return 38;
+	}
+	return 0;
+}
+
+static __always_inline __u32 xf_resolve(__u64 f)
+{
+	__u32 r = 0;
+	if (f & 0x01) r |= 16;  /* RESOLVE_NO_XDEV */
+	if (f & 0x02) r |= 4;   /* RESOLVE_NO_MAGICLINKS */
+	if (f & 0x04) r |= 8;   /* RESOLVE_NO_SYMLINKS */
+	if (f & 0x08) r |= 1;   /* RESOLVE_BENEATH */
+	if (f & 0x10) r |= 2;   /* RESOLVE_IN_ROOT */
+	if (f & 0x20) r |= 32;  /* RESOLVE_CACHED */
+	return r;
+}
+
+static __always_inline __u64 xf_apply(__u8 xf, __u64 v)
+{
+	switch (xf) {
+	case SK_XF_OPEN: return xf_open(v);
+	case SK_XF_CLONE: return xf_clone(v);
+	case SK_XF_FCNTL: return xf_fcntl(v);
+	case SK_XF_SOCK_TYPE:
+		return ((v & 04000) ? 64 : 0) | ((v & 02000000) ? 4096 : 0);
+	case SK_XF_MOUNT:
+		if ((v & 0xffff0000) == 0xc0ed0000)
+			v &= 0xffff;
+		return v;
+	case SK_XF_PTRACE: return xf_ptrace(v);
+	case SK_XF_RESOLVE: return xf_resolve(v);
+	case SK_XF_S32: return (__u64)(__s64)(__s32)v;
+	}
+	return v;
+}
+
+/* ---- extractors writing variable-size data at rec[off] ------------------ */
+
+/* Converts the raw sockaddr staged in s->tmp (rawlen bytes) to the scap
+ * SOCKADDR encoding at rec[off]; returns its length. */
+static __always_inline long put_sockaddr(struct sk_probe_scratch *s, __u32 off, __u32 rawlen)
+{
+	__u8 *dst = &s->rec[off & REC_MASK];
+	if (rawlen < 2)
+		return 0;
+	__u16 fam = *(__u16 *)&s->tmp[0];
+	switch (fam) {
+	case AF_INET:
+		dst[0] = AF_INET;
+		__builtin_memcpy(dst + 1, &s->tmp[4], 4);
+		*(__u16 *)(dst + 5) = bpf_ntohs(*(__u16 *)&s->tmp[2]);
+		return 7;
+	case AF_INET6:
+		dst[0] = AF_INET6;
+		__builtin_memcpy(dst + 1, &s->tmp[8], 16);
+		*(__u16 *)(dst + 17) = bpf_ntohs(*(__u16 *)&s->tmp[2]);
+		return 19;
+	case AF_UNIX: {
+		dst[0] = AF_UNIX;
+		__u32 start = s->tmp[2] == 0 ? 3 : 2; /* abstract: drop the leading NUL */
+		if (rawlen <= start) {
+			dst[1] = 0;
+			return 2;
+		}
+		s->tmp[127] = 0;
+		long n = bpf_probe_read_kernel_str(dst + 1, 108, &s->tmp[start & 3]);
+		return n > 0 ? 1 + n : 1;
+	}
+	default:
+		dst[0] = fam & 0xff;
+		return 1;
+	}
+}
+
+/* Reads a user sockaddr into s->tmp and converts it. */
+static __always_inline long user_sockaddr(struct sk_probe_scratch *s, __u32 off, __u64 uptr,
+					  __u64 ulen)
+{
+	if (!uptr || ulen < 2)
+		return 0;
+	if (ulen > 128)
+		ulen = 128;
+	if (bpf_probe_read_user(s->tmp, ulen & 0xff, (void *)uptr) < 0) {
+		count_fault();
+		return 0;
+	}
+	return put_sockaddr(s, off, ulen);
+}
+
+/* The path of (dentry, vfsmount) as a NUL-terminated string at rec[off]. */
+__noinline int probe__path(__u64 dentry, __u64 vfsmnt, __u32 off)
+{
+	struct sk_probe_scratch *s = scratch_get();
+	if (!s || !dentry || !vfsmnt)
+		return 0;
+	struct dentry *d = (struct dentry *)dentry;
+	__u64 moff = bpf_core_field_offset(struct mount, mnt);
+	struct mount *mnt = (struct mount *)(vfsmnt - moff);
+	s->pos = SK_PROBE_STR_MAX - 1;
+	s->tmp[SK_PROBE_STR_MAX - 1] = 0;
+	for (int i = 0; i < PATH_DEPTH; i++) {
+		struct dentry *root = BPF_CORE_READ(mnt, mnt.mnt_root);
+		if (d == root) {
+			struct mount *parent = BPF_CORE_READ(mnt, mnt_parent);
+			if (!parent || parent == mnt)
+				break;
+			d = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = parent;
+			continue;
+		}
+		struct dentry *par = BPF_CORE_READ(d, d_parent);
+		if (!par || par == d)
+			break;
+		__u32 len = BPF_CORE_READ(d, d_name.len) & 255;
+		const unsigned char *name = BPF_CORE_READ(d, d_name.name);
+		__u32 pos = s->pos; /* unknown to the verifier: states stay prunable */
+		if (len + 2 > pos || pos >= SK_PROBE_STR_MAX)
+			break;
+		pos -= len;
+		bpf_probe_read_kernel(&s->tmp[pos & STR_MASK], len, name);
+		pos -= 1;
+		s->tmp[pos & STR_MASK] = '/';
+		s->pos = pos;
+		d = par;
+	}
+	__u32 pos = s->pos & STR_MASK;
+	if (pos == SK_PROBE_STR_MAX - 1) {
+		pos -= 1;
+		s->tmp[pos] = '/';
+	}
+	__u32 n = SK_PROBE_STR_MAX - pos;
+	bpf_probe_read_kernel(&s->rec[off & REC_MASK], n & (2 * SK_PROBE_STR_MAX - 1),
+			      &s->tmp[pos & STR_MASK]);
+	return n;
+}
+
+static __always_inline long put_file_path(__u32 off, struct file *f)
+{
+	if (!f)
+		return 0;
+	return probe__path((__u64)BPF_CORE_READ(f, f_path.dentry), (__u64)BPF_CORE_READ(f, f_path.mnt),
+			   off);
+}
+
+/* One "subsys=path\0" entry of the cgroups list for subsystem id `i`. */
+__noinline int probe__cgroup(__u32 i, __u32 off)
+{
+	struct sk_probe_scratch *s = scratch_get();
+	if (!s || i >= CGROUP_SUBSYS_COUNT)
+		return 0;
+	struct css_set *cs = BPF_CORE_READ(cur(), cgroups);
+	struct cgroup_subsys_state *css = NULL;
+	bpf_probe_read_kernel(&css, sizeof(css), &cs->subsys[i]);
+	if (!css)
+		return 0;
+	const char *ssname = BPF_CORE_READ(css, ss, name);
+	struct kernfs_node *kn = BPF_CORE_READ(css, cgroup, kn);
+	/* build the path backwards in tmp[0..STR_MAX), staging names above it */
+	s->pos = SK_PROBE_STR_MAX - 1;
+	s->tmp[SK_PROBE_STR_MAX - 1] = 0;
+	for (int d = 0; d < CGROUP_DEPTH && kn; d++) {
+		struct kernfs_node *par;
+		if (bpf_core_field_exists(kn->__parent))
+			par = BPF_CORE_READ(kn, __parent);
+		else
+			par = BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
+		if (!par)
+			break;
+		const char *name = BPF_CORE_READ(kn, name);
+		long n = bpf_probe_read_kernel_str(&s->tmp[SK_PROBE_STR_MAX], 256, name);
+		if (n <= 1)
+			break;
+		__u32 len = (n - 1) & 255;
+		__u32 pos = s->pos;
+		if (len + 2 > pos || pos >= SK_PROBE_STR_MAX)
+			break;
+		pos -= len;
+		bpf_probe_read_kernel(&s->tmp[pos & STR_MASK], len, &s->tmp[SK_PROBE_STR_MAX]);
+		pos -= 1;
+		s->tmp[pos & STR_MASK] = '/';
+		s->pos = pos;
+		kn = par;
+	}
+	__u32 pos = s->pos & STR_MASK;
+	if (pos == SK_PROBE_STR_MAX - 1) {
+		pos -= 1;
+		s->tmp[pos] = '/';
+	}
+	long nl = bpf_probe_read_kernel_str(&s->rec[off & REC_MASK], 64, ssname);
+	if (nl <= 1)
+		return 0;
+	__u32 o = off + nl - 1;
+	s->rec[o & REC_MASK] = '=';
+	o++;
+	__u32 plen = SK_PROBE_STR_MAX - pos;
+	bpf_probe_read_kernel(&s->rec[o & REC_MASK], plen & (2 * SK_PROBE_STR_MAX - 1),
+			      &s->tmp[pos & STR_MASK]);
+	return nl + plen;
+}
+
+/* The socket tuple of fd at rec[off]. `inbound` swaps the ends so that the
+ * source is always the client (accept). */
+__noinline int probe__tuple(long fd, __u32 off, __u32 inbound)
+{
+	struct sk_probe_scratch *s = scratch_get();
+	if (!s)
+		return 0;
+	struct sock *sk = fd_sock(fd);
+	if (!sk)
+		return 0;
+	__u8 *dst = &s->rec[off & REC_MASK];
+	__u16 fam = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u16 lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	__u16 rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (fam == AF_INET) {
+		__u32 lip = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		__u32 rip = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		dst[0] = AF_INET;
+		if (inbound) {
+			*(__u32 *)(dst + 1) = rip; *(__u16 *)(dst + 5) = rport;
+			*(__u32 *)(dst + 7) = lip; *(__u16 *)(dst + 11) = lport;
+		} else {
+			*(__u32 *)(dst + 1) = lip; *(__u16 *)(dst + 5) = lport;
+			*(__u32 *)(dst + 7) = rip; *(__u16 *)(dst + 11) = rport;
+		}
+		return 13;
+	}
+	if (fam == AF_INET6) {
+		dst[0] = AF_INET6;
+		__u32 a = inbound ? 19 : 1, b = inbound ? 1 : 19;
+		BPF_CORE_READ_INTO(dst + a, sk, __sk_common.skc_v6_rcv_saddr);
+		*(__u16 *)(dst + a + 16) = lport;
+		BPF_CORE_READ_INTO(dst + b, sk, __sk_common.skc_v6_daddr);
+		*(__u16 *)(dst + b + 16) = rport;
+		return 37;
+	}
+	if (fam == AF_UNIX) {
+		struct unix_sock *us = (struct unix_sock *)sk;
+		struct sock *peer = BPF_CORE_READ(us, peer);
+		dst[0] = AF_UNIX;
+		*(__u64 *)(dst + 1) = (__u64)sk;
+		*(__u64 *)(dst + 9) = (__u64)peer;
+		struct unix_address *ua = BPF_CORE_READ(us, addr);
+		if (peer) {
+			struct unix_address *pa = BPF_CORE_READ((struct unix_sock *)peer, addr);
+			if (pa)
+				ua = pa;
+		}
+		dst[17] = 0;
+		if (!ua)
+			return 18;
+		char *path = (char *)&ua->name[0].sun_path;
+		char c0 = 0;
+		bpf_probe_read_kernel(&c0, 1, path);
+		long n = bpf_probe_read_kernel_str(dst + 17, 108, c0 ? path : path + 1);
+		return n > 0 ? 17 + n : 18;
+	}
+	return 0;
+}
+
+/* Current task's namespaced id of a pid struct (its deepest level). */
+static __always_inline __s64 pid_vnr(struct pid *p)
+{
+	if (!p)
+		return 0;
+	unsigned int level = BPF_CORE_READ(p, level);
+	int nr = 0;
+	bpf_probe_read_kernel(&nr, sizeof(nr), &p->numbers[level & 31].nr);
+	return nr;
+}
+
+static __always_inline __s64 pid_nr(struct pid *p)
+{
+	return p ? BPF_CORE_READ(p, numbers[0].nr) : 0;
+}
+
+/* A fixed-size property of the current task. */
+static __always_inline __u64 task_int(__u8 field)
+{
+	struct task_struct *t = cur();
+	switch (field) {
+	case SK_TF_TID: return BPF_CORE_READ(t, pid);
+	case SK_TF_PID: return BPF_CORE_READ(t, tgid);
+	case SK_TF_PTID: return BPF_CORE_READ(t, real_parent, pid);
+	case SK_TF_FDLIMIT: return BPF_CORE_READ(t, signal, rlim[7].rlim_cur); /* RLIMIT_NOFILE */
+	case SK_TF_PGMAJ: return BPF_CORE_READ(t, maj_flt);
+	case SK_TF_PGMIN: return BPF_CORE_READ(t, min_flt);
+	case SK_TF_VMSIZE: {
+		struct mm_struct *mm = BPF_CORE_READ(t, mm);
+		return mm ? BPF_CORE_READ(mm, total_vm) << 2 : 0; /* pages of 4 KiB -> KiB */
+	}
+	case SK_TF_VMRSS: {
+		struct mm_struct *mm = BPF_CORE_READ(t, mm);
+		if (!mm)
+			return 0;
+		__s64 file = BPF_CORE_READ(mm, rss_stat[0].count);
+		__s64 anon = BPF_CORE_READ(mm, rss_stat[1].count);
+		__s64 shm = BPF_CORE_READ(mm, rss_stat[3].count);
+		__s64 v = file + anon + shm;
+		return v > 0 ? (__u64)v << 2 : 0;
+	}
+	case SK_TF_VMSWAP: {
+		struct mm_struct *mm = BPF_CORE_READ(t, mm);
+		if (!mm)
+			return 0;
+		__s64 v = BPF_CORE_READ(mm, rss_stat[2].count);
+		return v > 0 ? (__u64)v << 2 : 0;
+	}
+	case SK_TF_TTY: {
+		struct tty_struct *tty = BPF_CORE_READ(t, signal, tty);
+		if (!tty)
+			return 0;
+		__u32 major = BPF_CORE_READ(tty, driver, major);
+		__u32 minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
+		return (major << 20) | (minor & 0xfffff);
+	}
+	case SK_TF_VPGID: return pid_vnr(BPF_CORE_READ(t, signal, pids[PIDTYPE_PGID]));
+	case SK_TF_PGID: return pid_nr(BPF_CORE_READ(t, signal, pids[PIDTYPE_PGID]));
+	case SK_TF_LOGINUID:
+		if (bpf_core_field_exists(t->loginuid))
+			return BPF_CORE_READ(t, loginuid.val);
+		return 0xffffffff;
+	case SK_TF_EXE_FLAGS: {
+		struct file *exe = BPF_CORE_READ(t, mm, exe_file);
+		if (!exe)
+			return 0;
+		__u32 r = 0;
+		char pfx[6] = {};
+		bpf_probe_read_kernel(pfx, sizeof(pfx), BPF_CORE_READ(exe, f_path.dentry, d_name.name));
+		if (pfx[0] == 'm' && pfx[1] == 'e' && pfx[2] == 'm' && pfx[3] == 'f' && pfx[4] == 'd' &&
+		    pfx[5] == ':')
+			r |= 4; /* EXE_FROM_MEMFD */
+		umode_t mode = BPF_CORE_READ(exe, f_inode, i_mode);
+		__u32 iuid = BPF_CORE_READ(exe, f_inode, i_uid.val);
+		__u32 euid = BPF_CORE_READ(t, cred, euid.val);
+		if ((mode & 02) || ((mode & 0200) && iuid == euid))
+			r |= 1; /* EXE_WRITABLE */
+		return r;
+	}
+	case SK_TF_CAP_INH: { __u64 v = 0; BPF_CORE_READ_INTO(&v, t, cred, cap_inheritable); return v; }
+	case SK_TF_CAP_PRM: { __u64 v = 0; BPF_CORE_READ_INTO(&v, t, cred, cap_permitted); return v; }
+	case SK_TF_CAP_EFF: { __u64 v = 0; BPF_CORE_READ_INTO(&v, t, cred, cap_effective); return v; }
+	case SK_TF_EXE_INO: return BPF_CORE_READ(t, mm, exe_file, f_inode, i_ino);
+	case SK_TF_EXE_CTIME: {
+		struct inode *ino = BPF_CORE_READ(t, mm, exe_file, f_inode);
+		if (!ino || !bpf_core_field_exists(ino->i_ctime_sec))
+			return 0;
+		return BPF_CORE_READ(ino, i_ctime_sec) * 1000000000ULL + BPF_CORE_READ(ino, i_ctime_nsec);
+	}
+	case SK_TF_EXE_MTIME: {
+		struct inode *ino = BPF_CORE_READ(t, mm, exe_file, f_inode);
+		if (!ino || !bpf_core_field_exists(ino->i_mtime_sec))
+			return 0;
+		return BPF_CORE_READ(ino, i_mtime_sec) * 1000000000ULL + BPF_CORE_READ(ino, i_mtime_nsec);
+	}
+	case SK_TF_EUID: return BPF_CORE_READ(t, cred, euid.val);
+	case SK_TF_EGID: return BPF_CORE_READ(t, cred, egid.val);
+	case SK_TF_VTID: return pid_vnr(BPF_CORE_READ(t, thread_pid));
+	case SK_TF_VPID: return pid_vnr(BPF_CORE_READ(t, group_leader, thread_pid));
+	case SK_TF_PIDNS_TS: {
+		struct pid *p = BPF_CORE_READ(t, thread_pid);
+		unsigned int level = BPF_CORE_READ(p, level);
+		struct pid_namespace *ns = NULL;
+		bpf_probe_read_kernel(&ns, sizeof(ns), &p->numbers[level & 31].ns);
+		__u64 st = BPF_CORE_READ(ns, child_reaper, start_boottime);
+		return st ? st + boot_ts : 0;
+	}
+	case SK_TF_EXIT_STATUS: return BPF_CORE_READ(t, exit_code);
+	case SK_TF_EXIT_RET: {
+		int c = BPF_CORE_READ(t, exit_code);
+		return (c & 0x7f) ? 0 : (c >> 8) & 0xff;
+	}
+	case SK_TF_EXIT_SIG: return BPF_CORE_READ(t, exit_code) & 0x7f;
+	case SK_TF_EXIT_CORE: return (BPF_CORE_READ(t, exit_code) & 0x80) ? 1 : 0;
+	}
+	return 0;
+}
+
+/* A variable-size property of the current task at rec[off]. */
+static __always_inline long task_var(struct sk_probe_scratch *s, __u8 field, __u32 off)
+{
+	struct task_struct *t = cur();
+	__u8 *dst = &s->rec[off & REC_MASK];
+	switch (field) {
+	case SK_TF_COMM:
+		return bpf_probe_read_kernel_str(dst, 16, &t->comm);
+	case SK_TF_EXE:
+	case SK_TF_ARGS:
+	case SK_TF_ENV: {
+		struct mm_struct *mm = BPF_CORE_READ(t, mm);
+		if (!mm)
+			return 0;
+		__u64 start, end;
+		if (field == SK_TF_ENV) {
+			start = BPF_CORE_READ(mm, env_start);
+			end = BPF_CORE_READ(mm, env_end);
+		} else {
+			start = BPF_CORE_READ(mm, arg_start);
+			end = BPF_CORE_READ(mm, arg_end);
+		}
+		if (end <= start)
+			return 0;
+		__u64 total = end - start;
+		if (field == SK_TF_EXE)
+			return bpf_probe_read_user_str(dst, SK_PROBE_STR_MAX, (void *)start);
+		if (field == SK_TF_ARGS) {
+			long n0 = bpf_probe_read_user_str(dst, SK_PROBE_STR_MAX, (void *)start);
+			if (n0 <= 0 || (__u64)n0 >= total)
+				return 0;
+			start += n0;
+			total -= n0;
+		}
+		if (total > SK_PROBE_STR_MAX)
+			total = SK_PROBE_STR_MAX;
+		if (bpf_probe_read_user(dst, total & (2 * SK_PROBE_STR_MAX - 1), (void *)start) < 0)
+			return -1;
+		return total;
+	}
+	case SK_TF_CWD:
+		return probe__path((__u64)BPF_CORE_READ(t, fs, pwd.dentry),
+				   (__u64)BPF_CORE_READ(t, fs, pwd.mnt), off);
+	case SK_TF_EXEPATH:
+		return put_file_path(off, BPF_CORE_READ(t, mm, exe_file));
+	case SK_TF_CGROUPS: {
+		__u32 o = off;
+		for (__u32 i = 0; i < CGROUP_SUBSYS_COUNT && i < 16; i++) {
+			if (o - off > SK_PROBE_STR_MAX * 3)
+				break;
+			o += probe__cgroup(i, o);
+		}
+		return o - off;
+	}
+	}
+	return 0;
+}
+
+/* Produces parameter i of the record being built; records its length.
+ * Returns 0; a parameter that cannot be read is left empty (and counted). */
+__noinline int probe__fill(__u32 i)
+{
+	struct sk_probe_scratch *s = scratch_get();
+	i &= SK_PROBE_MAX_PARAMS - 1; /* callers pass i < SK_PROBE_MAX_PARAMS */
+	sk_barrier(i);
+	if (!s)
+		return 0;
+	__u32 k = s->nr;
+	struct sk_probe_spec *sp = bpf_map_lookup_elem(&specs, &k);
+	if (!sp)
+		return 0;
+	struct sk_probe_param p = sp->p[i];
+	__u32 off = s->off;
+	long n = 0;
+	__u64 v = 0;
+	bool fixed = p.size != 0;
+	if (off > SK_PROBE_REC_MAX - 4 * SK_PROBE_STR_MAX) {
+		/* out of room: fixed params still fit, variable ones go empty */
+		if (!fixed)
+			goto done;
+	}
+	off &= REC_MASK;
+	__u8 *dst = &s->rec[off];
+	__s64 ret = s->ret;
+	__u64 a = arg_at(s->args, p.a);
+	__u64 b = arg_at(s->args, p.b);
+
+	switch (p.kind) {
+	case SK_PK_EMPTY:
+		goto done;
+	case SK_PK_RET: v = ret; break;
+	case SK_PK_RET_POS: v = ret > 0 ? ret : 0; break;
+	case SK_PK_ARG: v = xf_apply(p.xf, a); break;
+	case SK_PK_CONST: v = p.xf == 1 ? ((1u << 15) | (1u << 27)) : 0; break;
+	case SK_PK_USTR:
+		if (!a)
+			goto done;
+		n = bpf_probe_read_user_str(dst, SK_PROBE_STR_MAX, (void *)a);
+		break;
+	case SK_PK_SAVED: {
+		__u32 tid = (__u32)bpf_get_current_pid_tgid();
+		struct sk_probe_saved *sv = bpf_map_lookup_elem(&saved, &tid);
+		/* len 0: the entry read faulted (e.g. a page not yet mapped after
+		 * fork); the syscall has touched it by now, so read it again */
+		bool ok = sv && sv->nr == s->nr && sv->len > 0;
+		if (sp->save == SK_SAVE_STR) {
+			if (ok) {
+				__u32 l = sv->len;
+				if (l > SK_PROBE_SAVE_MAX)
+					l = SK_PROBE_SAVE_MAX;
+				bpf_probe_read_kernel(dst, l & (2 * SK_PROBE_SAVE_MAX - 1), sv->data);
+				n = l;
+			} else {
+				__u64 up = arg_at(s->args, sp->save_a);
+				if (up)
+					n = bpf_probe_read_user_str(dst, SK_PROBE_STR_MAX, (void *)up);
+			}
+		} else if (sp->save == SK_SAVE_SOCKADDR) {
+			if (ok) {
+				__u32 l = sv->len > 128 ? 128 : sv->len;
+				bpf_probe_read_kernel(s->tmp, l & 0xff, sv->data);
+				n = put_sockaddr(s, off, l);
+			} else {
+				__u64 up = arg_at(s->args, sp->save_a);
+				__u64 ul = arg_at(s->args, sp->save_b);
+				n = user_sockaddr(s, off, up, ul);
+			}
+		}
+		break;
+	}
+	case SK_PK_UBUF: {
+		__u64 len = p.b == ARG_RET ? (ret > 0 ? ret : 0) : b;
+		if (len > snaplen)
+			len = snaplen;
+		if (len > SK_PROBE_STR_MAX)
+			len = SK_PROBE_STR_MAX;
+		if (!a || !len)
+			goto done;
+		if (bpf_probe_read_user(dst, len & (2 * SK_PROBE_STR_MAX - 1), (void *)a) < 0)
+			n = -1;
+		else
+			n = len;
+		break;
+	}
+	case SK_PK_SOCKADDR:
+		n = user_sockaddr(s, off, a, b);
+		break;
+	case SK_PK_TUPLE:
+		n = probe__tuple(p.a == ARG_RET ? ret : (long)a, off, p.a == ARG_RET);
+		break;
+	case SK_PK_FD_DEV: {
+		struct file *f = fd_file(ret);
+		if (f) {
+			__u32 dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+			__u32 ma = dev >> 20, mi = dev & 0xfffff;
+			v = (mi & 0xff) | (ma << 8) | ((mi & ~0xffu) << 12);
+		}
+		break;
+	}
+	case SK_PK_FD_INO: {
+		struct file *f = fd_file(ret);
+		if (f)
+			v = BPF_CORE_READ(f, f_inode, i_ino);
+		break;
+	}
+	case SK_PK_OPEN_FLAGS: {
+		v = xf_open(a);
+		struct file *f = fd_file(ret);
+		if (f && (BPF_CORE_READ(f, f_mode) & FMODE_CREATED))
+			v |= 16384; /* O_F_CREATED */
+		break;
+	}
+	case SK_PK_UWORD: {
+		__u64 w = 0;
+		if (a && bpf_probe_read_user(&w, 8, (void *)(a + 8 * (p.b & 7))) < 0)
+			count_fault();
+		v = xf_apply(p.xf, w);
+		break;
+	}
+	case SK_PK_UINT: {
+		__u32 w = 0;
+		if (a && bpf_probe_read_user(&w, 4, (void *)(a + 4 * (p.b & 15))) < 0)
+			count_fault();
+		v = w;
+		break;
+	}
+	case SK_PK_PIPE_INO: {
+		int fds[2] = {};
+		if (ret >= 0 && a && bpf_probe_read_user(fds, sizeof(fds), (void *)a) == 0) {
+			struct file *f = fd_file(fds[0]);
+			if (f)
+				v = BPF_CORE_READ(f, f_inode, i_ino);
+		}
+		break;
+	}
+	case SK_PK_SOCK_PTR: {
+		int fds[2] = {};
+		if (ret >= 0 && a && bpf_probe_read_user(fds, sizeof(fds), (void *)a) == 0) {
+			struct sock *sk = fd_sock(fds[0]);
+			if (sk)
+				v = p.b ? (__u64)BPF_CORE_READ((struct unix_sock *)sk, peer) : (__u64)sk;
+		}
+		break;
+	}
+	case SK_PK_QUEUE: {
+		struct sock *sk = fd_sock(s->args[0]);
+		if (sk) {
+			__u32 len = BPF_CORE_READ(sk, sk_ack_backlog);
+			__u32 max = BPF_CORE_READ(sk, sk_max_ack_backlog);
+			v = p.xf == 1 ? len : p.xf == 2 ? max : (max ? len * 100 / max : 0);
+		}
+		break;
+	}
+	case SK_PK_TASK:
+		if (fixed)
+			v = task_int(p.xf);
+		else
+			n = task_var(s, p.xf, off);
+		break;
+	case SK_PK_FD_PATH:
+		n = put_file_path(off, fd_file(ret));
+		break;
+	case SK_PK_PRCTL_STR:
+		if ((s->args[0] == 15 || s->args[0] == 16) && s->args[1])
+			n = bpf_probe_read_user_str(dst, 16, (void *)s->args[1]);
+		break;
+	case SK_PK_PRCTL_INT:
+		if (s->args[0] != 15 && s->args[0] != 16)
+			v = s->args[1];
+		break;
+	}
+	if (fixed) {
+		*(__u64 *)dst = v; /* little-endian: the first `size` bytes are the value */
+		n = p.size;
+	}
+	if (n < 0) {
+		count_fault();
+		n = 0;
+	}
+	if (n > 2 * SK_PROBE_STR_MAX * 2)
+		n = 0;
+done:
+	*(__u16 *)&s->rec[SK_PROBE_HDR_LEN + 2 * i] = n;
+	s->off = off + n;
+	return 0;
+}
+
+/* Builds the whole record for the spec at slot `nr` and sends it. */
+static __always_inline void probe__emit(struct sk_probe_scratch *s, struct sk_probe_spec *sp,
+					__u32 nr, struct sk_probe_stats *st)
+{
+	__u32 np = sp->nparams;
+	if (np > SK_PROBE_MAX_PARAMS)
+		np = SK_PROBE_MAX_PARAMS;
+	s->nr = nr;
+	s->nparams = np;
+	s->off = SK_PROBE_HDR_LEN + 2 * np;
+	for (__u32 i = 0; i < SK_PROBE_MAX_PARAMS; i++) {
+		if (i >= np)
+			break;
+		probe__fill(i);
+	}
+	__u32 len = s->off;
+	if (len > SK_PROBE_REC_MAX) {
+		if (st)
+			st->n_drops_size++;
+		return;
+	}
+	*(__u64 *)&s->rec[0] = bpf_ktime_get_boot_ns() + boot_ts;
+	*(__u64 *)&s->rec[8] = (__u32)bpf_get_current_pid_tgid();
+	*(__u32 *)&s->rec[16] = len;
+	*(__u16 *)&s->rec[20] = sp->evt;
+	*(__u32 *)&s->rec[22] = np;
+
+	__u32 ridx = bpf_get_smp_processor_id() / cpus_per_ring;
+	void *rb = bpf_map_lookup_elem(&rings, &ridx);
+	if (!rb) {
+		if (st)
+			st->n_errors++;
+		return;
+	}
+	if (bpf_ringbuf_output(rb, s->rec, len, BPF_RB_NO_WAKEUP) < 0) {
+		if (st) {
+			st->n_drops_buffer++;
+			st->n_drops_cat[sp->drop_cat & (SK_DROP_CAT_MAX - 1)]++;
+		}
+		return;
+	}
+	if (st)
+		st->n_sent++;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sk_sys_enter, struct pt_regs *regs, long id)
+{
+	if (id < 0 || id >= SK_PROBE_NR_MAX - 1)
+		return 0;
+	__u32 k = id;
+	struct sk_probe_spec *sp = bpf_map_lookup_elem(&specs, &k);
+	if (!sp || !sp->evt || !sp->save)
+		return 0;
+	__u32 z = 0;
+	struct sk_probe_saved *v = bpf_map_lookup_elem(&saved_tmp, &z);
+	if (!v)
+		return 0;
+	__u64 args[6];
+	args[0] = BPF_CORE_READ(regs, di);
+	args[1] = BPF_CORE_READ(regs, si);
+	args[2] = BPF_CORE_READ(regs, dx);
+	args[3] = BPF_CORE_READ(regs, r10);
+	args[4] = BPF_CORE_READ(regs, r8);
+	args[5] = BPF_CORE_READ(regs, r9);
+	__u64 up = arg_at(args, sp->save_a);
+	v->nr = id;
+	v->len = 0;
+	if (sp->save == SK_SAVE_STR) {
+		long n = bpf_probe_read_user_str(v->data, SK_PROBE_SAVE_MAX, (void *)up);
+		v->len = n > 0 ? n : 0;
+	} else {
+		__u64 l = arg_at(args, sp->save_b);
+		if (l > 128)
+			l = 128;
+		if (up && l >= 2 && bpf_probe_read_user(v->data, l & 0xff, (void *)up) == 0)
+			v->len = l;
+	}
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	bpf_map_update_elem(&saved, &tid, v, BPF_ANY);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sk_sys_exit, struct pt_regs *regs, long ret)
+{
+	struct sk_probe_stats *st = stats_get();
+	if (st)
+		st->n_evts++;
+	__u64 nr = BPF_CORE_READ(regs, orig_ax);
+	if (nr >= SK_PROBE_NR_MAX - 1)
+		return 0;
+	__u32 k = nr;
+	struct sk_probe_spec *sp = bpf_map_lookup_elem(&specs, &k);
+	if (!sp || !sp->evt)
+		return 0;
+	struct sk_probe_scratch *s = scratch_get();
+	if (!s) {
+		if (st)
+			st->n_errors++;
+		return 0;
+	}
+	s->args[0] = BPF_CORE_READ(regs, di);
+	s->args[1] = BPF_CORE_READ(regs, si);
+	s->args[2] = BPF_CORE_READ(regs, dx);
+	s->args[3] = BPF_CORE_READ(regs, r10);
+	s->args[4] = BPF_CORE_READ(regs, r8);
+	s->args[5] = BPF_CORE_READ(regs, r9);
+	s->ret = ret;
+	probe__emit(s, sp, k, st);
+	if (sp->save) {
+		__u32 tid = (__u32)bpf_get_current_pid_tgid();
+		bpf_map_delete_elem(&saved, &tid);
+	}
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(sk_proc_exit, struct task_struct *p)
+{
+	struct sk_probe_stats *st = stats_get();
+	if (st)
+		st->n_evts++;
+	__u32 k = SK_PROBE_SPEC_PROCEXIT;
+	struct sk_probe_spec *sp = bpf_map_lookup_elem(&specs, &k);
+	if (!sp || !sp->evt)
+		return 0;
+	struct sk_probe_scratch *s = scratch_get();
+	if (!s)
+		return 0;
+	s->ret = 0;
+	probe__emit(s, sp, k, st);
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	bpf_map_delete_elem(&saved, &tid);
+	return 0;
+}
+
+/* A successful execve replaced the memory its path came from: take the path
+ * the kernel resolved (bprm->filename) into the entry data. */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sk_proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct sk_probe_saved *sv = bpf_map_lookup_elem(&saved, &tid);
+	if (!sv)
+		return 0;
+	const char *fn = BPF_CORE_READ(bprm, filename);
+	long n = bpf_probe_read_kernel_str(sv->data, SK_PROBE_SAVE_MAX, fn);
+	sv->len = n > 0 ? n : 0;
+	return 0;
+}

@@ -1,0 +1,418 @@
+/* driver.c — user-space side of the probe: load/attach with libbpf (skeleton
+ * generated at build time), one BPF ring buffer per CPU (or pair), read by
+ * mapping the rings directly so records are peeked in place and merged across
+ * rings in timestamp order, polled with back-off (the probe never wakes us). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "driver/driver_int.h"
+
+#ifdef SK_HAVE_BPF
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "probe.skel.h"
+
+#define RB_BUSY (1u << 31)
+#define RB_DISCARD (1u << 30)
+#define RB_HDR 8u
+
+/* One mapped ring. */
+struct ring {
+	int fd;
+	unsigned long *cons_pos;     /* our page, read-write */
+	unsigned long *prod_pos;     /* kernel page, read-only */
+	uint8_t *data;               /* 2 * size, the data area mapped twice */
+	size_t size, mask;
+	uint16_t cpu;                /* first CPU feeding this ring */
+	const uint8_t *head;         /* peeked record (NULL: none) */
+	uint32_t head_len;           /* its length */
+	uint32_t head_step;          /* bytes to advance past it */
+	uint64_t head_ts;
+};
+
+struct sk_driver {
+	struct sk_probe *skel;
+	struct ring *rings;
+	unsigned nrings;
+	size_t page;
+	int last;                    /* ring whose head was handed out, -1 none */
+	uint64_t num;                /* events handed out */
+	uint64_t n_bad;
+	int ncpus;
+	struct sk_probe_spec *specs; /* SK_PROBE_NR_MAX entries, the last ones pushed */
+};
+
+/* libbpf's log goes here while the probe loads (libbpf's printer is global). */
+static struct sk_buf load_log;
+static bool load_log_on;
+
+static int log_cb(enum libbpf_print_level lvl, const char *fmt, va_list ap)
+{
+	if (!load_log_on || lvl == LIBBPF_DEBUG)
+		return 0;
+	va_list cp;
+	va_copy(cp, ap);
+	int rc = sk_buf_vprintf(&load_log, fmt, cp);
+	va_end(cp);
+	(void)rc;
+	return 0;
+}
+
+static uint64_t boot_epoch_ns(void)
+{
+	struct timespec rt, bt;
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_BOOTTIME, &bt);
+	return (uint64_t)(rt.tv_sec - bt.tv_sec) * 1000000000ull + (uint64_t)rt.tv_nsec -
+	       (uint64_t)bt.tv_nsec;
+}
+
+static int ring_map(struct sk_driver *d, struct ring *r, struct sk_err *err)
+{
+	r->cons_pos = mmap(NULL, d->page, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
+	if (r->cons_pos == MAP_FAILED) {
+		r->cons_pos = NULL;
+		return sk_err_set(err, -errno, "mapping a ring buffer: %s", strerror(errno));
+	}
+	void *p = mmap(NULL, d->page + 2 * r->size, PROT_READ, MAP_SHARED, r->fd, (off_t)d->page);
+	if (p == MAP_FAILED)
+		return sk_err_set(err, -errno, "mapping a ring buffer: %s", strerror(errno));
+	r->prod_pos = p;
+	r->data = (uint8_t *)p + d->page;
+	r->mask = r->size - 1;
+	return 0;
+}
+
+static void ring_unmap(struct sk_driver *d, struct ring *r)
+{
+	if (r->cons_pos)
+		munmap(r->cons_pos, d->page);
+	if (r->prod_pos)
+		munmap(r->prod_pos, d->page + 2 * r->size);
+	if (r->fd >= 0)
+		close(r->fd);
+}
+
+void sk_driver_free(struct sk_driver *d)
+{
+	if (!d)
+		return;
+	if (d->skel)
+		sk_probe__destroy(d->skel);
+	for (unsigned i = 0; d->rings && i < d->nrings; i++)
+		ring_unmap(d, &d->rings[i]);
+	free(d->rings);
+	free(d->specs);
+	free(d);
+}
+
+/* Puts the tail of the libbpf log (where the verifier's reason is) in err. */
+static int load_error(struct sk_err *err, int rc, const struct sk_driver_opts *o)
+{
+	const char *log = sk_buf_cstr(&load_log);
+	size_t n = strlen(log);
+	if (rc == -EPERM || rc == -EACCES) {
+		if (geteuid() != 0)
+			return sk_err_set(err, -EPERM,
+					  "loading the eBPF probe needs root (or CAP_BPF, CAP_PERFMON and "
+					  "CAP_SYS_RESOURCE); run saker as root or pick another "
+					  "engine.kind");
+		if (strstr(log, "processed") || strstr(log, "verifier"))
+			goto verifier;
+		return sk_err_set(err, -EPERM,
+				  "the kernel refused the eBPF probe (%s): check capabilities "
+				  "(CAP_BPF, CAP_PERFMON), kernel.unprivileged_bpf_disabled and "
+				  "lockdown", strerror(-rc));
+	}
+	if (strstr(log, "processed") || strstr(log, "-- BEGIN PROG LOAD LOG --"))
+		goto verifier;
+	return sk_err_set(err, rc, "loading the eBPF probe failed: %s", strerror(-rc));
+verifier:
+	if (o && o->verbose)
+		return sk_err_set(err, -EINVAL, "the BPF verifier rejected the probe; log tail: %s",
+				  n > 600 ? log + n - 600 : log);
+	return sk_err_set(err, -EINVAL,
+			  "the BPF verifier rejected the probe on this kernel (run with -v to "
+			  "see the verifier log)");
+}
+
+struct sk_driver *sk_driver_open(const struct sk_driver_opts *opts, struct sk_err *err)
+{
+	struct sk_driver_opts o = {0};
+	if (opts)
+		o = *opts;
+	if (!o.ring_bytes)
+		o.ring_bytes = 8u << 20;
+	if (!o.cpus_per_ring)
+		o.cpus_per_ring = 1;
+	if (!o.snaplen)
+		o.snaplen = 80;
+	if (o.ring_bytes < 4096 || (o.ring_bytes & (o.ring_bytes - 1))) {
+		sk_err_set(err, -EINVAL, "ring buffer size %zu is not a power of two >= 4096",
+			   o.ring_bytes);
+		return NULL;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+		sk_err_set(err, -ENOENT,
+			   "this kernel has no BTF (/sys/kernel/btf/vmlinux): the modern eBPF probe "
+			   "needs CONFIG_DEBUG_INFO_BTF=y (kernel >= 5.8)");
+		return NULL;
+	}
+	struct sk_driver *d = calloc(1, sizeof(*d));
+	if (!d) {
+		sk_err_set(err, -ENOMEM, "out of memory");
+		return NULL;
+	}
+	d->last = -1;
+	d->page = (size_t)sysconf(_SC_PAGESIZE);
+	d->ncpus = libbpf_num_possible_cpus();
+	d->specs = calloc(SK_PROBE_NR_MAX, sizeof(*d->specs));
+	if (d->ncpus <= 0 || !d->specs) {
+		sk_err_set(err, -ENOMEM, "cannot size per-CPU state");
+		goto fail;
+	}
+	d->nrings = ((unsigned)d->ncpus + o.cpus_per_ring - 1) / o.cpus_per_ring;
+
+	sk_buf_init(&load_log, 1 << 20);
+	load_log_on = true;
+	libbpf_print_fn_t prev = libbpf_set_print(log_cb);
+	int rc = 0;
+	d->skel = sk_probe__open();
+	if (!d->skel) {
+		rc = -errno;
+		goto load_fail;
+	}
+	d->skel->rodata->boot_ts = boot_epoch_ns();
+	d->skel->rodata->cpus_per_ring = o.cpus_per_ring;
+	d->skel->rodata->snaplen = o.snaplen;
+	d->rings = calloc(d->nrings, sizeof(*d->rings));
+	if (!d->rings) {
+		rc = -ENOMEM;
+		goto load_fail;
+	}
+	for (unsigned i = 0; i < d->nrings; i++)
+		d->rings[i].fd = -1;
+	/* Rings are created here, at the requested size; the first one is also
+	 * the inner-map template the outer array is created with. */
+	for (unsigned i = 0; i < d->nrings; i++) {
+		struct ring *r = &d->rings[i];
+		r->size = o.ring_bytes;
+		r->cpu = (uint16_t)(i * o.cpus_per_ring);
+		r->fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "sk_ring", 0, 0, (uint32_t)o.ring_bytes,
+				       NULL);
+		if (r->fd < 0) {
+			rc = -errno;
+			if (rc == -EPERM)
+				goto load_fail;
+			libbpf_set_print(prev);
+			load_log_on = false;
+			sk_buf_done(&load_log);
+			sk_err_set(err, -ENOMEM,
+				   "cannot allocate ring buffer %u of %zu bytes (%s): lower "
+				   "engine.modern_ebpf.buf_size_preset or raise RLIMIT_MEMLOCK",
+				   i, o.ring_bytes, strerror(-rc));
+			goto fail;
+		}
+	}
+	if ((rc = bpf_map__set_max_entries(d->skel->maps.scratch, (uint32_t)d->ncpus)) ||
+	    (rc = bpf_map__set_max_entries(d->skel->maps.rings, d->nrings)) ||
+	    (rc = bpf_map__set_inner_map_fd(d->skel->maps.rings, d->rings[0].fd)))
+		goto load_fail;
+	rc = sk_probe__load(d->skel);
+	if (rc)
+		goto load_fail;
+	int outer = bpf_map__fd(d->skel->maps.rings);
+	for (unsigned i = 0; i < d->nrings; i++) {
+		struct ring *r = &d->rings[i];
+		if (bpf_map_update_elem(outer, &i, &r->fd, BPF_ANY) < 0) {
+			rc = -errno;
+			goto load_fail;
+		}
+		if (ring_map(d, r, err) < 0) {
+			libbpf_set_print(prev);
+			load_log_on = false;
+			sk_buf_done(&load_log);
+			goto fail;
+		}
+	}
+	rc = sk_probe__attach(d->skel);
+	if (rc)
+		goto load_fail;
+	libbpf_set_print(prev);
+	load_log_on = false;
+	sk_buf_done(&load_log);
+	return d;
+
+load_fail:
+	load_error(err, rc < 0 ? rc : -EINVAL, &o);
+	libbpf_set_print(prev);
+	load_log_on = false;
+	sk_buf_done(&load_log);
+fail:
+	sk_driver_free(d);
+	return NULL;
+}
+
+int sk_driver_select(struct sk_driver *d, const bool want[SK_EVENT_MAX])
+{
+	struct sk_err e;
+	int rc = sk_driver_build_specs(want, d->specs, &e);
+	if (rc)
+		return rc;
+	int fd = bpf_map__fd(d->skel->maps.specs);
+	for (uint32_t nr = 0; nr < SK_PROBE_NR_MAX; nr++)
+		if (bpf_map_update_elem(fd, &nr, &d->specs[nr], BPF_ANY) < 0)
+			return -errno;
+	return 0;
+}
+
+/* Looks at the ring's next record without consuming it. */
+static void ring_peek(struct ring *r)
+{
+	if (r->head)
+		return;
+	unsigned long cons = *r->cons_pos;
+	for (;;) {
+		unsigned long prod = __atomic_load_n(r->prod_pos, __ATOMIC_ACQUIRE);
+		if (cons >= prod)
+			return;
+		const uint8_t *h = r->data + (cons & r->mask);
+		uint32_t len = __atomic_load_n((const uint32_t *)h, __ATOMIC_ACQUIRE);
+		if (len & RB_BUSY)
+			return;
+		uint32_t step = ((len & ~(RB_BUSY | RB_DISCARD)) + RB_HDR + 7u) & ~7u;
+		if (len & RB_DISCARD) {
+			cons += step;
+			__atomic_store_n(r->cons_pos, cons, __ATOMIC_RELEASE);
+			continue;
+		}
+		r->head = h + RB_HDR;
+		r->head_len = len;
+		r->head_step = step;
+		uint64_t ts;
+		memcpy(&ts, r->head, sizeof(ts));
+		r->head_ts = len >= 8 ? ts : 0;
+		return;
+	}
+}
+
+static void ring_advance(struct ring *r)
+{
+	unsigned long cons = *r->cons_pos + r->head_step;
+	__atomic_store_n(r->cons_pos, cons, __ATOMIC_RELEASE);
+	r->head = NULL;
+}
+
+int sk_driver_next(struct sk_driver *d, struct sk_event *ev, int timeout_ms, struct sk_err *err)
+{
+	if (d->last >= 0) {
+		ring_advance(&d->rings[d->last]);
+		d->last = -1;
+	}
+	long waited_us = 0, nap_us = 50;
+	for (;;) {
+		int best = -1;
+		for (unsigned i = 0; i < d->nrings; i++) {
+			struct ring *r = &d->rings[i];
+			ring_peek(r);
+			if (r->head && (best < 0 || r->head_ts < d->rings[best].head_ts))
+				best = (int)i;
+		}
+		if (best >= 0) {
+			struct ring *r = &d->rings[best];
+			struct sk_err derr;
+			if (sk_event_decode(ev, r->head, r->head_len, &derr) != 0) {
+				d->n_bad++;
+				ring_advance(r);
+				continue;
+			}
+			d->last = best;
+			ev->num = ++d->num;
+			ev->cpuid = r->cpu;
+			ev->dump_flags = 0;
+			return 1;
+		}
+		if (waited_us >= (long)timeout_ms * 1000)
+			return 0;
+		/* back-off: short naps while busy, up to 10 ms when idle */
+		struct timespec ts = {0, nap_us * 1000};
+		nanosleep(&ts, NULL);
+		waited_us += nap_us;
+		if (nap_us < 10000)
+			nap_us *= 2;
+	}
+	(void)err;
+}
+
+int sk_driver_stats(struct sk_driver *d, struct sk_driver_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct sk_probe_stats *pc = calloc((size_t)d->ncpus, sizeof(*pc));
+	if (!pc)
+		return -ENOMEM;
+	uint32_t z = 0;
+	if (bpf_map_lookup_elem(bpf_map__fd(d->skel->maps.stats), &z, pc) < 0) {
+		int rc = -errno;
+		free(pc);
+		return rc;
+	}
+	for (int c = 0; c < d->ncpus; c++) {
+		out->n_evts += pc[c].n_evts;
+		out->n_sent += pc[c].n_sent;
+		out->n_drops_buffer += pc[c].n_drops_buffer;
+		for (int k = 0; k < SK_DRIVER_DROP_CAT_MAX; k++)
+			out->n_drops_cat[k] += pc[c].n_drops_cat[k];
+		out->n_drops_size += pc[c].n_drops_size;
+		out->n_faults += pc[c].n_faults;
+		out->n_errors += pc[c].n_errors;
+	}
+	out->n_read = d->num;
+	out->n_bad = d->n_bad;
+	free(pc);
+	return 0;
+}
+
+#else /* !SK_HAVE_BPF */
+
+struct sk_driver {
+	int unused;
+};
+
+struct sk_driver *sk_driver_open(const struct sk_driver_opts *opts, struct sk_err *err)
+{
+	(void)opts;
+	sk_err_set(err, -ENOTSUP, "saker was built without the eBPF probe (SAKER_BPF=OFF)");
+	return NULL;
+}
+void sk_driver_free(struct sk_driver *d) { (void)d; }
+int sk_driver_select(struct sk_driver *d, const bool want[SK_EVENT_MAX])
+{
+	(void)d; (void)want;
+	return -ENOTSUP;
+}
+int sk_driver_next(struct sk_driver *d, struct sk_event *ev, int timeout_ms, struct sk_err *err)
+{
+	(void)d; (void)ev; (void)timeout_ms; (void)err;
+	return -ENOTSUP;
+}
+int sk_driver_stats(struct sk_driver *d, struct sk_driver_stats *out)
+{
+	(void)d;
+	memset(out, 0, sizeof(*out));
+	return -ENOTSUP;
+}
+#endif
+
+const char *sk_driver_drop_cat_name(enum sk_drop_cat c)
+{
+	static const char *const names[SK_DRIVER_DROP_CAT_MAX] = {
+		"other_interest", "clone_fork", "execve", "connect", "open", "dir_file", "close", "proc",
+	};
+	return (unsigned)c < SK_DRIVER_DROP_CAT_MAX ? names[c] : "unknown";
+}

@@ -1,0 +1,127 @@
+/* driver.h — live capture: loads the CO-RE eBPF probe, chooses which
+ * syscalls reach user space, reads the per-CPU ring buffers as sk_event views
+ * merged in timestamp order, reports counters, and scans /proc to seed state.
+ *
+ * Events are exit events in the current scap layout (the same bytes a .scap
+ * file holds), so the sk_event decoder, state and the capture writer treat
+ * live and recorded events alike. Not thread safe: one thread owns a driver. */
+#ifndef SK_DRIVER_H
+#define SK_DRIVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event/event.h"
+#include "util/util.h"
+
+struct sk_driver;
+
+struct sk_driver_opts {
+	size_t ring_bytes;       /* per ring, power of two >= 4096 (0 = 8 MiB, Falco's default) */
+	unsigned cpus_per_ring;  /* 1 = one ring per CPU (default), 2 = one per pair */
+	uint32_t snaplen;        /* bytes of I/O buffers captured (0 = 80, Falco's default) */
+	bool verbose;            /* keep the verifier log in the error on load failure */
+};
+
+/* Loads and attaches the probe. No syscall is sent until sk_driver_select()
+ * is called. Returns NULL with an actionable message in err: not root or
+ * missing CAP_BPF/CAP_PERFMON (-EPERM), no kernel BTF (-ENOENT), verifier
+ * rejection (-EINVAL, with the log when opts->verbose), ring allocation
+ * failure (-ENOMEM), or built without the probe (-ENOTSUP). */
+struct sk_driver *sk_driver_open(const struct sk_driver_opts *opts, struct sk_err *err);
+void sk_driver_free(struct sk_driver *d); /* detaches; NULL-safe */
+
+/* Sends exactly the events whose codes are set in `want` (indexed by event
+ * code, any code of a name selects the name, e.g. 293 or 13 for execve), plus
+ * nothing else. procexit (186) is selected like any code. May be called again
+ * while running. Returns 0 or a negative errno. */
+int sk_driver_select(struct sk_driver *d, const bool want[SK_EVENT_MAX]) SK_WUR;
+
+/* The next event, merged across rings in timestamp order. Waits up to
+ * timeout_ms (polling with back-off, no wake-ups). Returns 1 with *ev set (a
+ * view valid until the next call), 0 when nothing came in time, or a negative
+ * errno. ev->num counts from 1; ev->cpuid is the ring's first CPU. */
+int sk_driver_next(struct sk_driver *d, struct sk_event *ev, int timeout_ms, struct sk_err *err)
+	SK_WUR;
+
+/* Drop categories, as Falco names them in its drop statistics. */
+enum sk_drop_cat {
+	SK_DRIVER_DROP_OTHER = 0,   /* n_drops_buffer_other_interest_exit */
+	SK_DRIVER_DROP_CLONE_FORK,  /* ..._clone_fork_exit */
+	SK_DRIVER_DROP_EXECVE,      /* ..._execve_exit */
+	SK_DRIVER_DROP_CONNECT,     /* ..._connect_exit */
+	SK_DRIVER_DROP_OPEN,        /* ..._open_exit */
+	SK_DRIVER_DROP_DIR_FILE,    /* ..._dir_file_exit */
+	SK_DRIVER_DROP_CLOSE,       /* ..._close_exit */
+	SK_DRIVER_DROP_PROC,        /* ..._proc_exit */
+	SK_DRIVER_DROP_CAT_MAX
+};
+
+struct sk_driver_stats {
+	uint64_t n_evts;            /* syscall exits and tracepoint hits seen by the probe */
+	uint64_t n_sent;            /* records written to the rings */
+	uint64_t n_drops_buffer;    /* records lost because a ring was full */
+	uint64_t n_drops_cat[SK_DRIVER_DROP_CAT_MAX];
+	uint64_t n_drops_size;      /* records over 64 KiB (not sent) */
+	uint64_t n_faults;          /* parameters that could not be read (sent empty) */
+	uint64_t n_errors;          /* probe-internal errors */
+	uint64_t n_read;            /* events handed out by sk_driver_next */
+	uint64_t n_bad;             /* records that failed to decode (skipped) */
+};
+
+/* Sums the per-CPU counters. Returns 0 or a negative errno. */
+int sk_driver_stats(struct sk_driver *d, struct sk_driver_stats *out) SK_WUR;
+/* Falco's name of a drop category ("clone_fork", "execve", ...). */
+const char *sk_driver_drop_cat_name(enum sk_drop_cat c);
+
+/* ---- syscall selection (no probe needed) ---------------------------------- */
+
+/* True when the probe can produce event `code` (i.e. some code of its name). */
+bool sk_driver_supports(uint16_t code);
+
+/* Falco's `base_syscalls` settings. */
+struct sk_base_syscalls {
+	const char *const *custom_set; /* names; "!name" removes a name */
+	size_t ncustom;
+	bool repair;                   /* minimal state set instead of the full one */
+	bool all;                      /* every syscall the probe supports */
+};
+
+/* Computes the event set to send: `rules` (codes the loaded rules can match,
+ * may be NULL) plus what state tracking needs, per `base` (may be NULL for
+ * the defaults), plus procexit. Unknown names in custom_set fail with
+ * -EINVAL and err naming them. `out` is indexed by event code. */
+int sk_driver_compute_set(const bool *rules, const struct sk_base_syscalls *base,
+			  bool out[SK_EVENT_MAX], struct sk_err *err) SK_WUR;
+
+/* Iterates the names of syscall events the probe supports (for `saker -i`
+ * and docs): returns the name of entry *it and advances, NULL at the end.
+ * *code receives the exit (or only) event code. */
+const char *sk_driver_supported_next(size_t *it, uint16_t *code);
+
+/* ---- /proc scan ---------------------------------------------------------- */
+
+struct sk_proc_scan_opts {
+	const char *proc;   /* NULL = "/proc" */
+	const char *etc;    /* NULL = "/etc" (passwd, group) */
+	bool threads;       /* report every thread, not only thread-group leaders */
+	bool fds;           /* report file descriptors */
+	size_t max_fds_per_proc; /* 0 = 65536 */
+};
+
+/* Counts of what a scan delivered and skipped (processes that vanished, fds
+ * over the per-process bound). */
+struct sk_proc_scan_stats {
+	uint64_t threads, fds, users, groups, ifaces, vanished, fds_skipped;
+};
+
+/* Walks /proc (and /etc/passwd, /etc/group, the interfaces) and hands what it
+ * finds to `ops` in this order: machine, ifaces, users, groups, threads, then
+ * each process's fds (the fd callback's tid is the process id). Processes
+ * that vanish during the scan are skipped. A callback's non-zero return stops
+ * the scan and is returned. Returns 0 or a negative errno with err set. */
+int sk_proc_scan(const struct sk_proc_scan_opts *opts, const struct sk_scap_meta_ops *ops,
+		 struct sk_proc_scan_stats *stats, struct sk_err *err) SK_WUR;
+
+#endif

@@ -1,0 +1,181 @@
+/* test_driver_spec.c — the probe's spec table matches the event table, and
+ * syscall selection follows Falco's base_syscalls semantics; the /proc scan
+ * finds this process, its fds and a listening socket. No root needed. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "driver/driver.h"
+#include "driver/driver_int.h"
+
+static void test_specs_compile(void **state)
+{
+	(void)state;
+	bool all[SK_EVENT_MAX];
+	memset(all, 1, sizeof(all));
+	struct sk_probe_spec *specs = calloc(SK_PROBE_NR_MAX, sizeof(*specs));
+	assert_non_null(specs);
+	struct sk_err err;
+	sk_err_clear(&err);
+	int rc = sk_driver_build_specs(all, specs, &err);
+	if (rc)
+		fail_msg("%s", err.msg);
+	unsigned n = 0;
+	for (unsigned i = 0; i < SK_PROBE_NR_MAX; i++)
+		if (specs[i].evt) {
+			n++;
+			assert_int_equal(specs[i].nparams, sk_event_table[specs[i].evt].nparams);
+		}
+	assert_true(n >= 85);
+	free(specs);
+}
+
+static void test_rules_events_supported(void **state)
+{
+	(void)state;
+	/* every event Falco's stable and incubating rules depend on */
+	static const uint16_t codes[] = {293, 331, 3, 307, 327, 23, 169, 31, 49, 19, 367, 363,
+					 365, 179, 181, 309, 311, 411, 413, 247, 389, 25, 35, 53,
+					 315, 317, 313, 59, 277, 305, 175, 177, 319, 279, 301, 303,
+					 199, 241, 285, 321, 369, 186};
+	for (size_t i = 0; i < SK_ARRAY_LEN(codes); i++)
+		if (!sk_driver_supports(codes[i]))
+			fail_msg("event %u (%s) not supported", codes[i], sk_event_table[codes[i]].name);
+	/* an old code selects the same name */
+	assert_true(sk_driver_supports(13));
+}
+
+static void test_compute_set(void **state)
+{
+	(void)state;
+	bool rules[SK_EVENT_MAX] = {0}, out[SK_EVENT_MAX];
+	struct sk_err err;
+	rules[307] = true;
+	/* default: rules + the state set + procexit */
+	assert_int_equal(sk_driver_compute_set(rules, NULL, out, &err), 0);
+	assert_true(out[307] && out[293] && out[5] && out[223] && out[186] && out[23]);
+	assert_false(out[7]); /* read is not needed */
+	/* repair: minimal set, close because a file syscall is used, no socket */
+	struct sk_base_syscalls b = {.repair = true};
+	assert_int_equal(sk_driver_compute_set(rules, &b, out, &err), 0);
+	assert_true(out[307] && out[293] && out[5] && out[223] && out[401] && out[186]);
+	assert_false(out[19]);
+	assert_false(out[23]);
+	/* custom_set without repair: only rules + custom, and negation */
+	const char *custom[] = {"connect", "!openat"};
+	struct sk_base_syscalls c = {.custom_set = custom, .ncustom = 2};
+	assert_int_equal(sk_driver_compute_set(rules, &c, out, &err), 0);
+	assert_true(out[23] && out[22] && out[186]);
+	assert_false(out[307]);
+	assert_false(out[293]);
+	const char *bad[] = {"notasyscall"};
+	struct sk_base_syscalls d = {.custom_set = bad, .ncustom = 1};
+	assert_int_equal(sk_driver_compute_set(rules, &d, out, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "notasyscall"));
+	struct sk_base_syscalls e = {.all = true};
+	assert_int_equal(sk_driver_compute_set(NULL, &e, out, &err), 0);
+	assert_true(out[7] && out[9]);
+}
+
+struct seen {
+	bool me, my_fd, listen, user_root, group_root, machine;
+	uint16_t port;
+};
+
+static int on_thread(void *ctx, const struct sk_scap_thread *t)
+{
+	struct seen *s = ctx;
+	if (t->tid == (uint64_t)getpid()) {
+		s->me = true;
+		assert_int_equal(t->pid, (uint64_t)getpid());
+		assert_int_equal(t->ptid, (uint64_t)getppid());
+		assert_true(t->comm.len > 0);
+		assert_true(t->exepath.len > 0 && t->exepath.p[0] == '/');
+		assert_int_equal(t->uid, geteuid());
+		assert_true(t->fdlimit > 0);
+	}
+	return 0;
+}
+
+static int on_fd(void *ctx, uint64_t tid, const struct sk_scap_fd *f)
+{
+	struct seen *s = ctx;
+	if (tid != (uint64_t)getpid())
+		return 0;
+	if (f->type == SK_FD_IPV4_SERVSOCK && f->sport == s->port) {
+		uint32_t lo = htonl(INADDR_LOOPBACK);
+		assert_memory_equal(f->sip, &lo, 4);
+		assert_int_equal(f->l4proto, 2);
+		s->listen = true;
+	}
+	if (f->type == SK_FD_FILE_V2 && f->name.len == 9 && !memcmp(f->name.p, "/dev/null", 9))
+		s->my_fd = true;
+	return 0;
+}
+
+static int on_user(void *ctx, const struct sk_scap_user *u)
+{
+	struct seen *s = ctx;
+	if (u->uid == 0 && u->name.len == 4 && !memcmp(u->name.p, "root", 4))
+		s->user_root = true;
+	return 0;
+}
+
+static int on_group(void *ctx, const struct sk_scap_group *g)
+{
+	struct seen *s = ctx;
+	if (g->gid == 0)
+		s->group_root = true;
+	return 0;
+}
+
+static int on_machine(void *ctx, const struct sk_scap_machine *m)
+{
+	struct seen *s = ctx;
+	s->machine = m->num_cpus > 0 && m->memory_bytes > 0 && m->boot_ts > 0;
+	return 0;
+}
+
+static void test_proc_scan(void **state)
+{
+	(void)state;
+	int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(ls, 1), 0);
+	socklen_t sl = sizeof(sa);
+	assert_int_equal(getsockname(ls, (struct sockaddr *)&sa, &sl), 0);
+	FILE *f = fopen("/dev/null", "re");
+	assert_non_null(f);
+	struct seen s = {.port = ntohs(sa.sin_port)};
+	struct sk_scap_meta_ops ops = {.ctx = &s, .thread = on_thread, .fd = on_fd,
+				       .user = on_user, .group = on_group, .machine = on_machine};
+	struct sk_proc_scan_stats st;
+	struct sk_err err;
+	assert_int_equal(sk_proc_scan(NULL, &ops, &st, &err), 0);
+	assert_true(s.me && s.my_fd && s.listen && s.user_root && s.group_root && s.machine);
+	assert_true(st.threads > 1 && st.fds > 2);
+	fclose(f);
+	close(ls);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_specs_compile),
+		cmocka_unit_test(test_rules_events_supported),
+		cmocka_unit_test(test_compute_set),
+		cmocka_unit_test(test_proc_scan),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,710 @@
+/* test_probe.c — the eBPF probe against real syscalls: each test performs a
+ * syscall (success and failure), reads the event the probe produced for this
+ * thread and checks every parameter. Needs root and kernel BTF; otherwise
+ * every test is skipped with a loud message. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "driver/driver.h"
+
+static struct sk_driver *drv;
+static const char *skip_why;
+static char tmpdir[64];
+
+static int setup_all(void **state)
+{
+	(void)state;
+	if (geteuid() != 0) {
+		skip_why = "not root";
+	} else {
+		struct sk_err err;
+		sk_err_clear(&err);
+		struct sk_driver_opts o = {.ring_bytes = 4u << 20, .verbose = true};
+		drv = sk_driver_open(&o, &err);
+		if (!drv) {
+			fprintf(stderr, "test_probe: cannot open the probe: %s\n", err.msg);
+			if (err.code == -EPERM || err.code == -ENOENT || err.code == -ENOTSUP)
+				skip_why = err.msg;
+			else
+				return -1; /* a real failure (verifier, maps) must fail the suite */
+		} else {
+			bool all[SK_EVENT_MAX] = {0};
+			size_t it = 0;
+			uint16_t code;
+			while (sk_driver_supported_next(&it, &code))
+				all[code] = true;
+			if (sk_driver_select(drv, all) != 0)
+				return -1;
+		}
+	}
+	if (skip_why)
+		fprintf(stderr, "\n*** test_probe: SKIPPING every probe test: %s ***\n\n", skip_why);
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/sk_probe_XXXXXX");
+	if (!mkdtemp(tmpdir))
+		return -1;
+	return 0;
+}
+
+static int teardown_all(void **state)
+{
+	(void)state;
+	sk_driver_free(drv);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	if (system(cmd) != 0)
+		return -1;
+	return 0;
+}
+
+#define NEED_PROBE()                                                                         \
+	do {                                                                                 \
+		if (!drv) {                                                                  \
+			fprintf(stderr, "test_probe: skipped (%s)\n", skip_why);             \
+			skip();                                                              \
+		}                                                                            \
+	} while (0)
+
+/* Discards everything already in the rings. */
+static void drain(void)
+{
+	struct sk_event ev;
+	struct sk_err err;
+	while (sk_driver_next(drv, &ev, 0, &err) == 1)
+		;
+}
+
+/* Waits (up to 2 s) for the next event of `type` from thread `tid`. */
+static bool wait_event(struct sk_event *ev, uint16_t type, int64_t tid)
+{
+	struct sk_err err;
+	for (int spins = 0; spins < 400000; spins++) {
+		int rc = sk_driver_next(drv, ev, 20, &err);
+		if (rc < 0)
+			return false;
+		if (rc == 0) {
+			if (spins > 100)
+				break;
+			continue;
+		}
+		if (ev->type == type && ev->tid == tid)
+			return true;
+	}
+	return false;
+}
+
+static int64_t my_tid(void)
+{
+	return (int64_t)syscall(SYS_gettid);
+}
+
+static int64_t ps64(const struct sk_event *ev, unsigned i)
+{
+	int64_t v = 0;
+	assert_true(sk_event_get_s64(ev, i, &v));
+	return v;
+}
+
+static uint64_t pu64(const struct sk_event *ev, unsigned i)
+{
+	uint64_t v = 0;
+	assert_true(sk_event_get_u64(ev, i, &v));
+	return v;
+}
+
+static const char *pstr(const struct sk_event *ev, unsigned i)
+{
+	const char *s = sk_event_get_str(ev, i);
+	if (!s)
+		fail_msg("%s: param %u (%s) is not a string (len %u)", ev->info->name, i,
+			 i < ev->info->nparams ? ev->info->params[i].name : "?", ev->plen[i]);
+	return s;
+}
+
+static void assert_empty(const struct sk_event *ev, unsigned i)
+{
+	assert_true(i < ev->nparams);
+	assert_int_equal(ev->plen[i], 0);
+}
+
+/* Checks that the event has every param of its table entry. */
+static void assert_shape(const struct sk_event *ev)
+{
+	assert_int_equal(ev->nparams, ev->info->nparams);
+	assert_int_equal(ev->info->dir, ev->type == 186 ? 'E' : 'X');
+}
+
+#define GET(type, tid)                                                                       \
+	struct sk_event ev;                                                                  \
+	assert_true(wait_event(&ev, (type), (tid)));                                         \
+	assert_shape(&ev)
+
+static void inet_addr_port(struct sockaddr_in *sa, uint16_t port)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons(port);
+	sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+}
+
+/* ---- file events ----------------------------------------------------------- */
+
+static void test_openat(void **state)
+{
+	(void)state;
+	NEED_PROBE();
+	char path[128];
+	snprintf(path, sizeof(path), "%s/new_file", tmpdir);
+	drain();
+	int fd = openat(AT_FDCWD, path, O_CREAT | O_WRONLY | O_CLOEXEC, 0640);
+	assert_true(fd >= 0);
+	struct stat st;
+	assert_int_equal(fstat(fd, &st), 0);
+	{
+		GET(307, my_tid());
+		assert_int_equal(ps64(&ev, 0), fd);
+		assert_int_equal(ps64(&ev, 1), -100);
+		assert_string_equal(pstr(&ev, 2), path);
+		assert_int_equal(pu64(&ev, 3), 16384 | 4 | 2 | 4096); /* F_CREATED|CREAT|WRONLY|CLOEXEC */
+		assert_int_equal(pu64(&ev, 4), 0640);
+		assert_int_equal(pu64(&ev, 5), ((major(st.st_dev) << 8) | (minor(st.st_dev) & 0xff) |
+						 ((minor(st.st_dev) & ~0xffu) << 12)));
+		assert_int_equal(pu64(&ev, 6), st.st_ino);
+	}
+	close(fd);
+	/* re-open: not created this time, O_RDWR|O_TRUNC */
+	fd = openat(AT_FDCWD, path, O_RDWR | O_TRUNC);
+	assert_true(fd >= 0);
+	{
+		GET(307, my_tid());
+		assert_int_equal(ps64(&ev, 0), fd);
+		assert_int_equal(pu64(&ev, 3), 3 | 256);
+	}
+	close(fd);
+	/* failure */
+	int rc = openat(AT_FDCWD, "/nonexistent/sk_probe", O_RDONLY);
+	assert_int_equal(rc, -1);
+	{
+		GET(307, my_tid());
+		assert_int_equal(ps64(&ev, 0), -ENOENT);
+		assert_string_equal(pstr(&ev, 2), "/nonexistent/sk_probe");
+		assert_int_equal(pu64(&ev, 3), 1);
+		assert_int_equal(pu64(&ev, 5), 0);
+		assert_int_equal(pu64(&ev, 6), 0);
+	}
+}
+
+static void test_open_creat_close(void **state)
+{
+	(void)state;
+	NEED_PROBE();
+	char path[128];
+	snprintf(path, sizeof(path), "%s/open_file", tmpdir);
+	drain();
+	int fd = (int)syscall(SYS_open, path, O_CREAT | O_RDWR | O_APPEND, 0600);
+	assert_true(fd >= 0);
+	{
+		GET(3, my_tid());
+		assert_int_equal(ps64(&ev, 0), fd);
+		assert_string_equal(pstr(&ev, 1), path);
+		assert_int_equal(pu64(&ev, 2), 16384 | 4 | 3 | 8);
+		assert_int_equal(pu64(&ev, 3), 0600);
+	}
+	assert_int_equal(close(fd), 0);
+	{
+		GET(5, my_tid());
+		assert_int_equal(ps64(&ev, 0), 0);
+		assert_int_equal(ps64(&ev, 1), fd);
+	}
+	assert_int_equal(close(fd), -1);
+	{
+		GET(5, my_tid());
+		assert_int_equal(ps64(&ev, 0), -EBADF);
+	}
+	fd = (int)syscall(SYS_creat, path, 0644);
+	assert_true(fd >= 0);
+	struct stat st;
+	assert_int_equal(fstat(fd, &st), 0);
+	{
+		GET(59, my_tid());
+		assert_int_equal(ps64(&ev, 0), fd);
+		assert_string_equal(pstr(&ev, 1), path);
+		assert_int_equal(pu64(&ev, 2), 0644);
+		assert_int_equal(pu64(&ev, 4), st.st_ino);
+		assert_int_equal(pu64(&ev, 5), 0);
+	}
+	close(fd);
+}
+
+static void test_openat2(void **state)
+{
+	(void)state;
+	NEED_PROBE();
+	drain();
+	struct open_how how = {.flags = O_RDONLY | O_DIRECTORY, .mode = 0, .resolve = RESOLVE_NO_SYMLINKS};
+	int fd = (int)syscall(SYS_openat2, AT_FDCWD, tmpdir, &how, sizeof(how));
+	assert_true(fd >= 0);
+	{
+		GET(327, my_tid());
+		assert_int_equal(ps64(&ev, 0), fd);
+		assert_int_equal(ps64(&ev, 1), -100);
+		assert_string_equal(pstr(&ev, 2), tmpdir);
+		assert_int_equal(pu64(&ev, 3), 1 | 1024);
+		assert_int_equal(pu64(&ev, 4), 0);
+		assert_int_equal(pu64(&ev, 5), 8); /* PPM RESOLVE_NO_SYMLINKS */
+	}
+	close(fd);
+}
+
+static void test_links(void **state)
+{
+	(void)state;
+	NEED_PROBE();
+	char target[128], lnk[128], hard[128], dir[128], moved[128];
+	snprintf(target, sizeof(target), "%s/target", tmpdir);
+	snprintf(lnk, sizeof(lnk), "%s/symlink", tmpdir);
+	snprintf(hard, sizeof(hard), "%s/hardlink", tmpdir);
+	snprintf(dir, sizeof(dir), "%s/dir", tmpdir);
+	snprintf(moved, sizeof(moved), "%s/moved", tmpdir);
+	int fd = open(target, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	drain();
+	assert_int_equal(symlinkat("/etc/shadow", AT_FDCWD, lnk), 0);
+	{
+		GET(181, my_tid());
+		assert_int_equal(ps64(&ev, 0), 0);
+		assert_string_equal(pstr(&ev, 1), "/etc/shadow");
+		assert_int_equal(ps64(&ev, 2), -100);
+		assert_string_equal(pstr(&ev, 3), lnk);
+	}
+	assert_int_equal(symlinkat("/etc/shadow", AT_FDCWD, lnk), -1);
+	{
+		GET(181, my_tid());
+		assert_int_equal(ps64(&ev, 0), -EEXIST);
+	}
+	assert_int_equal(syscall(SYS_symlink, "x", lnk), -1);
+	{
+		GET(179, my_tid());
+		assert_int_equal(ps64(&ev, 0), -EEXIST);
+		assert_string_equal(pstr(&ev, 1), "x");
+		assert_string_equal(pstr(&ev, 2), lnk);
+	}
+	assert_int_equal(linkat(AT_FDCWD, target, AT_FDCWD, hard, AT_SYMLINK_FOLLOW), 0);
+	{
+		GET(311, my_tid());
+		assert_int_equal(ps64(&ev, 0), 0);
+		assert_int_equal(ps64(&ev, 1), -100);
+		assert_string_equal(pstr(&ev, 2), target);
+		assert_int_equal(ps64(&ev, 3), -100);
+		assert_string_equal(pstr(&ev, 4), hard);
+		assert_int_equal(pu64(&ev, 5), 0x400);
+	}
+	assert_int_equal(syscall(SYS_link, target, hard), -1);
+	{
+		GET(309, my_tid());
+		assert_int_equal(ps64(&ev, 0), -EEXIST);
+		assert_string_equal(pstr(&ev, 1), target);
+		assert_string_equal(pstr(&ev, 2), hard);
+	}
+	assert_int_equal(mkdirat(AT_FDCWD, dir, 0750), 0);
+	{
+		GET(305, my_tid());
+		assert_int_equal(ps64(&ev, 0), 0);
+		assert_int_equal(ps64(&ev, 1), -100);
+		assert_string_equal(pstr(&ev, 2), dir);
+		assert_int_equal(pu64(&ev, 3), 0750);
+	}
+	assert_int_equal(syscall(SYS_renameat2, AT_FDCWD, hard, AT_FDCWD, moved, 1 /* NOREPLACE */), 0);
+	{
+		GET(319, my_tid());
+		assert_int_equal(ps64(&ev, 0), 0);
+		assert_string_equal(pstr(&ev, 2), hard);
+		assert_string_equal(pstr(&ev, 4), moved);
+		assert_int_equal(pu64(&ev, 5), 1);
+	}
+	assert_int_equal(fchmodat(AT_FDCWD, moved, 0755, 0), 0);
+	{
+		GET(313, my_tid());
+		assert_int_equal(ps64(&ev, 0), 0);
+		assert_string_equal(pstr(&ev, 2), moved);
+		assert_int_equal(pu64(&ev, 3), 0755);
+	}
+	assert_int_equal(unlinkat(AT_FDCWD, dir, AT_REMOVEDIR), 0);
+	{
+		GET(303, my_tid());
+		assert_int_equal(ps64(&ev, 0), 0);
+		assert_string_equal(pstr(&ev, 2), dir);
+		assert_int_equal(pu64(&ev, 3), 0x200);
+	}
+	assert_int_equal(unlinkat(AT_FDCWD, dir, 0), -1);
+	{
+		GET(303, my_tid());
+		assert_int_equal(ps64(&ev, 0), -ENOENT);
+	}
+}
+
+static void test_dup(void **state)
+{
+	(void)state;
+	NEED_PROBE();
+	drain();
+	int fd = dup(1);
+	assert_true(fd >= 0);
+	{
+		GET(367, my_tid());
+		assert_int_equal(ps64(&ev, 0), fd);
+		assert_int_equal(ps64(&ev, 1), 1);
+	}
+	assert_int_equal(dup2(1, fd), fd);
+	{
+		GET(363, my_tid());
+		assert_int_equal(ps64(&ev, 0), fd);
+		assert_int_equal(ps64(&ev, 1), 1);
+		assert_int_equal(ps64(&ev, 2), fd);
+	}
+	assert_int_equal(dup3(1, fd, O_CLOEXEC), fd);
+	{
+		GET(365, my_tid());
+		assert_int_equal(ps64(&ev, 0), fd);
+		assert_int_equal(pu64(&ev, 3), 4096);
+	}
+	assert_int_equal(dup(-1), -1);
+	{
+		GET(367, my_tid());
+		assert_int_equal(ps64(&ev, 0), -EBADF);
+	}
+	close(fd);
+}
+
+/* ---- network --------------------------------------------------------------- */
+
+static void check_tuple4(const struct sk_event *ev, unsigned i, uint16_t sport, uint16_t dport)
+{
+	uint32_t len;
+	const uint8_t *t = sk_event_param(ev, i, &len);
+	assert_int_equal(len, 13);
+	assert_int_equal(t[0], 2);
+	uint32_t lo = htonl(INADDR_LOOPBACK);
+	uint16_t p;
+	assert_memory_equal(t + 1, &lo, 4);
+	memcpy(&p, t + 5, 2);
+	if (sport)
+		assert_int_equal(p, sport);
+	assert_memory_equal(t + 7, &lo, 4);
+	memcpy(&p, t + 11, 2);
+	assert_int_equal(p, dport);
+}
+
+static void check_sockaddr4(const struct sk_event *ev, unsigned i, uint16_t port)
+{
+	uint32_t len;
+	const uint8_t *a = sk_event_param(ev, i, &len);
+	assert_int_equal(len, 7);
+	assert_int_equal(a[0], 2);
+	uint32_t lo = htonl(INADDR_LOOPBACK);
+	assert_memory_equal(a + 1, &lo, 4);
+	uint16_t p;
+	memcpy(&p, a + 5, 2);
+	assert_int_equal(p, port);
+}
+
+static void test_tcp(void **state)
+{
+	(void)state;
+	NEED_PROBE();
+	drain();
+	int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(ls >= 0);
+	{
+		GET(19, my_tid());
+		assert_int_equal(ps64(&ev, 0), ls);
+		assert_int_equal(pu64(&ev, 1), AF_INET);
+		assert_int_equal(pu64(&ev, 2), SOCK_STREAM | SOCK_CLOEXEC);
+		assert_int_equal(pu64(&ev, 3), 0);
+		assert_int_equal(pu64(&ev, 4), 4096);
+	}
+	struct sockaddr_in sa;
+	inet_addr_port(&sa, 0);
+	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	{
+		GET(21, my_tid());
+		assert_int_equal(ps64(&ev, 0), 0);
+		check_sockaddr4(&ev, 1, 0);
+		assert_int_equal(ps64(&ev, 2), ls);
+	}
+	socklen_t sl = sizeof(sa);
+	assert_int_equal(getsockname(ls, (struct sockaddr *)&sa, &sl), 0);
+	uint16_t port = ntohs(sa.sin_port);
+	assert_int_equal(listen(ls, 7), 0);
+	{
+		GET(25, my_tid());
+		assert_int_equal(ps64(&ev, 0), 0);
+		assert_int_equal(ps64(&ev, 1), ls);
+		assert_int_equal(ps64(&ev, 2), 7);
+	}
+	int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(c >= 0);
+	assert_int_equal(connect(c, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	struct sockaddr_in me;
+	sl = sizeof(me);
+	assert_int_equal(getsockname(c, (struct sockaddr *)&me, &sl), 0);
+	uint16_t cport = ntohs(me.sin_port);
+	{
+		GET(23, my_tid());
+		assert_int_equal(ps64(&ev, 0), 0);
+		check_tuple4(&ev, 1, cport, port);
+		assert_int_equal(ps64(&ev, 2), c);
+		check_sockaddr4(&ev, 3, port);
+	}
+	int a = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+	assert_true(a >= 0);
+	{
+		GET(389, my_tid());
+		assert_int_equal(ps64(&ev, 0), a);
+		check_tuple4(&ev, 1, cport, port); /* client -> server */
+		assert_int_equal(pu64(&ev, 2), 0);
+		assert_int_equal(pu64(&ev, 3), 0);
+		assert_int_equal(pu64(&ev, 4), 7);
+		assert_int_equal(ps64(&ev, 5), SOCK_CLOEXEC);
+	}
+	const char msg[] = "hello probe";
+	assert_int_equal(sendto(c, msg, sizeof(msg), 0, NULL, 0), sizeof(msg));
+	{
+		GET(31, my_tid());
+		assert_int_equal(ps64(&ev, 0), sizeof(msg));
+		uint32_t len;
+		const uint8_t *d = sk_event_param(&ev, 1, &len);
+		assert_int_equal(len, sizeof(msg));
+		assert_memory_equal(d, msg, sizeof(msg));
+		assert_int_equal(ps64(&ev, 2), c);
+		assert_int_equal(pu64(&ev, 3), sizeof(msg));
+		check_tuple4(&ev, 4, cport, port);
+	}
+	char buf[64];
+	assert_int_equal(recvfrom(a, buf, sizeof(buf), 0, NULL, NULL), sizeof(msg));
+	{
+		GET(35, my_tid());
+		assert_int_equal(ps64(&ev, 0), sizeof(msg));
+		uint32_t len;
+		const uint8_t *d = sk_event_param(&ev, 1, &len);
+		assert_int_equal(len, sizeof(msg));
+		assert_memory_equal(d, msg, sizeof(msg));
+		check_tuple4(&ev, 2, port, cport);
+		assert_int_equal(ps64(&ev, 3), a);
+		assert_int_equal(pu64(&ev, 4), sizeof(buf));
+	}
+	struct iovec iov = {(void *)msg, sizeof(msg)};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	assert_int_equal(sendmsg(c, &mh, 0), sizeof(msg));
+	{
+		GET(49, my_tid());
+		assert_int_equal(ps64(&ev, 0), sizeof(msg));
+		assert_int_equal(ps64(&ev, 2), c);
+		assert_int_equal(pu64(&ev, 3), sizeof(msg));
+		check_tuple4(&ev, 4, cport, port);
+	}
+	close(a);
+	close(c);
+	/* failure: connection refused on a closed port */
+	close(ls);
+	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(connect(c, (struct sockaddr *)&sa, sizeof(sa)), -1);
+	{
+		GET(23, my_tid());
+		assert_int_equal(ps64(&ev, 0), -ECONNREFUSED);
+		assert_int_equal(ps64(&ev, 2), c);
+		check_sockaddr4(&ev, 3, port);
+	}
+	close(c);
+}
+
+/* ---- processes --------------------------------------------------------------- */
+
+static void test_fork_exec_exit(void **state)
+{
+	(void)state;
+	NEED_PROBE();
+	drain();
+	pid_t child = fork();
+	if (child == 0) {
+		char *argv[] = {"/bin/true", "arg1", "arg two", NULL};
+		char *envp[] = {"SK_PROBE=1", NULL};
+		execve("/bin/true", argv, envp);
+		_exit(99);
+	}
+	assert_true(child > 0);
+	int status;
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* parent's clone/fork exit: res = child */
+	struct sk_event ev;
+	struct sk_err err;
+	bool parent = false, inchild = false, exec = false, exitev = false;
+	for (int i = 0; i < 100000 && !(parent && inchild && exec && exitev); i++) {
+		int rc = sk_driver_next(drv, &ev, 20, &err);
+		if (rc <= 0)
+			break;
+		bool clone = ev.type == 223 || ev.type == 225 || ev.type == 335;
+		if (clone && ev.tid == my_tid()) {
+			assert_shape(&ev);
+			assert_int_equal(ps64(&ev, 0), child);
+			assert_int_equal(ps64(&ev, 3), my_tid());
+			assert_int_equal(ps64(&ev, 4), getpid());
+			parent = true;
+		} else if (clone && ev.tid == child) {
+			assert_shape(&ev);
+			assert_int_equal(ps64(&ev, 0), 0);
+			assert_int_equal(ps64(&ev, 3), child);
+			assert_int_equal(ps64(&ev, 4), child);
+			assert_int_equal(ps64(&ev, 5), getpid());
+			assert_int_equal(pu64(&ev, 16), geteuid());
+			assert_int_equal(pu64(&ev, 17), getegid());
+			assert_int_equal(ps64(&ev, 18), child);
+			assert_int_equal(ps64(&ev, 19), child);
+			inchild = true;
+		} else if (ev.type == 293 && ev.tid == child) {
+			assert_shape(&ev);
+			assert_int_equal(ps64(&ev, 0), 0);
+			assert_string_equal(pstr(&ev, 1), "/bin/true");
+			uint32_t len;
+			const uint8_t *args = sk_event_param(&ev, 2, &len);
+			assert_int_equal(len, sizeof("arg1\0arg two"));
+			assert_memory_equal(args, "arg1\0arg two", len);
+			assert_int_equal(ps64(&ev, 3), child);
+			assert_int_equal(ps64(&ev, 4), child);
+			assert_int_equal(ps64(&ev, 5), getpid());
+			char cwd[512];
+			assert_non_null(getcwd(cwd, sizeof(cwd)));
+			assert_string_equal(pstr(&ev, 6), cwd);
+			assert_string_equal(pstr(&ev, 13), "true");
+			const uint8_t *cg = sk_event_param(&ev, 14, &len);
+			assert_true(len > 0 && memchr(cg, '=', len));
+			const uint8_t *env = sk_event_param(&ev, 15, &len);
+			assert_int_equal(len, sizeof("SK_PROBE=1"));
+			assert_memory_equal(env, "SK_PROBE=1", len);
+			assert_int_equal(pu64(&ev, 26), geteuid());
+			char real[512];
+			assert_non_null(realpath("/bin/true", real));
+			assert_string_equal(pstr(&ev, 27), real);
+			assert_int_equal(pu64(&ev, 29), getegid());
+			assert_string_equal(pstr(&ev, 30), "/bin/true");
+			struct stat st;
+			assert_int_equal(stat("/bin/true", &st), 0);
+			assert_int_equal(pu64(&ev, 23), st.st_ino);
+			exec = true;
+		} else if (ev.type == 186 && ev.tid == child) {
+			assert_shape(&ev);
+			assert_int_equal(ps64(&ev, 0), 0);
+			assert_int_equal(ps64(&ev, 1), 0);
+			assert_int_equal(pu64(&ev, 2), 0);
+			exitev = true;
+		}
+	}
+	assert_true(parent);
+	assert_true(inchild);
+	assert_true(exec);
+	assert_true(exitev);
+
+	/* execve failure in this thread */
+	char *argv[] = {"nope", NULL};
+	assert_int_equal(execve("/nonexistent/sk_exe", argv, NULL), -1);
+	{
+		GET(293, my_tid());
+		assert_int_equal(ps64(&ev, 0), -ENOENT);
+		assert_string_equal(pstr(&ev, 30), "/nonexistent/sk_exe");
+		assert_int_equal(ps64(&ev, 3), my_tid());
+	}
+	assert_int_equal(syscall(SYS_execveat, AT_FDCWD, "/nonexistent/sk_exe", argv, NULL, 0), -1);
+	{
+		GET(331, my_tid());
+		assert_int_equal(ps64(&ev, 0), -ENOENT);
+	}
+}
+
+static void test_ptrace_setuid_modules(void **state)
+{
+	(void)state;
+	NEED_PROBE();
+	drain();
+	assert_int_equal(ptrace(PTRACE_ATTACH, 0x7ffffff0, NULL, NULL), -1);
+	{
+		GET(169, my_tid());
+		assert_int_equal(ps64(&ev, 0), -ESRCH);
+		assert_empty(&ev, 1);
+		assert_empty(&ev, 2);
+		assert_int_equal(pu64(&ev, 3), 11); /* PPM_PTRACE_ATTACH */
+		assert_int_equal(ps64(&ev, 4), 0x7ffffff0);
+	}
+	assert_int_equal(setuid(geteuid()), 0);
+	{
+		GET(199, my_tid());
+		assert_int_equal(ps64(&ev, 0), 0);
+		assert_int_equal(pu64(&ev, 1), geteuid());
+	}
+	assert_int_equal(syscall(SYS_init_module, NULL, 0, ""), -1);
+	int e = errno;
+	{
+		GET(411, my_tid());
+		assert_int_equal(ps64(&ev, 0), -e);
+		assert_int_equal(pu64(&ev, 2), 0);
+		assert_string_equal(pstr(&ev, 3), "");
+	}
+	assert_int_equal(syscall(SYS_finit_module, -1, "opt=1", 0), -1);
+	e = errno; /* EBADF, or ENOSYS on kernels without modules */
+	{
+		GET(413, my_tid());
+		assert_int_equal(ps64(&ev, 0), -e);
+		assert_int_equal(ps64(&ev, 1), -1);
+		assert_string_equal(pstr(&ev, 2), "opt=1");
+		assert_int_equal(pu64(&ev, 3), 0);
+	}
+}
+
+static void test_stats(void **state)
+{
+	(void)state;
+	NEED_PROBE();
+	struct sk_driver_stats st;
+	assert_int_equal(sk_driver_stats(drv, &st), 0);
+	assert_true(st.n_evts > 0);
+	assert_true(st.n_sent > 0);
+	assert_true(st.n_read > 0);
+	assert_int_equal(st.n_errors, 0);
+	assert_int_equal(st.n_bad, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_openat),
+		cmocka_unit_test(test_open_creat_close),
+		cmocka_unit_test(test_openat2),
+		cmocka_unit_test(test_links),
+		cmocka_unit_test(test_dup),
+		cmocka_unit_test(test_tcp),
+		cmocka_unit_test(test_fork_exec_exit),
+		cmocka_unit_test(test_ptrace_setuid_modules),
+		cmocka_unit_test(test_stats),
+	};
+	return cmocka_run_group_tests(tests, setup_all, teardown_all);
+}
