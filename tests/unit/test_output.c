@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "output/output.h"
 
@@ -503,6 +504,79 @@ static void test_http(void **state)
 	sk_config_free(cfg);
 }
 
+
+/* Rebuilds every alert of the recorded Falco 0.44.1 run from its parts and
+ * checks that sk_alert_format() gives back the very same bytes. */
+static void fixture_envelope(const char *path)
+{
+	char *text = NULL;
+	size_t len;
+	if (sk_read_file(path, 64 << 20, &text, &len) < 0) {
+		printf("SKIP: %s not found\n", path);
+		skip();
+	}
+	setenv("TZ", "UTC", 1);
+	tzset();
+	struct sk_buf out;
+	sk_buf_init(&out, 0);
+	size_t n = 0;
+	for (char *line = text, *nl; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		bool last = !nl;
+		if (!nl)
+			nl = line + strlen(line);
+		*nl = 0;
+		if (!*line)
+			break;
+		json_error_t je;
+		json_t *j = json_loads(line, 0, &je);
+		assert_non_null(j);
+		struct sk_alert a = { 0 };
+		a.rule = (char *)json_string_value(json_object_get(j, "rule"));
+		a.source = (char *)json_string_value(json_object_get(j, "source"));
+		a.priority = sk_priority_parse(json_string_value(json_object_get(j, "priority")));
+		json_t *of = json_object_get(j, "output_fields");
+		a.time_ns = (uint64_t)json_integer_value(json_object_get(of, "evt.time"));
+		a.fields_json = json_dumps(of, JSON_COMPACT | JSON_SORT_KEYS);
+		json_t *tags = json_object_get(j, "tags");
+		a.has_tags = tags != NULL;
+		a.ntags = json_array_size(tags);
+		a.tags = calloc(a.ntags + 1, sizeof(char *));
+		for (size_t i = 0; i < a.ntags; i++)
+			a.tags[i] = (char *)json_string_value(json_array_get(tags, i));
+		const char *o = json_string_value(json_object_get(j, "output"));
+		const char *m = strstr(o, ": ");
+		assert_non_null(m);
+		m = strchr(m + 2, ' ');
+		assert_non_null(m);
+		a.message = (char *)m + 1;
+		struct sk_alert_style st = {
+			.json = true, .include_output = true, .include_output_fields = true,
+			.include_tags = true,
+			.hostname = json_string_value(json_object_get(j, "hostname")),
+		};
+		sk_buf_reset(&out);
+		assert_int_equal(sk_alert_format(&a, &st, &out), 0);
+		assert_string_equal(sk_buf_cstr(&out), line);
+		free(a.fields_json);
+		free(a.tags);
+		json_decref(j);
+		n++;
+		if (last)
+			break;
+	}
+	assert_true(n > 10);
+	sk_buf_done(&out);
+	free(text);
+}
+
+static void test_fixture_envelope(void **state)
+{
+	(void)state;
+	fixture_envelope(SK_FIXTURES "/traces/current/workload-falco-0.44.1.stable.alerts.jsonl");
+	fixture_envelope(SK_FIXTURES "/traces/current/workload-falco-0.44.1.all.alerts.jsonl");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -512,6 +586,7 @@ int main(void)
 		cmocka_unit_test(test_file_program_stdout),
 		cmocka_unit_test(test_queue_drops),
 		cmocka_unit_test(test_http),
+		cmocka_unit_test(test_fixture_envelope),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
