@@ -547,7 +547,9 @@ int sk_render_param(struct sk_eval_ctx *c, const struct sk_event *ev, unsigned i
 	}
 	case SK_PT_ERRNO: {
 		int64_t v = (int64_t)rd64(p);
-		r = sk_buf_printf(raw, "%lld", (long long)v);
+		/* results that are addresses (mmap, brk) carry a HEX format */
+		r = v >= 0 && fmt == SK_PF_HEX ? sk_buf_printf(raw, "%llX", (unsigned long long)v)
+					      : sk_buf_printf(raw, "%lld", (long long)v);
 		const char *e = v < 0 ? sk_errno_name(v) : NULL;
 		if (r >= 0 && e)
 			r = sk_buf_puts(res, e);
