@@ -258,7 +258,8 @@ int sk_app_inspect(int argc, char **argv)
 			}
 		}
 		sk_eval_ctx_set_event(&ctx, &ev);
-		if ((ev.info->category & SK_EC_INTERNAL) && !internal)
+		if (((ev.info->category & SK_EC_INTERNAL) || strcmp(ev.info->name, "container") == 0) &&
+		    !internal)
 			shown = false;
 		if (ev.dump_flags & SK_DF_STATE_ONLY)
 			shown = false;

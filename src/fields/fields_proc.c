@@ -187,8 +187,12 @@ size_t sk_fx_proc(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_
 		  size_t max)
 {
 	struct sk_thread *t = sk_fields_thread(c);
-	if (!t)
+	if (!t) {
+		/* thread.tid is the event's tid even when the thread is unknown */
+		if (f->def->id == SK_F_THREAD_TID && c->ev)
+			return sk_val_s64(out, SK_PT_INT64, c->ev->tid);
 		return 0;
+	}
 	struct sk_state *st = c->state;
 	struct sk_thread *mt = sk_state_main_thread(st, t);
 	if (!mt)

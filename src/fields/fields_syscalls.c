@@ -4,7 +4,7 @@
 #include "fields_priv.h"
 
 const char *const sk_syscall_names[] = {
-	[0] = "unknown",
+	[0] = "<unknown>",
 	[1] = "restart_syscall",
 	[2] = "exit",
 	[3] = "read",
