@@ -304,6 +304,8 @@ int sk_app_cfg_parse(struct sk_app_cfg *c, int argc, char **argv)
 		} else if (!strcmp(a, "--list") || !strncmp(a, "--list=", 7)) {
 			c->list_fields = true;
 			c->list_source = a[6] == '=' ? a + 7 : NULL;
+		} else if (!strcmp(a, "-i")) {
+			c->print_ignored = true;
 		} else if (!strcmp(a, "--dry-run")) {
 			c->dry_run = true;
 		} else if (!strcmp(a, "-U") || !strcmp(a, "--unbuffered")) {
@@ -323,7 +325,7 @@ int sk_app_cfg_parse(struct sk_app_cfg *c, int argc, char **argv)
 			if (!(v = optval(argc, argv, &i, eq ? eq + 1 : NULL)))
 				goto missing;
 			rc = sk_strv_push(&c->validate, v);
-		} else if (a[0] == '-' && a[1] && strchr("rcoVleDTtMpP", a[1]) && a[1] != 0 && a[0] == '-' && a[1] != '-') {
+		} else if (a[0] == '-' && a[1] && strchr("rcoVleDTtMpPw", a[1]) && a[1] != 0 && a[0] == '-' && a[1] != '-') {
 			if (!(v = optval(argc, argv, &i, a + 2)))
 				goto missing;
 			switch (a[1]) {
@@ -332,6 +334,7 @@ int sk_app_cfg_parse(struct sk_app_cfg *c, int argc, char **argv)
 			case 'o': rc = sk_strv_push(&c->overrides, v); break;
 			case 'V': rc = sk_strv_push(&c->validate, v); break;
 			case 'l': c->describe_rule = v; break;
+			case 'w': c->write_path = v; break;
 			case 'e':
 				rc = sk_strv_push(&c->overrides, "engine.kind=replay");
 				if (!rc) {

@@ -8,6 +8,7 @@
 #include "app/app.h"
 #include "app/run_int.h"
 #include "rules/rules.h"
+#include "app/live.h"
 
 /* Per-rule and per-priority counters for the end-of-run summary. */
 struct sk_app_stats {
@@ -55,8 +56,15 @@ int sk_app_engine(struct sk_app_cfg *c, struct sk_rules *r)
 			fprintf(stderr, "Error: capture replay is not available in this build\n");
 			ret = 1;
 		}
+	} else if (c->print_ignored) {
+		sk_app_live_print_ignored();
+		free(st.by_rule);
+		return 0;
+	} else if (!c->engine_kind || !strcmp(c->engine_kind, "modern_ebpf")) {
+		struct sk_app_live_opts lo = {.write_path = c->write_path, .duration_s = c->run_duration};
+		ret = sk_app_live_run(&lo, r, NULL, NULL, NULL); /* TODO(rules): state + rules hook */
 	} else {
-		fprintf(stderr, "Error: live capture is not available in this build\n");
+		fprintf(stderr, "Error: engine.kind %s is not supported\n", c->engine_kind);
 		ret = 1;
 	}
 	if (ret == 0 && !c->dry_run)

@@ -33,6 +33,8 @@ struct sk_app_cfg {
 	struct sk_strv rules_cli, validate, overrides, enable_sources, disable_sources;
 	bool help, version, support, list_rules, list_fields, list_events, names_only, dry_run;
 	bool unbuffered, all_events;
+	bool print_ignored;          /* -i (live.c) */
+	const char *write_path;      /* -w FILE.scap (live.c) */
 	const char *describe_rule, *list_source;
 	long run_duration;
 	/* configuration (falco.yaml + -o) */

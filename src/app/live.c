@@ -1,0 +1,327 @@
+/* live.c — the live (engine.kind=modern_ebpf) source: loads the probe, sends
+ * it the syscalls the enabled rules plus state tracking need, seeds from a
+ * /proc scan, runs until SIGINT/SIGTERM or -M, optionally records a .scap
+ * (-w) with the scanned state first, and reports Falco-style drop counters.
+ * Rules evaluation of live events is wired by the engine loop (hook:
+ * sk_app_live_run's per-event callback). */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app/live.h"
+#include "driver/driver.h"
+#include "rules/rules.h"
+
+static volatile sig_atomic_t live_stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	live_stop = 1;
+}
+
+/* Metadata collected from the /proc scan for the capture header; strings are
+ * copied into the arena (the scan's pointers are borrowed per call). */
+struct meta {
+	struct sk_arena a;
+	struct sk_scap_machine mi;
+	bool have_mi;
+	struct sk_scap_iface *ifs;
+	size_t nifs, cifs;
+	struct sk_scap_user *us;
+	size_t nus, cus;
+	struct sk_scap_group *gs;
+	size_t ngs, cgs;
+	struct sk_scap_thread *ts;
+	size_t nts, cts;
+	struct fdlist { uint64_t pid; struct sk_scap_fd *v; size_t n, c; } *fls;
+	size_t nfls, cfls;
+	int err;
+};
+
+static struct sk_bytes dupb(struct meta *m, struct sk_bytes b)
+{
+	struct sk_bytes r = {"", 0};
+	if (!b.len)
+		return r;
+	char *p = sk_arena_strndup(&m->a, b.p, b.len);
+	if (!p) {
+		m->err = -ENOMEM;
+		return r;
+	}
+	r.p = p;
+	r.len = b.len;
+	return r;
+}
+
+#define PUSH(m, arr, n, cap)                                                                 \
+	((n) < (cap) ? &(arr)[(n)++]                                                         \
+		     : (((cap) = (cap) ? 2 * (cap) : 64),                                    \
+			((arr) = realloc((arr), (cap) * sizeof(*(arr)))) ? &(arr)[(n)++] : NULL))
+
+static int m_machine(void *ctx, const struct sk_scap_machine *mi)
+{
+	struct meta *m = ctx;
+	m->mi = *mi;
+	m->have_mi = true;
+	return 0;
+}
+
+static int m_iface(void *ctx, const struct sk_scap_iface *i)
+{
+	struct meta *m = ctx;
+	struct sk_scap_iface *d = PUSH(m, m->ifs, m->nifs, m->cifs);
+	if (!d)
+		return -ENOMEM;
+	*d = *i;
+	d->name = dupb(m, i->name);
+	return m->err;
+}
+
+static int m_user(void *ctx, const struct sk_scap_user *u)
+{
+	struct meta *m = ctx;
+	struct sk_scap_user *d = PUSH(m, m->us, m->nus, m->cus);
+	if (!d)
+		return -ENOMEM;
+	*d = *u;
+	d->name = dupb(m, u->name);
+	d->homedir = dupb(m, u->homedir);
+	d->shell = dupb(m, u->shell);
+	return m->err;
+}
+
+static int m_group(void *ctx, const struct sk_scap_group *g)
+{
+	struct meta *m = ctx;
+	struct sk_scap_group *d = PUSH(m, m->gs, m->ngs, m->cgs);
+	if (!d)
+		return -ENOMEM;
+	*d = *g;
+	d->name = dupb(m, g->name);
+	return m->err;
+}
+
+static int m_thread(void *ctx, const struct sk_scap_thread *t)
+{
+	struct meta *m = ctx;
+	struct sk_scap_thread *d = PUSH(m, m->ts, m->nts, m->cts);
+	if (!d)
+		return -ENOMEM;
+	*d = *t;
+	d->comm = dupb(m, t->comm);
+	d->exe = dupb(m, t->exe);
+	d->exepath = dupb(m, t->exepath);
+	d->args = dupb(m, t->args);
+	d->cwd = dupb(m, t->cwd);
+	d->env = dupb(m, t->env);
+	d->cgroups = dupb(m, t->cgroups);
+	d->root = dupb(m, t->root);
+	return m->err;
+}
+
+static int m_fd(void *ctx, uint64_t pid, const struct sk_scap_fd *f)
+{
+	struct meta *m = ctx;
+	struct fdlist *l = m->nfls ? &m->fls[m->nfls - 1] : NULL;
+	if (!l || l->pid != pid) {
+		l = PUSH(m, m->fls, m->nfls, m->cfls);
+		if (!l)
+			return -ENOMEM;
+		memset(l, 0, sizeof(*l));
+		l->pid = pid;
+	}
+	struct sk_scap_fd *d = PUSH(m, l->v, l->n, l->c);
+	if (!d)
+		return -ENOMEM;
+	*d = *f;
+	d->name = dupb(m, f->name);
+	return m->err;
+}
+
+static void meta_done(struct meta *m)
+{
+	for (size_t i = 0; i < m->nfls; i++)
+		free(m->fls[i].v);
+	free(m->fls);
+	free(m->ifs);
+	free(m->us);
+	free(m->gs);
+	free(m->ts);
+	sk_arena_done(&m->a);
+}
+
+static int write_meta(struct sk_scap_writer *w, struct meta *m)
+{
+	int rc = 0;
+	if (m->have_mi)
+		rc = sk_scap_write_machine(w, &m->mi);
+	if (!rc)
+		rc = sk_scap_write_ifaces(w, m->ifs, m->nifs);
+	if (!rc)
+		rc = sk_scap_write_users(w, m->us, m->nus, m->gs, m->ngs);
+	if (!rc)
+		rc = sk_scap_write_threads(w, m->ts, m->nts);
+	for (size_t i = 0; !rc && i < m->nfls; i++)
+		rc = sk_scap_write_fds(w, m->fls[i].pid, m->fls[i].v, m->fls[i].n);
+	return rc;
+}
+
+/* The event codes the enabled syscall rules can match (all when one rule
+ * matches every event type). */
+static void rules_set(const struct sk_rules *r, bool out[SK_EVENT_MAX])
+{
+	memset(out, 0, sizeof(bool) * SK_EVENT_MAX);
+	for (size_t i = 0; r && i < sk_rules_count(r); i++) {
+		const struct sk_rule *ru = sk_rules_get(r, i);
+		if (!ru->enabled || (ru->source && strcmp(ru->source, "syscall")))
+			continue;
+		if (ru->all_evttypes) {
+			size_t it = 0;
+			uint16_t code;
+			while (sk_driver_supported_next(&it, &code))
+				out[code] = true;
+			continue;
+		}
+		for (size_t k = 0; k < ru->nevttypes; k++)
+			if (ru->evttypes[k] < SK_EVENT_MAX)
+				out[ru->evttypes[k]] = true;
+	}
+}
+
+void sk_app_live_print_ignored(void)
+{
+	bool sel[SK_EVENT_MAX];
+	struct sk_err err;
+	if (sk_driver_compute_set(NULL, NULL, sel, &err) != 0)
+		return;
+	printf("Ignored syscall events (not sent by default; add them with "
+	       "base_syscalls.custom_set or rules that use them):\n");
+	size_t it = 0;
+	uint16_t code;
+	const char *name;
+	while ((name = sk_driver_supported_next(&it, &code)))
+		if (!sel[code])
+			printf("%s\n", name);
+}
+
+static void print_drops(const struct sk_driver_stats *s, double secs)
+{
+	fprintf(stderr,
+		"Syscall event stats: seen %llu, sent %llu, read %llu, drops %llu (%.4f%%), "
+		"probe errors %llu, unreadable params %llu, over-size %llu, in %.1f s\n",
+		(unsigned long long)s->n_evts, (unsigned long long)s->n_sent,
+		(unsigned long long)s->n_read, (unsigned long long)s->n_drops_buffer,
+		s->n_sent + s->n_drops_buffer
+			? 100.0 * (double)s->n_drops_buffer / (double)(s->n_sent + s->n_drops_buffer)
+			: 0.0,
+		(unsigned long long)s->n_errors, (unsigned long long)s->n_faults,
+		(unsigned long long)s->n_drops_size, secs);
+	for (int k = 0; k < SK_DRIVER_DROP_CAT_MAX; k++)
+		if (s->n_drops_cat[k])
+			fprintf(stderr, "   n_drops_buffer_%s_exit: %llu\n",
+				sk_driver_drop_cat_name((enum sk_drop_cat)k),
+				(unsigned long long)s->n_drops_cat[k]);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int sk_app_live_run(const struct sk_app_live_opts *o, const struct sk_rules *r,
+		    const struct sk_scap_meta_ops *state, sk_app_live_event_fn on_event, void *ctx)
+{
+	struct sk_err err;
+	sk_err_clear(&err);
+	bool rs[SK_EVENT_MAX], sel[SK_EVENT_MAX];
+	rules_set(r, rs);
+	if (sk_driver_compute_set(rs, o->base, sel, &err) != 0) {
+		fprintf(stderr, "Error: %s\n", err.msg);
+		return 1;
+	}
+	struct sk_driver_opts dopts = {.ring_bytes = o->ring_bytes, .cpus_per_ring = o->cpus_per_ring,
+				       .snaplen = o->snaplen, .verbose = o->verbose};
+	struct sk_driver *d = sk_driver_open(&dopts, &err);
+	if (!d) {
+		fprintf(stderr, "Error: cannot start live capture: %s\n", err.msg);
+		return 1;
+	}
+	int ret = 0;
+	struct sk_scap_writer *w = NULL;
+	struct meta m;
+	memset(&m, 0, sizeof(m));
+	sk_arena_init(&m.a, 0);
+	struct sk_scap_meta_ops mops = {.ctx = &m, .machine = m_machine, .iface = m_iface,
+					.user = m_user, .group = m_group, .thread = m_thread,
+					.fd = m_fd};
+	if (sk_driver_select(d, sel) != 0) {
+		fprintf(stderr, "Error: cannot configure the probe's syscall set\n");
+		ret = 1;
+		goto out;
+	}
+	/* select first, then scan: what changes during the scan is in the rings */
+	if (state && sk_proc_scan(NULL, state, NULL, &err) != 0) {
+		fprintf(stderr, "Error: /proc scan: %s\n", err.msg);
+		ret = 1;
+		goto out;
+	}
+	if (o->write_path) {
+		if (sk_proc_scan(NULL, &mops, NULL, &err) != 0) {
+			fprintf(stderr, "Error: /proc scan: %s\n", err.msg);
+			ret = 1;
+			goto out;
+		}
+		w = sk_scap_writer_open(o->write_path, true, &err);
+		if (!w || write_meta(w, &m) != 0) {
+			fprintf(stderr, "Error: cannot write %s: %s\n", o->write_path, err.msg);
+			ret = 1;
+			goto out;
+		}
+	}
+	live_stop = 0;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	double t0 = now_s();
+	uint64_t nev = 0;
+	while (!live_stop) {
+		if (o->duration_s > 0 && now_s() - t0 >= (double)o->duration_s)
+			break;
+		struct sk_event ev;
+		int rc = sk_driver_next(d, &ev, 100, &err);
+		if (rc < 0) {
+			fprintf(stderr, "Error: reading live events: %s\n", err.msg);
+			ret = 1;
+			break;
+		}
+		if (rc == 0)
+			continue;
+		nev++;
+		if (w && sk_scap_write_event(w, &ev) != 0) {
+			fprintf(stderr, "Error: writing %s failed\n", o->write_path);
+			ret = 1;
+			break;
+		}
+		if (on_event && on_event(ctx, &ev) != 0)
+			break;
+	}
+	struct sk_driver_stats st;
+	if (sk_driver_stats(d, &st) == 0)
+		print_drops(&st, now_s() - t0);
+out:
+	if (w && sk_scap_writer_close(w) != 0 && !ret) {
+		fprintf(stderr, "Error: closing %s failed\n", o->write_path);
+		ret = 1;
+	}
+	meta_done(&m);
+	sk_driver_free(d);
+	return ret;
+}

@@ -1,0 +1,35 @@
+/* live.h — private to src/app: the live eBPF source (live.c). */
+#ifndef SK_APP_LIVE_H
+#define SK_APP_LIVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "driver/driver.h"
+
+struct sk_rules;
+
+struct sk_app_live_opts {
+	const char *write_path;              /* -w FILE.scap, NULL = do not record */
+	long duration_s;                     /* -M, 0 = until SIGINT/SIGTERM */
+	const struct sk_base_syscalls *base; /* falco.yaml base_syscalls, NULL = defaults */
+	size_t ring_bytes;                   /* 0 = 8 MiB per ring */
+	unsigned cpus_per_ring;              /* 0 = 1 */
+	uint32_t snaplen;                    /* 0 = 80 */
+	bool verbose;                        /* verifier log on load failure */
+};
+
+/* Called for every live event (a view valid during the call); non-zero stops. */
+typedef int (*sk_app_live_event_fn)(void *ctx, const struct sk_event *ev);
+
+/* Runs the live source: probe + syscall selection from `r`'s enabled rules
+ * (may be NULL) + state set, /proc scan into `state` (may be NULL), events to
+ * `on_event` (may be NULL) and to the -w capture. Prints errors and the drop
+ * summary to stderr. Returns the exit status. */
+int sk_app_live_run(const struct sk_app_live_opts *o, const struct sk_rules *r,
+		    const struct sk_scap_meta_ops *state, sk_app_live_event_fn on_event, void *ctx);
+
+/* `saker -i`: prints the supported syscall events not sent by default. */
+void sk_app_live_print_ignored(void);
+
+#endif
