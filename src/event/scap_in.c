@@ -10,12 +10,12 @@
 
 #define IN_INITIAL_CAP (256u * 1024u)
 
-static int in_alloc(struct sk_in *in)
+static int in_alloc(struct sk_in *in, size_t cap)
 {
-	in->buf = malloc(IN_INITIAL_CAP);
+	in->buf = malloc(cap);
 	if (!in->buf)
 		return -ENOMEM;
-	in->cap = IN_INITIAL_CAP;
+	in->cap = cap;
 	return 0;
 }
 
@@ -32,7 +32,7 @@ int sk_in_open_file(struct sk_in *in, const char *path)
 		return -ENOMEM;
 	}
 	gzbuffer(in->gz, 128 * 1024);
-	return in_alloc(in);
+	return in_alloc(in, IN_INITIAL_CAP);
 }
 
 int sk_in_open_mem(struct sk_in *in, const void *data, size_t len)
@@ -48,8 +48,10 @@ int sk_in_open_mem(struct sk_in *in, const void *data, size_t len)
 		in->zs.next_in = (Bytef *)(uintptr_t)in->mem;
 		in->zs.avail_in = len > UINT_MAX ? UINT_MAX : (uInt)len;
 		in->mem_pos = in->zs.avail_in;
+		return in_alloc(in, IN_INITIAL_CAP);
 	}
-	return in_alloc(in);
+	/* A small plain input gets a small window (fuzzing opens many). */
+	return in_alloc(in, len < 4096 ? 4096 : len < IN_INITIAL_CAP ? len : IN_INITIAL_CAP);
 }
 
 void sk_in_close(struct sk_in *in)
