@@ -1,6 +1,7 @@
-/* cli.c — Falco-compatible command-line parsing and the subset of
- * falco.yaml (plus -o KEY=VALUE overrides) the rules engine loop needs;
- * seed-era flags (-e, -D, -t, -T, -A) are mapped onto current keys. */
+/* cli.c — Falco-compatible command-line parsing. The configuration itself
+ * (falco.yaml, config_files, -o KEY=VALUE, ${ENV}) is loaded by config/;
+ * flags that stand for keys (-e, -A) become overrides, and the seed-era
+ * selection flags (-D, -t, -T) are applied after the config's `rules:`. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,9 +10,9 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
-#include <yaml.h>
 
 #include "app/run_int.h"
+#include "config/config.h"
 #include "rules/rules.h"
 
 int sk_strv_push(struct sk_strv *s, const char *str)
@@ -79,189 +80,38 @@ static int add_sel(struct sk_app_cfg *c, bool enable, const char *rule, const ch
 	return 0;
 }
 
-static bool parse_bool(const char *v, bool *out)
+/* Loads the configuration (config/) with the -o overrides, logs its
+ * warnings, and takes over the values the command line layer uses. */
+static int load_conf(struct sk_app_cfg *c, bool explicit_path)
 {
-	if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcasecmp(v, "on") || !strcmp(v, "1")) {
-		*out = true;
-		return true;
-	}
-	if (!strcasecmp(v, "false") || !strcasecmp(v, "no") || !strcasecmp(v, "off") || !strcmp(v, "0")) {
-		*out = false;
-		return true;
-	}
-	return false;
-}
-
-/* Applies one scalar key (dotted path) from the config file or -o. */
-static int set_key(struct sk_app_cfg *c, const char *key, const char *val)
-{
-	bool b;
-	if (!strcmp(key, "json_output") && parse_bool(val, &b))
-		c->json_output = b;
-	else if (!strcmp(key, "json_include_output_property") && parse_bool(val, &b))
-		c->json_include_output = b;
-	else if (!strcmp(key, "json_include_tags_property") && parse_bool(val, &b))
-		c->json_include_tags = b;
-	else if (!strcmp(key, "json_include_message_property") && parse_bool(val, &b))
-		c->json_include_message = b;
-	else if (!strcmp(key, "json_include_output_fields_property") && parse_bool(val, &b))
-		c->json_include_output_fields = b;
-	else if (!strcmp(key, "time_format_iso_8601") && parse_bool(val, &b))
-		c->time_iso8601 = b;
-	else if (!strcmp(key, "log_stderr") && parse_bool(val, &b))
-		c->log_stderr = b;
-	else if (!strcmp(key, "log_level")) {
-		int p = sk_rule_priority_parse(val);
-		if (p >= 0)
-			c->log_level = p;
-	} else if (!strcmp(key, "priority")) {
-		int p = sk_rule_priority_parse(val);
-		if (p < 0) {
-			fprintf(stderr, "Error: Unknown priority \"%s\"--must be one of emergency, alert, "
-					"critical, error, warning, notice, informational, debug\n", val);
-			return -1;
-		}
-		c->priority = p;
-	} else if (!strcmp(key, "rule_matching")) {
-		if (strcmp(val, "first") && strcmp(val, "all")) {
-			fprintf(stderr, "Error: Unknown rule matching strategy \"%s\"--must be one of first, all\n", val);
-			return -1;
-		}
-		c->match_all = !strcmp(val, "all");
-	} else if (!strcmp(key, "engine.kind")) {
-		free(c->engine_kind);
-		c->engine_kind = strdup(val);
-	} else if (!strcmp(key, "engine.replay.capture_file")) {
-		free(c->capture_file);
-		c->capture_file = strdup(val);
-	} else if (!strcmp(key, "rules[].disable.rule") || !strcmp(key, "rules[].enable.rule")) {
-		return add_sel(c, strstr(key, "enable") != NULL, val, NULL);
-	} else if (!strcmp(key, "rules[].disable.tag") || !strcmp(key, "rules[].enable.tag")) {
-		return add_sel(c, strstr(key, "enable") != NULL, NULL, val);
-	} else if (!strcmp(key, "rules_files[]") || !strcmp(key, "rules_file[]")) {
-		c->rules_files_set = true;
-		return sk_strv_push(&c->rules_files, val);
-	}
-	return 0;
-}
-
-static yaml_node_t *ymap_get(yaml_document_t *d, yaml_node_t *m, const char *key)
-{
-	if (!m || m->type != YAML_MAPPING_NODE)
-		return NULL;
-	for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
-		yaml_node_t *k = yaml_document_get_node(d, p->key);
-		if (k && k->type == YAML_SCALAR_NODE && !strcmp((char *)k->data.scalar.value, key))
-			return yaml_document_get_node(d, p->value);
-	}
-	return NULL;
-}
-
-static const char *yscalar(yaml_node_t *n)
-{
-	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
-}
-
-static int load_config(struct sk_app_cfg *c, bool explicit_path)
-{
-	char *text = NULL;
-	size_t len;
-	int rc = sk_read_file(c->config_path, 16u << 20, &text, &len);
-	if (rc < 0) {
-		if (!explicit_path)
-			return 0;
-		fprintf(stderr, "Error: Could not read configuration file %s: %s\n", c->config_path, strerror(-rc));
-		return -1;
-	}
-	yaml_parser_t p;
-	yaml_document_t d;
-	if (!yaml_parser_initialize(&p)) {
-		free(text);
-		return -1;
-	}
-	yaml_parser_set_input_string(&p, (unsigned char *)text, len);
-	if (!yaml_parser_load(&p, &d)) {
-		fprintf(stderr, "Error: %s: YAML error at line %d: %s\n", c->config_path,
-			(int)p.problem_mark.line + 1, p.problem ? p.problem : "invalid YAML");
-		yaml_parser_delete(&p);
-		free(text);
-		return -1;
-	}
-	yaml_node_t *root = yaml_document_get_root_node(&d);
-	static const char *const scalars[] = {
-		"json_output", "json_include_output_property", "json_include_tags_property",
-		"json_include_message_property", "json_include_output_fields_property",
-		"time_format_iso_8601", "priority", "rule_matching", "log_stderr", "log_level",
+	struct sk_err err;
+	sk_err_clear(&err);
+	struct sk_config_opts o = {
+		.path = explicit_path ? c->config_path : NULL,
+		.overrides = (const char *const *)c->overrides.v,
+		.noverrides = c->overrides.n,
 	};
-	rc = 0;
-	for (size_t i = 0; !rc && i < SK_ARRAY_LEN(scalars); i++) {
-		const char *v = yscalar(ymap_get(&d, root, scalars[i]));
-		if (v)
-			rc = set_key(c, scalars[i], v);
-	}
-	yaml_node_t *eng = ymap_get(&d, root, "engine");
-	const char *kind = yscalar(ymap_get(&d, eng, "kind"));
-	if (!rc && kind)
-		rc = set_key(c, "engine.kind", kind);
-	const char *cf = yscalar(ymap_get(&d, ymap_get(&d, eng, "replay"), "capture_file"));
-	if (!rc && cf && *cf)
-		rc = set_key(c, "engine.replay.capture_file", cf);
-	yaml_node_t *rf = ymap_get(&d, root, "rules_files");
-	yaml_node_t *rf_old = ymap_get(&d, root, "rules_file");
-	if (rf && rf_old) {
-		fprintf(stderr, "Error: Error reading config file (%s): both 'rules_files' and 'rules_file' keys set\n",
-			c->config_path);
-		rc = -1;
-	}
-	if (!rf)
-		rf = rf_old;
-	if (!rc && rf) {
-		c->rules_files_set = true;
-		if (rf->type == YAML_SEQUENCE_NODE) {
-			for (yaml_node_item_t *it = rf->data.sequence.items.start; it < rf->data.sequence.items.top; it++) {
-				const char *v = yscalar(yaml_document_get_node(&d, *it));
-				if (v && (rc = sk_strv_push(&c->rules_files, v)) < 0)
-					break;
-			}
-		} else if (yscalar(rf)) {
-			rc = sk_strv_push(&c->rules_files, yscalar(rf));
-		}
-	}
-	yaml_node_t *sel = ymap_get(&d, root, "rules");
-	if (!rc && sel && sel->type == YAML_SEQUENCE_NODE) {
-		for (yaml_node_item_t *it = sel->data.sequence.items.start; it < sel->data.sequence.items.top; it++) {
-			yaml_node_t *e = yaml_document_get_node(&d, *it);
-			for (int en = 0; en < 2; en++) {
-				yaml_node_t *m = ymap_get(&d, e, en ? "enable" : "disable");
-				if (!m)
-					continue;
-				const char *rule = yscalar(ymap_get(&d, m, "rule"));
-				const char *tag = yscalar(ymap_get(&d, m, "tag"));
-				if (rule || tag)
-					rc = add_sel(c, en, rule, tag);
-			}
-		}
-	}
-	yaml_document_delete(&d);
-	yaml_parser_delete(&p);
-	free(text);
-	return rc;
-}
-
-static int apply_override(struct sk_app_cfg *c, const char *kv)
-{
-	const char *eq = strchr(kv, '=');
-	if (!eq) {
-		fprintf(stderr, "Error: Must be of the form key=val\n");
+	c->conf = sk_config_load(&o, &err);
+	if (!c->conf) {
+		char m[1200];
+		sk_err_format(&err, m, sizeof(m));
+		fprintf(stderr, "Error: %s\n", m);
 		return -1;
 	}
-	char key[512];
-	size_t kl = (size_t)(eq - kv);
-	if (kl >= sizeof(key))
-		kl = sizeof(key) - 1;
-	memcpy(key, kv, kl);
-	key[kl] = 0;
-	return set_key(c, key, eq + 1);
+	const struct sk_config *k = c->conf;
+	c->priority = k->priority;
+	c->match_all = k->rule_matching_all;
+	c->json_output = k->json_output;
+	c->log_stderr = k->log_stderr;
+	c->log_level = k->log_level;
+	c->rules_files_set = sk_config_get_len(k, "rules_files") != -ENOENT ||
+			     sk_config_get_len(k, "rules_file") != -ENOENT;
+	for (size_t i = 0; i < k->nwarnings; i++)
+		sk_app_log(c, SK_LOG_WARNING, "%s\n", k->warnings[i]);
+	for (size_t i = 0; i < k->nrules; i++)
+		if (add_sel(c, k->rules[i].enable, k->rules[i].rule, k->rules[i].tag) < 0)
+			return -1;
+	return 0;
 }
 
 /* Returns the option's value: attached (-rFILE, --x=FILE) or the next arg. */
@@ -278,7 +128,6 @@ int sk_app_cfg_parse(struct sk_app_cfg *c, int argc, char **argv)
 {
 	memset(c, 0, sizeof(*c));
 	c->priority = SK_RULE_PRI_DEBUG;
-	c->json_include_output = c->json_include_tags = c->json_include_output_fields = true;
 	c->log_level = SK_LOG_INFO;
 	c->log_stderr = true;
 	c->run_duration = 0;
@@ -310,9 +159,10 @@ int sk_app_cfg_parse(struct sk_app_cfg *c, int argc, char **argv)
 			c->dry_run = true;
 		} else if (!strcmp(a, "-U") || !strcmp(a, "--unbuffered")) {
 			c->unbuffered = true;
-		} else if (!strcmp(a, "-v") || !strcmp(a, "-A")) {
-			if (a[1] == 'A')
-				c->all_events = true;
+		} else if (!strcmp(a, "-v")) {
+			c->verbose = true;
+		} else if (!strcmp(a, "-A")) {
+			rc = sk_strv_push(&c->overrides, "base_syscalls.all=true");
 		} else if (!strncmp(a, "--enable-source", 15) || !strncmp(a, "--disable-source", 16)) {
 			bool en = a[2] == 'e';
 			const char *eq = strchr(a, '=');
@@ -373,12 +223,10 @@ missing:
 		sk_strv_done(&seed_sel);
 		return 1;
 	}
-	if (c->help || c->version)
-		goto done;
-	if (load_config(c, explicit_config) < 0)
+	if (c->help || c->version || c->list_fields || c->list_events)
+		goto done; /* need no configuration */
+	if (load_conf(c, explicit_config) < 0)
 		rc = -1;
-	for (size_t i = 0; !rc && i < c->overrides.n; i++)
-		rc = apply_override(c, c->overrides.v[i]);
 	/* Seed-era selection flags, in order, after the config's `rules:`. */
 	bool any_t = false;
 	for (size_t i = 0; i < seed_sel.n; i++)
@@ -407,13 +255,11 @@ void sk_app_cfg_done(struct sk_app_cfg *c)
 	sk_strv_done(&c->overrides);
 	sk_strv_done(&c->enable_sources);
 	sk_strv_done(&c->disable_sources);
-	sk_strv_done(&c->rules_files);
 	for (size_t i = 0; i < c->nsel; i++) {
 		free(c->sel[i].rule);
 		free(c->sel[i].tag);
 	}
 	free(c->sel);
-	free(c->engine_kind);
-	free(c->capture_file);
-	free(c->config_text);
+	sk_config_free(c->conf);
+	c->conf = NULL;
 }

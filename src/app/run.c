@@ -10,6 +10,7 @@
 
 #include "app/app.h"
 #include "app/run_int.h"
+#include "config/config.h"
 #include "rules/rules.h"
 
 #define SAKER_VERSION "0.1.0"
@@ -179,9 +180,11 @@ struct sk_rules *sk_app_load_rules(struct sk_app_cfg *cfg)
 	sk_buf_init(&msg, 0);
 	if (!r)
 		goto fail;
-	const struct sk_strv *src = cfg->rules_cli.n ? &cfg->rules_cli : &cfg->rules_files;
-	for (size_t i = 0; i < src->n; i++)
-		if (expand_rules_path(&files, src->v[i], cfg->rules_cli.n > 0, err, sizeof(err)) < 0) {
+	bool cli = cfg->rules_cli.n > 0;
+	size_t nsrc = cli ? cfg->rules_cli.n : cfg->conf->nrules_files;
+	for (size_t i = 0; i < nsrc; i++)
+		if (expand_rules_path(&files, cli ? cfg->rules_cli.v[i] : cfg->conf->rules_files[i], cli,
+				      err, sizeof(err)) < 0) {
 			print_fatal(err);
 			goto fail;
 		}

@@ -11,6 +11,7 @@
 #define SK_APP_DEFAULT_CONFIG "/etc/saker/saker.yaml"
 
 struct sk_rules;
+struct sk_config;
 
 /* A growable vector of owned strings. */
 struct sk_strv {
@@ -32,23 +33,22 @@ struct sk_app_cfg {
 	const char *config_path;
 	struct sk_strv rules_cli, validate, overrides, enable_sources, disable_sources;
 	bool help, version, support, list_rules, list_fields, list_events, names_only, dry_run;
-	bool unbuffered, all_events;
+	bool unbuffered;
 	bool print_ignored;          /* -i (live.c) */
 	const char *write_path;      /* -w FILE.scap (live.c) */
 	const char *describe_rule, *list_source;
 	long run_duration;
-	/* configuration (falco.yaml + -o) */
-	struct sk_strv rules_files;
-	bool rules_files_set;
-	struct sk_app_rule_sel *sel;
+	bool verbose;                /* -v */
+	/* configuration (falco.yaml + config_files + -o), loaded by config/ */
+	struct sk_config *conf;
+	/* taken from conf (and the seed-era flags) for the program layer */
+	bool rules_files_set;        /* rules_files/rules_file present (maybe empty) */
+	struct sk_app_rule_sel *sel; /* conf `rules:` then -D/-t/-T, in order */
 	size_t nsel;
 	int priority;
-	bool match_all, json_output, json_include_output, json_include_tags, json_include_message,
-		json_include_output_fields, time_iso8601, log_stderr;
+	bool match_all, json_output, log_stderr;
 	int log_level;
-	char *engine_kind, *capture_file;
 	const char *extra_output;
-	char *config_text;
 };
 
 /* Parses argv and the configuration. Returns -1 to continue, or an exit
