@@ -4,6 +4,23 @@
 #include "fields_priv.h"
 #include "state/state.h"
 
+/* libsinsp answers for a uid missing from the user list with a stand-in
+ * user: name "root" (uid 0) or the literal "<NA>", homedir "/root" or
+ * "<NA>", shell "<NA>". These are values (user.loginname for loginuid -1
+ * is the string "<NA>" in JSON output_fields, not null). */
+static size_t unknown_user(const struct sk_fieldref *f, uint32_t uid, struct sk_value *out)
+{
+	switch ((enum sk_field_id)f->def->id) {
+	case SK_F_USER_NAME:
+	case SK_F_USER_LOGINNAME:
+		return sk_val_cstr(out, uid == 0 ? "root" : "<NA>");
+	case SK_F_USER_HOMEDIR:
+		return sk_val_cstr(out, uid == 0 ? "/root" : "<NA>");
+	default:
+		return sk_val_cstr(out, "<NA>");
+	}
+}
+
 size_t sk_fx_user(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_value *out,
 		  size_t max)
 {
@@ -22,22 +39,20 @@ size_t sk_fx_user(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_
 	case SK_F_USER_SHELL:
 		u = sk_state_user(c->state, cid, t->uid);
 		if (!u)
-			return 0;
+			return unknown_user(f, t->uid, out);
 		return sk_val_cstr(out, f->def->id == SK_F_USER_NAME	  ? u->name
 					: f->def->id == SK_F_USER_HOMEDIR ? u->homedir
 									  : u->shell);
 	case SK_F_USER_LOGINUID:
 		return sk_val_s64(out, SK_PT_INT64, (int64_t)(int32_t)t->loginuid);
 	case SK_F_USER_LOGINNAME:
-		if (t->loginuid == UINT32_MAX)
-			return 0;
 		u = sk_state_user(c->state, cid, t->loginuid);
-		return u ? sk_val_cstr(out, u->name) : 0;
+		return u ? sk_val_cstr(out, u->name) : unknown_user(f, t->loginuid, out);
 	case SK_F_GROUP_GID:
 		return sk_val_u64(out, SK_PT_UINT32, t->gid);
 	case SK_F_GROUP_NAME:
 		g = sk_state_group(c->state, cid, t->gid);
-		return g ? sk_val_cstr(out, g->name) : 0;
+		return sk_val_cstr(out, g ? g->name : t->gid == 0 ? "root" : "<NA>");
 	default:
 		return 0;
 	}
