@@ -359,7 +359,8 @@ static bool fd_name(struct cur *e, struct sk_scap_fd *f)
 
 /* Parses one fd payload; returns NULL or what failed. `limit` is whether the
  * entry has a known end (FDL_V2) so optional/unknown parts can be handled. */
-static const char *parse_fd(struct cur *e, bool v2, struct sk_scap_fd *f)
+static const char *parse_fd(struct cur *e, bool v2, struct sk_scap_fd *f, char *namebuf,
+			    size_t namecap)
 {
 	memset(f, 0, sizeof(*f));
 	f->fd = (int64_t)c_u64(e);
@@ -431,10 +432,12 @@ static const char *parse_fd(struct cur *e, bool v2, struct sk_scap_fd *f)
 	default:
 		if (!v2)
 			return "type (unknown, cannot be skipped in an FDL v1 block)";
-		/* Skipped with the entry length; reported as unsupported. */
+		/* Skipped with the entry length; reported as unsupported, named
+		 * as libscap names it. */
+		f->name.p = namebuf;
+		f->name.len = (uint32_t)snprintf(namebuf, namecap, "unknown-type:[%u]", f->type);
 		f->type = SK_FD_UNSUPPORTED;
-		f->name.p = NULL;
-		f->name.len = 0;
+		e->pos = e->len;
 		break;
 	}
 	return e->bad ? "payload" : NULL;
@@ -456,7 +459,8 @@ static int parse_fdl(struct sk_scap_reader *r, struct cur *c, bool v2, struct sk
 			entry_end = c->pos + elen - 4;
 		}
 		struct sk_scap_fd f;
-		const char *what = parse_fd(&e, v2, &f);
+		char namebuf[32];
+		const char *what = parse_fd(&e, v2, &f, namebuf, sizeof(namebuf));
 		if (what)
 			return rerr(r, err, -EINVAL, "fd list entry at body byte %zu (tid %llu): %s "
 				    "truncated or too long", c->pos, (unsigned long long)tid, what);

@@ -1070,6 +1070,243 @@ static void test_sysdig_numbering(void **state)
 	}
 }
 
+/* ---- metadata block versions ---- */
+
+static void pstr(struct sk_buf *b, const char *str)
+{
+	put16(b, (uint16_t)strlen(str));
+	put(b, str, strlen(str));
+}
+
+static void put64v(struct sk_buf *b, uint64_t v) { put(b, &v, 8); }
+
+struct one_meta {
+	struct sk_scap_thread t[4];
+	int nt;
+	struct sk_scap_fd f[4];
+	char fname[4][64];
+	int nf;
+	struct sk_scap_iface i[2];
+	int ni;
+	uint32_t user_uid, group_gid;
+	char user_shell[32];
+};
+
+static int o_thread(void *ctx, const struct sk_scap_thread *t)
+{
+	struct one_meta *m = ctx;
+	assert_true(m->nt < 4);
+	m->t[m->nt++] = *t; /* only scalars are checked after the callback */
+	return 0;
+}
+static int o_fd(void *ctx, uint64_t tid, const struct sk_scap_fd *f)
+{
+	(void)tid;
+	struct one_meta *m = ctx;
+	assert_true(m->nf < 4);
+	snprintf(m->fname[m->nf], 64, "%.*s", (int)f->name.len, f->name.p ? f->name.p : "");
+	m->f[m->nf++] = *f;
+	return 0;
+}
+static int o_iface(void *ctx, const struct sk_scap_iface *i)
+{
+	struct one_meta *m = ctx;
+	assert_true(m->ni < 2);
+	m->i[m->ni++] = *i;
+	return 0;
+}
+static int o_user(void *ctx, const struct sk_scap_user *u)
+{
+	struct one_meta *m = ctx;
+	m->user_uid = u->uid;
+	snprintf(m->user_shell, sizeof(m->user_shell), "%.*s", (int)u->shell.len, u->shell.p);
+	return 0;
+}
+static int o_group(void *ctx, const struct sk_scap_group *g)
+{
+	((struct one_meta *)ctx)->group_gid = g->gid;
+	return 0;
+}
+
+static void test_meta_versions(void **state)
+{
+	(void)state;
+	struct sk_buf b, body;
+	sk_buf_init(&b, 0);
+	shb(&b);
+
+	/* PL_V2 (legacy code 0x8013ABCD): no sid/vpgid/env/vtid; vm counters. */
+	sk_buf_init(&body, 0);
+	put64v(&body, 100); put64v(&body, 100); put64v(&body, 1);
+	pstr(&body, "cmd"); pstr(&body, "/bin/cmd"); pstr(&body, "a\0b"); pstr(&body, "/");
+	put64v(&body, 1024); put32(&body, 0); put32(&body, 1000); put32(&body, 1000);
+	put32(&body, 11); put32(&body, 22); put32(&body, 33); put64v(&body, 44); put64v(&body, 55);
+	block(&b, 0x8013ABCDu, body.data, body.len);
+	sk_buf_done(&body);
+
+	/* PL_V9 with the pre-0.10 tail (loginuid only, right after root). */
+	sk_buf_init(&body, 0);
+	size_t at = body.len;
+	put32(&body, 0);
+	put64v(&body, 200); put64v(&body, 200); put64v(&body, 100); put64v(&body, 7); put64v(&body, 8);
+	pstr(&body, "c2"); pstr(&body, "/e2"); pstr(&body, "/usr/bin/e2"); pstr(&body, "");
+	pstr(&body, "/tmp"); put64v(&body, 1); put32(&body, 0); put32(&body, 0); put32(&body, 0);
+	put32(&body, 0); put32(&body, 0); put32(&body, 0); put64v(&body, 0); put64v(&body, 0);
+	pstr(&body, "A=1"); put64v(&body, 1); put64v(&body, 1); pstr(&body, "cpu=/\0");
+	pstr(&body, "/"); put32(&body, 4242);
+	uint32_t elen = (uint32_t)(body.len - at);
+	memcpy(body.data + at, &elen, 4);
+	block(&b, SK_BLOCK_PL_V9, body.data, body.len);
+	sk_buf_done(&body);
+
+	/* IL_V2 with a type-3 entry (IPv4 without linkspeed), length excludes itself. */
+	sk_buf_init(&body, 0);
+	put32(&body, 16 + 2);
+	put16(&body, 3); put16(&body, 2);
+	uint8_t ip[4] = {10, 0, 0, 1}, mask[4] = {255, 0, 0, 0}, bc[4] = {10, 255, 255, 255};
+	put(&body, ip, 4); put(&body, mask, 4); put(&body, bc, 4); put(&body, "lo", 2);
+	block(&b, SK_BLOCK_IL_V2, body.data, body.len);
+	sk_buf_done(&body);
+
+	/* UL v1: one user, one group. */
+	sk_buf_init(&body, 0);
+	uint8_t t0 = 0, t1 = 1;
+	put(&body, &t0, 1); put32(&body, 33); put32(&body, 33);
+	pstr(&body, "www"); pstr(&body, "/var/www"); pstr(&body, "/bin/false");
+	put(&body, &t1, 1); put32(&body, 44); pstr(&body, "grp");
+	block(&b, SK_BLOCK_UL, body.data, body.len);
+	sk_buf_done(&body);
+
+	/* FDL_V2: an unknown fd type (skipped by its length) then a FILE_V2 with dev. */
+	sk_buf_init(&body, 0);
+	put64v(&body, 200);
+	put32(&body, 4 + 8 + 8 + 1 + 5);
+	put64v(&body, 9); put64v(&body, 1);
+	uint8_t unk = 99;
+	put(&body, &unk, 1); put(&body, "?????", 5);
+	at = body.len;
+	put32(&body, 0);
+	put64v(&body, 4); put64v(&body, 77);
+	uint8_t fv2 = SK_FD_FILE_V2;
+	put(&body, &fv2, 1); put32(&body, 4097); pstr(&body, "/etc/x"); put32(&body, 0x801);
+	elen = (uint32_t)(body.len - at);
+	memcpy(body.data + at, &elen, 4);
+	block(&b, SK_BLOCK_FDL_V2, body.data, body.len);
+	sk_buf_done(&body);
+	ev_procinfo(&b, 1);
+
+	struct one_meta m;
+	memset(&m, 0, sizeof(m));
+	struct sk_scap_meta_ops ops = {&m, NULL, NULL, o_iface, o_user, o_group, o_thread, o_fd};
+	struct sk_err err;
+	struct sk_scap_reader *r = sk_scap_open_mem(b.data, b.len, NULL, &ops, &err);
+	if (!r) {
+		char msg[1200];
+		sk_err_format(&err, msg, sizeof(msg));
+		fail_msg("%s", msg);
+	}
+	sk_scap_close(r);
+	assert_int_equal(m.nt, 2);
+	assert_int_equal(m.t[0].tid, 100);
+	assert_int_equal(m.t[0].sid, -1);
+	assert_int_equal(m.t[0].vtid, -1);
+	assert_int_equal(m.t[0].vmrss_kb, 22);
+	assert_int_equal(m.t[0].pfminor, 55);
+	assert_int_equal(m.t[0].loginuid, 0xFFFFFFFFu);
+	assert_int_equal(m.t[1].sid, 7);
+	assert_int_equal(m.t[1].vpgid, 8);
+	assert_int_equal(m.t[1].loginuid, 4242);
+	assert_int_equal(m.t[1].tty, 0);
+	assert_int_equal(m.t[1].pidns_init_start_ts, 0);
+	assert_int_equal(m.t[1].pgid, -1);
+	assert_int_equal(m.ni, 1);
+	assert_int_equal(m.i[0].type, 3);
+	assert_memory_equal(m.i[0].addr, ip, 4);
+	assert_int_equal(m.i[0].linkspeed, 0);
+	assert_int_equal(m.user_uid, 33);
+	assert_string_equal(m.user_shell, "/bin/false");
+	assert_int_equal(m.group_gid, 44);
+	assert_int_equal(m.nf, 2);
+	assert_int_equal(m.f[0].type, SK_FD_UNSUPPORTED);
+	assert_string_equal(m.fname[0], "unknown-type:[99]");
+	assert_int_equal(m.f[1].type, SK_FD_FILE_V2);
+	assert_int_equal(m.f[1].open_flags, 4097);
+	assert_int_equal(m.f[1].dev, 0x801);
+	assert_string_equal(m.fname[1], "/etc/x");
+	sk_buf_done(&b);
+}
+
+/* Every PL_V9 tail field survives the writer. */
+static void test_write_thread_tail(void **state)
+{
+	(void)state;
+	char out[] = "/tmp/sk_scap_ttXXXXXX";
+	int fd = mkstemp(out);
+	assert_true(fd >= 0);
+	close(fd);
+	struct sk_scap_thread t;
+	memset(&t, 0, sizeof(t));
+	t.tid = 5; t.pid = 5; t.ptid = 1; t.sid = 2; t.vpgid = 3; t.pgid = 4;
+	t.comm = (struct sk_bytes){"x", 1};
+	t.args = (struct sk_bytes){"a\0b\0", 4};
+	t.vtid = 9; t.vpid = 9; t.pidns_init_start_ts = 123; t.tty = 34816; t.loginuid = 1000;
+	t.exe_writable = true; t.cap_inheritable = 1; t.cap_permitted = 2; t.cap_effective = 3;
+	t.exe_upper_layer = true; t.exe_ino = 77; t.exe_ino_ctime = 88; t.exe_ino_mtime = 99;
+	t.exe_from_memfd = true; t.exe_lower_layer = true;
+	struct sk_err err;
+	struct sk_scap_writer *w = sk_scap_writer_open(out, true, &err);
+	assert_non_null(w);
+	assert_int_equal(sk_scap_write_threads(w, &t, 1), 0);
+	struct sk_scap_fd f;
+	memset(&f, 0, sizeof(f));
+	f.fd = 7; f.type = SK_FD_IPV4_SOCK; f.sip[0] = 127; f.sip[3] = 1; f.dip[0] = 10;
+	f.sport = 4000; f.dport = 80; f.l4proto = 2;
+	assert_int_equal(sk_scap_write_fds(w, 5, &f, 1), 0);
+	struct sk_buf rec;
+	sk_buf_init(&rec, 0);
+	struct sk_event_builder eb;
+	sk_event_build_begin(&eb, &rec, 1, 5, 234, 2);
+	sk_event_build_u64(&eb, 1, 8);
+	sk_event_build_u64(&eb, 2, 8);
+	assert_int_equal(sk_event_build_end(&eb), 0);
+	struct sk_event ev;
+	memset(&ev, 0, sizeof(ev));
+	assert_int_equal(sk_event_decode(&ev, (const uint8_t *)rec.data, rec.len, &err), 0);
+	assert_int_equal(sk_scap_write_event(w, &ev), 0);
+	assert_int_equal(sk_scap_writer_close(w), 0);
+
+	struct one_meta m;
+	memset(&m, 0, sizeof(m));
+	struct sk_scap_meta_ops ops = {&m, NULL, NULL, NULL, NULL, NULL, o_thread, o_fd};
+	struct sk_scap_reader *r = sk_scap_open(out, &ops, &err);
+	assert_non_null(r);
+	sk_scap_close(r);
+	assert_int_equal(m.nt, 1);
+	const struct sk_scap_thread *x = &m.t[0];
+	assert_int_equal(x->sid, 2);
+	assert_int_equal(x->vpgid, 3);
+	assert_int_equal(x->pgid, 4);
+	assert_int_equal(x->pidns_init_start_ts, 123);
+	assert_int_equal(x->tty, 34816);
+	assert_int_equal(x->loginuid, 1000);
+	assert_true(x->exe_writable && x->exe_upper_layer && x->exe_lower_layer && x->exe_from_memfd);
+	assert_int_equal(x->cap_inheritable, 1);
+	assert_int_equal(x->cap_permitted, 2);
+	assert_int_equal(x->cap_effective, 3);
+	assert_int_equal(x->exe_ino, 77);
+	assert_int_equal(x->exe_ino_ctime, 88);
+	assert_int_equal(x->exe_ino_mtime, 99);
+	assert_int_equal(m.nf, 1);
+	assert_int_equal(m.f[0].type, SK_FD_IPV4_SOCK);
+	assert_memory_equal(m.f[0].sip, f.sip, 4);
+	assert_memory_equal(m.f[0].dip, f.dip, 4);
+	assert_int_equal(m.f[0].sport, 4000);
+	assert_int_equal(m.f[0].dport, 80);
+	assert_int_equal(m.f[0].l4proto, 2);
+	sk_buf_done(&rec);
+	unlink(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1083,6 +1320,8 @@ int main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_write_flags_large),
 		cmocka_unit_test(test_converter),
+		cmocka_unit_test(test_meta_versions),
+		cmocka_unit_test(test_write_thread_tail),
 		cmocka_unit_test(test_sysdig_numbering),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
