@@ -1005,6 +1005,37 @@ static void test_converter(void **state)
 	assert_non_null(strstr(err.msg, "stored enter event"));
 	sk_buf_done(&b);
 
+	/* Old writers stored notification (280) lengths 3 bytes too long. */
+	sk_buf_init(&b, 0);
+	shb(&b);
+	{
+		struct sk_buf body;
+		sk_buf_init(&body, 0);
+		uint64_t ts = 1, tid = 1, id = 42;
+		uint32_t len = 22 + 4 + 8 + 3 + 3; /* 3 too long */
+		uint16_t type = 280, l0 = 8, l1 = 3;
+		put16(&body, 0);
+		put(&body, &ts, 8);
+		put(&body, &tid, 8);
+		put32(&body, len);
+		put16(&body, type);
+		put16(&body, l0);
+		put16(&body, l1);
+		put(&body, &id, 8);
+		put(&body, "hi", 3);
+		put(&body, "\0\0\0", 3);
+		block(&b, SK_BLOCK_EV, body.data, body.len);
+		sk_buf_done(&body);
+	}
+	r = sk_scap_open_mem(b.data, b.len, NULL, NULL, &err);
+	assert_non_null(r);
+	assert_int_equal(sk_scap_next(r, &ev, &err), 1);
+	assert_int_equal(ev.type, 280);
+	assert_int_equal(ev.nparams, 2);
+	assert_string_equal(sk_event_get_str(&ev, 1), "hi");
+	sk_scap_close(r);
+	sk_buf_done(&b);
+
 	/* A V1 record whose lengths fit no parameter count. */
 	sk_buf_init(&b, 0);
 	shb(&b);
