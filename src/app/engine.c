@@ -181,7 +181,7 @@ static int run_replay(struct engine *e, const char *path)
 	sk_state_seed_done(e->st);
 	sk_app_log(e->c, SK_LOG_INFO, "Opening 'syscall' source with scap file %s\n", path);
 	struct sk_event ev;
-	int n;
+	int n = 0;
 	while (!engine_stop && (n = sk_scap_next(rd, &ev, &err)) > 0)
 		engine_event(e, &ev);
 	int ret = 0;
