@@ -231,7 +231,8 @@ int sk_app_engine(struct sk_app_cfg *c, struct sk_rules *r)
 	} else {
 		struct sk_scap_meta_ops ops;
 		sk_state_meta_ops(e.st, &ops);
-		struct sk_app_live_opts lo = {.write_path = c->write_path, .duration_s = c->run_duration};
+		struct sk_app_live_opts lo;
+		sk_app_live_opts_from_config(&lo, c);
 		ret = sk_app_live_run(&lo, r, &ops, live_event, &e);
 	}
 	sigaction(SIGINT, &old_int, NULL);

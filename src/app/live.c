@@ -5,6 +5,7 @@
  * Rules evaluation of live events is wired by the engine loop (hook:
  * sk_app_live_run's per-event callback). */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,10 +13,36 @@
 #include <time.h>
 
 #include "app/live.h"
+#include "app/run_int.h"
+#include "config/config.h"
 #include "driver/driver.h"
 #include "rules/rules.h"
 
 static volatile sig_atomic_t live_stop;
+
+void sk_app_live_opts_from_config(struct sk_app_live_opts *o, const struct sk_app_cfg *c)
+{
+	memset(o, 0, sizeof(*o));
+	const struct sk_config *k = c->conf;
+	o->write_path = c->write_path;
+	o->duration_s = c->run_duration;
+	o->verbose = c->verbose;
+	/* Falco's presets: 1 = 1 MiB doubling up to 10 = 512 MiB; 0 = default */
+	int64_t p = k->modern_ebpf_buf_size_preset;
+	if (p >= 1 && p <= 10)
+		o->ring_bytes = (size_t)1 << (19 + p);
+	/* Falco: 0 = one ring shared by every CPU */
+	int64_t cpb = k->modern_ebpf_cpus_for_each_buffer;
+	o->cpus_per_ring = cpb == 0 ? UINT_MAX : cpb > 0 && cpb <= 4096 ? (unsigned)cpb : 0;
+	o->snaplen = k->snaplen > 0 && k->snaplen <= 65536 ? (uint32_t)k->snaplen : 0;
+	if (k->nbase_syscalls_custom_set || k->base_syscalls_repair || k->base_syscalls_all) {
+		o->base_store.custom_set = k->base_syscalls_custom_set;
+		o->base_store.ncustom = k->nbase_syscalls_custom_set;
+		o->base_store.repair = k->base_syscalls_repair;
+		o->base_store.all = k->base_syscalls_all;
+		o->base = &o->base_store;
+	}
+}
 
 static void on_signal(int sig)
 {

@@ -8,16 +8,23 @@
 #include "driver/driver.h"
 
 struct sk_rules;
+struct sk_app_cfg;
 
 struct sk_app_live_opts {
 	const char *write_path;              /* -w FILE.scap, NULL = do not record */
 	long duration_s;                     /* -M, 0 = until SIGINT/SIGTERM */
 	const struct sk_base_syscalls *base; /* falco.yaml base_syscalls, NULL = defaults */
+	struct sk_base_syscalls base_store;  /* what sk_app_live_opts_from_config points base at */
 	size_t ring_bytes;                   /* 0 = 8 MiB per ring */
 	unsigned cpus_per_ring;              /* 0 = 1 */
 	uint32_t snaplen;                    /* 0 = 80 */
 	bool verbose;                        /* verifier log on load failure */
 };
+
+/* Fills `o` from the command line (-w, -M, -v) and falco.yaml
+ * (engine.modern_ebpf.buf_size_preset / cpus_for_each_buffer, base_syscalls,
+ * falco_libs.snaplen). `o` borrows strings from `c`. */
+void sk_app_live_opts_from_config(struct sk_app_live_opts *o, const struct sk_app_cfg *c);
 
 /* Called for every live event (a view valid during the call); non-zero stops. */
 typedef int (*sk_app_live_event_fn)(void *ctx, const struct sk_event *ev);

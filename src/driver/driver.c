@@ -27,13 +27,15 @@ struct ring {
 	int fd;
 	unsigned long *cons_pos;     /* our page, read-write */
 	unsigned long *prod_pos;     /* kernel page, read-only */
-	uint8_t *data;               /* 2 * size, the data area mapped twice */
+	uint8_t *data;               /* the data area, mapped once (a record that
+	                              * wraps is copied to the bounce buffer) */
 	size_t size, mask;
 	uint16_t cpu;                /* first CPU feeding this ring */
 	const uint8_t *head;         /* peeked record (NULL: none) */
 	uint32_t head_len;           /* its length */
 	uint32_t head_step;          /* bytes to advance past it */
 	uint64_t head_ts;
+	bool head_wraps;             /* the record runs past the end of the data area */
 };
 
 struct sk_driver {
@@ -46,7 +48,15 @@ struct sk_driver {
 	uint64_t n_bad;
 	int ncpus;
 	struct sk_probe_spec *specs; /* SK_PROBE_NR_MAX entries, the last ones pushed */
+	long nap_us;                 /* current back-off sleep; reset when events come */
+	uint8_t *bounce;             /* SK_PROBE_REC_MAX bytes for records that wrap */
 };
+
+/* Polling back-off: Falco's readers start at 500 µs and double while the
+ * rings stay empty. Shorter first naps cost a wake-up (two context switches)
+ * per handful of events; 8 MiB rings absorb far more than 30 ms of events. */
+#define NAP_START_US 500
+#define NAP_MAX_US 30000
 
 /* libbpf's log goes here while the probe loads (libbpf's printer is global). */
 static struct sk_buf load_log;
@@ -80,7 +90,9 @@ static int ring_map(struct sk_driver *d, struct ring *r, struct sk_err *err)
 		r->cons_pos = NULL;
 		return sk_err_set(err, -errno, "mapping a ring buffer: %s", strerror(errno));
 	}
-	void *p = mmap(NULL, d->page + 2 * r->size, PROT_READ, MAP_SHARED, r->fd, (off_t)d->page);
+	/* The kernel lets us map the data area twice (so records never wrap),
+	 * but every mapped page counts in our RSS: map it once. */
+	void *p = mmap(NULL, d->page + r->size, PROT_READ, MAP_SHARED, r->fd, (off_t)d->page);
 	if (p == MAP_FAILED)
 		return sk_err_set(err, -errno, "mapping a ring buffer: %s", strerror(errno));
 	r->prod_pos = p;
@@ -94,7 +106,7 @@ static void ring_unmap(struct sk_driver *d, struct ring *r)
 	if (r->cons_pos)
 		munmap(r->cons_pos, d->page);
 	if (r->prod_pos)
-		munmap(r->prod_pos, d->page + 2 * r->size);
+		munmap(r->prod_pos, d->page + r->size);
 	if (r->fd >= 0)
 		close(r->fd);
 }
@@ -109,6 +121,7 @@ void sk_driver_free(struct sk_driver *d)
 		ring_unmap(d, &d->rings[i]);
 	free(d->rings);
 	free(d->specs);
+	free(d->bounce);
 	free(d);
 }
 
@@ -150,7 +163,7 @@ struct sk_driver *sk_driver_open(const struct sk_driver_opts *opts, struct sk_er
 	if (!o.ring_bytes)
 		o.ring_bytes = 8u << 20;
 	if (!o.cpus_per_ring)
-		o.cpus_per_ring = 1;
+		o.cpus_per_ring = 2;
 	if (!o.snaplen)
 		o.snaplen = 80;
 	if (o.ring_bytes < 4096 || (o.ring_bytes & (o.ring_bytes - 1))) {
@@ -173,10 +186,14 @@ struct sk_driver *sk_driver_open(const struct sk_driver_opts *opts, struct sk_er
 	d->page = (size_t)sysconf(_SC_PAGESIZE);
 	d->ncpus = libbpf_num_possible_cpus();
 	d->specs = calloc(SK_PROBE_NR_MAX, sizeof(*d->specs));
-	if (d->ncpus <= 0 || !d->specs) {
+	d->bounce = malloc(SK_PROBE_REC_MAX);
+	d->nap_us = NAP_START_US;
+	if (d->ncpus <= 0 || !d->specs || !d->bounce) {
 		sk_err_set(err, -ENOMEM, "cannot size per-CPU state");
 		goto fail;
 	}
+	if (o.cpus_per_ring > (unsigned)d->ncpus)
+		o.cpus_per_ring = (unsigned)d->ncpus;
 	d->nrings = ((unsigned)d->ncpus + o.cpus_per_ring - 1) / o.cpus_per_ring;
 
 	sk_buf_init(&load_log, 1 << 20);
@@ -292,12 +309,16 @@ static void ring_peek(struct ring *r)
 			__atomic_store_n(r->cons_pos, cons, __ATOMIC_RELEASE);
 			continue;
 		}
-		r->head = h + RB_HDR;
+		/* the header is 8 bytes and 8-aligned: the record starts at the
+		 * next 8-aligned offset, which may be the start of the area */
+		r->head = r->data + ((cons + RB_HDR) & r->mask);
 		r->head_len = len;
+		r->head_wraps = (size_t)(r->head - r->data) + len > r->size;
 		r->head_step = step;
-		uint64_t ts;
-		memcpy(&ts, r->head, sizeof(ts));
-		r->head_ts = len >= 8 ? ts : 0;
+		uint64_t ts = 0;
+		if (len >= 8) /* 8-aligned: the timestamp itself never wraps */
+			memcpy(&ts, r->head, sizeof(ts));
+		r->head_ts = ts;
 		return;
 	}
 }
@@ -315,7 +336,7 @@ int sk_driver_next(struct sk_driver *d, struct sk_event *ev, int timeout_ms, str
 		ring_advance(&d->rings[d->last]);
 		d->last = -1;
 	}
-	long waited_us = 0, nap_us = 50;
+	long waited_us = 0;
 	for (;;) {
 		int best = -1;
 		for (unsigned i = 0; i < d->nrings; i++) {
@@ -327,7 +348,20 @@ int sk_driver_next(struct sk_driver *d, struct sk_event *ev, int timeout_ms, str
 		if (best >= 0) {
 			struct ring *r = &d->rings[best];
 			struct sk_err derr;
-			if (sk_event_decode(ev, r->head, r->head_len, &derr) != 0) {
+			const uint8_t *rec = r->head;
+			if (r->head_wraps && r->head_len > SK_PROBE_REC_MAX) {
+				d->n_bad++; /* never written by the probe */
+				ring_advance(r);
+				continue;
+			}
+			if (r->head_wraps) {
+				size_t first = r->size - (size_t)(r->head - r->data);
+				memcpy(d->bounce, r->head, first);
+				memcpy(d->bounce + first, r->data, r->head_len - first);
+				rec = d->bounce;
+			}
+			d->nap_us = NAP_START_US;
+			if (sk_event_decode(ev, rec, r->head_len, &derr) != 0) {
 				d->n_bad++;
 				ring_advance(r);
 				continue;
@@ -340,12 +374,15 @@ int sk_driver_next(struct sk_driver *d, struct sk_event *ev, int timeout_ms, str
 		}
 		if (waited_us >= (long)timeout_ms * 1000)
 			return 0;
-		/* back-off: short naps while busy, up to 10 ms when idle */
-		struct timespec ts = {0, nap_us * 1000};
+		/* back-off (kept across calls): the probe never wakes us */
+		long nap = d->nap_us;
+		if (nap > (long)timeout_ms * 1000 - waited_us)
+			nap = (long)timeout_ms * 1000 - waited_us;
+		struct timespec ts = {0, nap * 1000};
 		nanosleep(&ts, NULL);
-		waited_us += nap_us;
-		if (nap_us < 10000)
-			nap_us *= 2;
+		waited_us += nap;
+		if (d->nap_us < NAP_MAX_US)
+			d->nap_us *= 2;
 	}
 	(void)err;
 }

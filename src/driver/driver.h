@@ -19,7 +19,8 @@ struct sk_driver;
 
 struct sk_driver_opts {
 	size_t ring_bytes;       /* per ring, power of two >= 4096 (0 = 8 MiB, Falco's default) */
-	unsigned cpus_per_ring;  /* 1 = one ring per CPU (default), 2 = one per pair */
+	unsigned cpus_per_ring;  /* CPUs sharing a ring: 0 = 2 (Falco's default), 1 = one
+	                          * ring per CPU, >= the CPU count = one ring for all */
 	uint32_t snaplen;        /* bytes of I/O buffers captured (0 = 80, Falco's default) */
 	bool verbose;            /* keep the verifier log in the error on load failure */
 };

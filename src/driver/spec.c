@@ -10,7 +10,7 @@
 
 /* Parameter tokens (see enum sk_probe_kind):
  *   r  ret            r+ max(ret,0)      aN[:xf] arg N       c0 zero   cV vfork flags
- *   sN user string    S  saved at entry  bN:M / bN:r user bytes (len arg M / ret)
+ *   sN user string    S  exec path (see SK_SAVE_STR)  bN:M / bN:r user bytes (len arg M / ret)
  *   kN:M sockaddr     tN / tr socket tuple of fd arg N / ret (inbound)
  *   dev ino (of fd ret)   oN open flags of arg N   uN:i[:xf] u64 i of user struct
  *   wN:i u32 i of user struct   piN pipe inode   spN:i socket address of pipe-like pair
@@ -31,7 +31,7 @@ struct spec_src {
 	"T:vmswap T:comm T:cgroups T:env T:tty T:vpgid T:loginuid T:eflags T:capi T:capp "     \
 	"T:cape T:exeino T:ctime T:mtime T:euid T:exepath T:pgid T:egid"
 
-enum { NS = SK_SAVE_NONE, SS = SK_SAVE_STR, SA = SK_SAVE_SOCKADDR };
+enum { NS = SK_SAVE_NONE, SS = SK_SAVE_STR };
 enum {
 	D_OTHER = SK_DROP_OTHER, D_CLONE = SK_DROP_CLONE_FORK, D_EXEC = SK_DROP_EXECVE,
 	D_CONN = SK_DROP_CONNECT, D_OPEN = SK_DROP_OPEN, D_DIR = SK_DROP_DIR_FILE,
@@ -39,17 +39,17 @@ enum {
 };
 
 static const struct spec_src spec_table[] = {
-	{SYS_open, 3, SS, 0, 0, D_OPEN, "r S o1 a2 dev ino"},
-	{SYS_openat, 307, SS, 1, 0, D_OPEN, "r a0 S o2 a3 dev ino"},
-	{SYS_openat2, 327, SS, 1, 0, D_OPEN, "r a0 S u2:0:open u2:1 u2:2:resolve dev ino"},
-	{SYS_creat, 59, SS, 0, 0, D_OPEN, "r S a1 dev ino c0"},
+	{SYS_open, 3, NS, 0, 0, D_OPEN, "r s0 o1 a2 dev ino"},
+	{SYS_openat, 307, NS, 0, 0, D_OPEN, "r a0 s1 o2 a3 dev ino"},
+	{SYS_openat2, 327, NS, 0, 0, D_OPEN, "r a0 s1 u2:0:open u2:1 u2:2:resolve dev ino"},
+	{SYS_creat, 59, NS, 0, 0, D_OPEN, "r s0 a1 dev ino c0"},
 	{SYS_open_by_handle_at, 337, NS, 0, 0, D_OPEN, "r a0 a2:open fp dev ino"},
 	{SYS_close, 5, NS, 0, 0, D_CLOSE, "r a0"},
 	{SYS_read, 7, NS, 0, 0, D_OTHER, "r b1:r a0 a2"},
 	{SYS_write, 9, NS, 0, 0, D_OTHER, "r b1:2 a0 a2"},
 	{SYS_socket, 19, NS, 0, 0, D_OTHER, "r a0 a1 a2 a1:sock"},
 	{SYS_bind, 21, NS, 0, 0, D_OTHER, "r k1:2 a0"},
-	{SYS_connect, 23, SA, 1, 2, D_CONN, "r t0 a0 S"},
+	{SYS_connect, 23, NS, 0, 0, D_CONN, "r t0 a0 k1:2"},
 	{SYS_listen, 25, NS, 0, 0, D_OTHER, "r a0 a1"},
 	{SYS_accept, 247, NS, 0, 0, D_OTHER, "r tr q0 q1 q2"},
 	{SYS_accept4, 389, NS, 0, 0, D_OTHER, "r tr q0 q1 q2 a3"},

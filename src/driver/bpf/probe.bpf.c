@@ -64,10 +64,12 @@ struct {
 	__type(value, struct sk_probe_saved);
 } saved_tmp SEC(".maps");
 
-/* Entry data by thread id; no prealloc: only in-flight syscalls use memory. */
+/* The path a successful execve resolved, by thread id, from
+ * sched_process_exec until that execve's exit. Only exec uses it, so it is
+ * not preallocated (no 4 KiB values reserved per possible thread). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
+	__uint(max_entries, 4096);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32);
 	__type(value, struct sk_probe_saved);
@@ -709,33 +711,21 @@ __noinline int probe__fill(__u32 i)
 		n = bpf_probe_read_user_str(dst, SK_PROBE_STR_MAX, (void *)a);
 		break;
 	case SK_PK_SAVED: {
+		/* execve's filename: what sched_process_exec stored when the exec
+		 * succeeded (the caller's memory is gone), else the caller's string,
+		 * still mapped after a failed exec */
 		__u32 tid = (__u32)bpf_get_current_pid_tgid();
 		struct sk_probe_saved *sv = bpf_map_lookup_elem(&saved, &tid);
-		/* len 0: the entry read faulted (e.g. a page not yet mapped after
-		 * fork); the syscall has touched it by now, so read it again */
-		bool ok = sv && sv->nr == s->nr && sv->len > 0;
-		if (sp->save == SK_SAVE_STR) {
-			if (ok) {
-				__u32 l = sv->len;
-				if (l > SK_PROBE_SAVE_MAX)
-					l = SK_PROBE_SAVE_MAX;
-				bpf_probe_read_kernel(dst, l & (2 * SK_PROBE_SAVE_MAX - 1), sv->data);
-				n = l;
-			} else {
-				__u64 up = arg_at(s->args, sp->save_a);
-				if (up)
-					n = bpf_probe_read_user_str(dst, SK_PROBE_STR_MAX, (void *)up);
-			}
-		} else if (sp->save == SK_SAVE_SOCKADDR) {
-			if (ok) {
-				__u32 l = sv->len > 128 ? 128 : sv->len;
-				bpf_probe_read_kernel(s->tmp, l & 0xff, sv->data);
-				n = put_sockaddr(s, off, l);
-			} else {
-				__u64 up = arg_at(s->args, sp->save_a);
-				__u64 ul = arg_at(s->args, sp->save_b);
-				n = user_sockaddr(s, off, up, ul);
-			}
+		if (sv && sv->nr == s->nr && sv->len > 0) {
+			__u32 l = sv->len;
+			if (l > SK_PROBE_SAVE_MAX)
+				l = SK_PROBE_SAVE_MAX;
+			bpf_probe_read_kernel(dst, l & (2 * SK_PROBE_SAVE_MAX - 1), sv->data);
+			n = l;
+		} else {
+			__u64 up = arg_at(s->args, sp->save_a);
+			if (up)
+				n = bpf_probe_read_user_str(dst, SK_PROBE_STR_MAX, (void *)up);
 		}
 		break;
 	}
@@ -901,51 +891,16 @@ static __always_inline void probe__emit(struct sk_probe_scratch *s, struct sk_pr
 		st->n_sent++;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(sk_sys_enter, struct pt_regs *regs, long id)
-{
-	if (id < 0 || id >= SK_PROBE_NR_MAX - 1)
-		return 0;
-	__u32 k = id;
-	struct sk_probe_spec *sp = bpf_map_lookup_elem(&specs, &k);
-	if (!sp || !sp->evt || !sp->save)
-		return 0;
-	__u32 z = 0;
-	struct sk_probe_saved *v = bpf_map_lookup_elem(&saved_tmp, &z);
-	if (!v)
-		return 0;
-	__u64 args[6];
-	args[0] = BPF_CORE_READ(regs, di);
-	args[1] = BPF_CORE_READ(regs, si);
-	args[2] = BPF_CORE_READ(regs, dx);
-	args[3] = BPF_CORE_READ(regs, r10);
-	args[4] = BPF_CORE_READ(regs, r8);
-	args[5] = BPF_CORE_READ(regs, r9);
-	__u64 up = arg_at(args, sp->save_a);
-	v->nr = id;
-	v->len = 0;
-	if (sp->save == SK_SAVE_STR) {
-		long n = bpf_probe_read_user_str(v->data, SK_PROBE_SAVE_MAX, (void *)up);
-		v->len = n > 0 ? n : 0;
-	} else {
-		__u64 l = arg_at(args, sp->save_b);
-		if (l > 128)
-			l = 128;
-		if (up && l >= 2 && bpf_probe_read_user(v->data, l & 0xff, (void *)up) == 0)
-			v->len = l;
-	}
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	bpf_map_update_elem(&saved, &tid, v, BPF_ANY);
-	return 0;
-}
-
+/* Every syscall exit comes here: the spec lookup is the first thing done, so
+ * a syscall nobody wants costs a counter and one array lookup. Registers are
+ * read directly (tp_btf gives a BTF pointer), not through helper calls. */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sk_sys_exit, struct pt_regs *regs, long ret)
 {
 	struct sk_probe_stats *st = stats_get();
 	if (st)
 		st->n_evts++;
-	__u64 nr = BPF_CORE_READ(regs, orig_ax);
+	__u64 nr = regs->orig_ax;
 	if (nr >= SK_PROBE_NR_MAX - 1)
 		return 0;
 	__u32 k = nr;
@@ -958,12 +913,12 @@ int BPF_PROG(sk_sys_exit, struct pt_regs *regs, long ret)
 			st->n_errors++;
 		return 0;
 	}
-	s->args[0] = BPF_CORE_READ(regs, di);
-	s->args[1] = BPF_CORE_READ(regs, si);
-	s->args[2] = BPF_CORE_READ(regs, dx);
-	s->args[3] = BPF_CORE_READ(regs, r10);
-	s->args[4] = BPF_CORE_READ(regs, r8);
-	s->args[5] = BPF_CORE_READ(regs, r9);
+	s->args[0] = regs->di;
+	s->args[1] = regs->si;
+	s->args[2] = regs->dx;
+	s->args[3] = regs->r10;
+	s->args[4] = regs->r8;
+	s->args[5] = regs->r9;
 	s->ret = ret;
 	probe__emit(s, sp, k, st);
 	if (sp->save) {
@@ -993,17 +948,29 @@ int BPF_PROG(sk_proc_exit, struct task_struct *p)
 	return 0;
 }
 
-/* A successful execve replaced the memory its path came from: take the path
- * the kernel resolved (bprm->filename) into the entry data. */
+/* A successful execve replaced the memory its path came from: keep the path
+ * the kernel resolved (bprm->filename) for the exit event, when the running
+ * syscall's spec asks for it. */
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(sk_proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct sk_probe_saved *sv = bpf_map_lookup_elem(&saved, &tid);
-	if (!sv)
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	__u64 nr = BPF_CORE_READ(regs, orig_ax);
+	if (nr >= SK_PROBE_NR_MAX - 1)
+		return 0;
+	__u32 k = nr;
+	struct sk_probe_spec *sp = bpf_map_lookup_elem(&specs, &k);
+	if (!sp || !sp->evt || sp->save != SK_SAVE_STR)
+		return 0;
+	__u32 z = 0;
+	struct sk_probe_saved *v = bpf_map_lookup_elem(&saved_tmp, &z);
+	if (!v)
 		return 0;
 	const char *fn = BPF_CORE_READ(bprm, filename);
-	long n = bpf_probe_read_kernel_str(sv->data, SK_PROBE_SAVE_MAX, fn);
-	sv->len = n > 0 ? n : 0;
+	long n = bpf_probe_read_kernel_str(v->data, SK_PROBE_SAVE_MAX, fn);
+	v->nr = nr;
+	v->len = n > 0 ? n : 0;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	bpf_map_update_elem(&saved, &tid, v, BPF_ANY);
 	return 0;
 }

@@ -71,8 +71,12 @@ enum sk_probe_task {
 	SK_TF_MAX
 };
 
-/* What the entry probe saves (sk_probe_spec.save). */
-enum sk_probe_save { SK_SAVE_NONE = 0, SK_SAVE_STR, SK_SAVE_SOCKADDR };
+/* What is kept for the exit event (sk_probe_spec.save): SK_SAVE_STR is the
+ * path a successful exec resolved, taken at sched_process_exec. Everything
+ * else (open paths, connect addresses) is read at syscall exit, as Falco's
+ * modern probe does: a racing thread could change the user memory between
+ * the kernel's read and ours, the price of not probing every syscall entry. */
+enum sk_probe_save { SK_SAVE_NONE = 0, SK_SAVE_STR };
 
 /* Drop categories, as Falco reports ring-buffer drops. */
 enum sk_probe_drop_cat {
@@ -104,7 +108,7 @@ struct sk_probe_stats {
 	unsigned long long n_errors;      /* internal errors (missing scratch, bad spec) */
 };
 
-/* Per-thread entry data kept between sys_enter and sys_exit. */
+/* Per-thread data kept between sched_process_exec and the exec's exit. */
 struct sk_probe_saved {
 	unsigned long long nr;            /* syscall number it belongs to */
 	unsigned int len;                 /* bytes in data (string incl. NUL) */
