@@ -47,8 +47,13 @@ void sk_app_log(const struct sk_app_cfg *c, int level, const char *fmt, ...)
 	char ts[64];
 	time_t now = time(NULL);
 	struct tm tm;
-	localtime_r(&now, &tm);
-	strftime(ts, sizeof(ts), "%a %b %e %H:%M:%S %Y", &tm);
+	if (c->time_iso8601) {
+		gmtime_r(&now, &tm);
+		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S+0000", &tm);
+	} else {
+		localtime_r(&now, &tm);
+		strftime(ts, sizeof(ts), "%a %b %e %H:%M:%S %Y", &tm);
+	}
 	fprintf(stderr, "%s: ", ts);
 	va_list ap;
 	va_start(ap, fmt);
@@ -104,6 +109,7 @@ static int load_conf(struct sk_app_cfg *c, bool explicit_path)
 	c->json_output = k->json_output;
 	c->log_stderr = k->log_stderr;
 	c->log_level = k->log_level;
+	c->time_iso8601 = k->time_format_iso_8601;
 	c->rules_files_set = sk_config_get_len(k, "rules_files") != -ENOENT ||
 			     sk_config_get_len(k, "rules_file") != -ENOENT;
 	for (size_t i = 0; i < k->nwarnings; i++)

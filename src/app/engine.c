@@ -206,6 +206,18 @@ int sk_app_engine(struct sk_app_cfg *c, struct sk_rules *r)
 		sk_app_live_print_ignored();
 		return 0;
 	}
+	/* --enable-source/--disable-source: saker's only event source is syscall. */
+	bool syscall_on = c->enable_sources.n == 0;
+	for (size_t i = 0; i < c->enable_sources.n; i++)
+		syscall_on |= !strcmp(c->enable_sources.v[i], "syscall");
+	for (size_t i = 0; i < c->disable_sources.n; i++)
+		syscall_on &= strcmp(c->disable_sources.v[i], "syscall") != 0;
+	if (!syscall_on || k->engine_kind == SK_ENGINE_NODRIVER) {
+		const char *want = c->enable_sources.n ? c->enable_sources.v[0] : "(none)";
+		fprintf(stderr, "Error: no event source to open: event source '%s' is not available in this "
+				"build (only 'syscall' is)\n", want);
+		return 1;
+	}
 	if (k->engine_kind != SK_ENGINE_REPLAY && k->engine_kind != SK_ENGINE_MODERN_EBPF &&
 	    k->engine_kind != SK_ENGINE_KMOD && k->engine_kind != SK_ENGINE_EBPF) {
 		fprintf(stderr, "Error: engine.kind %s is not supported by saker\n",
