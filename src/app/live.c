@@ -27,6 +27,7 @@ void sk_app_live_opts_from_config(struct sk_app_live_opts *o, const struct sk_ap
 	o->write_path = c->write_path;
 	o->duration_s = c->run_duration;
 	o->verbose = c->verbose;
+	o->cfg = c;
 	/* Falco's presets: 1 = 1 MiB doubling up to 10 = 512 MiB; 0 = default */
 	int64_t p = k->modern_ebpf_buf_size_preset;
 	if (p >= 1 && p <= 10)
@@ -292,14 +293,23 @@ int sk_app_live_run(const struct sk_app_live_opts *o, const struct sk_rules *r,
 		ret = 1;
 		goto out;
 	}
+	if (o->cfg) {
+		size_t nsel = 0;
+		for (size_t i = 0; i < SK_EVENT_MAX; i++)
+			nsel += sel[i];
+		sk_app_log(o->cfg, SK_LOG_INFO, "Opening 'syscall' source with modern BPF probe.\n");
+		sk_app_log(o->cfg, SK_LOG_INFO, "%zu event types selected for the probe\n", nsel);
+	}
 	/* select first, then scan: what changes during the scan is in the rings */
-	if (state && sk_proc_scan(NULL, state, NULL, &err) != 0) {
+	/* Falco's HOST_ROOT: the host's / mounted inside saker's container */
+	struct sk_proc_scan_opts so = {.threads = true, .fds = true, .root = getenv("HOST_ROOT")};
+	if (state && sk_proc_scan(&so, state, NULL, &err) != 0) {
 		fprintf(stderr, "Error: /proc scan: %s\n", err.msg);
 		ret = 1;
 		goto out;
 	}
 	if (o->write_path) {
-		if (sk_proc_scan(NULL, &mops, NULL, &err) != 0) {
+		if (sk_proc_scan(&so, &mops, NULL, &err) != 0) {
 			fprintf(stderr, "Error: /proc scan: %s\n", err.msg);
 			ret = 1;
 			goto out;
@@ -311,6 +321,9 @@ int sk_app_live_run(const struct sk_app_live_opts *o, const struct sk_rules *r,
 			goto out;
 		}
 	}
+	if (o->cfg)
+		sk_app_log(o->cfg, SK_LOG_INFO, "Live capture started%s%s\n",
+			   o->write_path ? ", recording to " : "", o->write_path ? o->write_path : "");
 	live_stop = 0;
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));

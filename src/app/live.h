@@ -19,6 +19,7 @@ struct sk_app_live_opts {
 	unsigned cpus_per_ring;              /* 0 = 1 */
 	uint32_t snaplen;                    /* 0 = 80 */
 	bool verbose;                        /* verifier log on load failure */
+	const struct sk_app_cfg *cfg;        /* for log lines (may be NULL: none) */
 };
 
 /* Fills `o` from the command line (-w, -M, -v) and falco.yaml

@@ -109,6 +109,8 @@ struct sk_proc_scan_opts {
 	bool threads;       /* report every thread, not only thread-group leaders */
 	bool fds;           /* report file descriptors */
 	size_t max_fds_per_proc; /* 0 = 65536 */
+	const char *root;   /* prefix of both paths above (Falco's HOST_ROOT, e.g. "/host"
+	                     * when the host's / is mounted there); NULL or "" = none */
 };
 
 /* Counts of what a scan delivered and skipped (processes that vanished, fds

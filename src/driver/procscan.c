@@ -27,7 +27,8 @@ struct scan {
 	const struct sk_proc_scan_opts *o;
 	const struct sk_scap_meta_ops *ops;
 	struct sk_proc_scan_stats *st;
-	char proc[256];
+	char proc[256];              /* root + /proc */
+	char etc[256];               /* root + /etc */
 	struct sk_u64map socks;      /* inode -> struct sock_info */
 	struct sk_arena arena;
 };
@@ -291,8 +292,7 @@ static int scan_users(struct scan *sc)
 {
 	char path[320], line[1024];
 	int rc = 0;
-	const char *etc = sc->o->etc ? sc->o->etc : "/etc";
-	snprintf(path, sizeof(path), "%s/passwd", etc);
+	snprintf(path, sizeof(path), "%s/passwd", sc->etc);
 	FILE *f = sc->ops->user ? fopen(path, "re") : NULL;
 	while (f && !rc && fgets(line, sizeof(line), f)) {
 		char *fl[7];
@@ -308,7 +308,7 @@ static int scan_users(struct scan *sc)
 	}
 	if (f)
 		fclose(f);
-	snprintf(path, sizeof(path), "%s/group", etc);
+	snprintf(path, sizeof(path), "%s/group", sc->etc);
 	f = sc->ops->group && !rc ? fopen(path, "re") : NULL;
 	while (f && !rc && fgets(line, sizeof(line), f)) {
 		char *fl[4];
@@ -696,7 +696,7 @@ static int scan_procs(struct scan *sc)
 int sk_proc_scan(const struct sk_proc_scan_opts *opts, const struct sk_scap_meta_ops *ops,
 		 struct sk_proc_scan_stats *stats, struct sk_err *err)
 {
-	static const struct sk_proc_scan_opts dflt = {NULL, NULL, true, true, 0};
+	static const struct sk_proc_scan_opts dflt = {.threads = true, .fds = true};
 	static const struct sk_scap_meta_ops noops = {0};
 	struct sk_proc_scan_stats local;
 	struct scan sc = {0};
@@ -704,7 +704,17 @@ int sk_proc_scan(const struct sk_proc_scan_opts *opts, const struct sk_scap_meta
 	sc.ops = ops ? ops : &noops;
 	sc.st = stats ? stats : &local;
 	memset(sc.st, 0, sizeof(*sc.st));
-	sk_strlcpy(sc.proc, sc.o->proc ? sc.o->proc : "/proc", sizeof(sc.proc));
+	const char *root = sc.o->root ? sc.o->root : "";
+	size_t rl = strlen(root);
+	while (rl && root[rl - 1] == '/')
+		rl--; /* "/host/" and "/" work too */
+	int np = snprintf(sc.proc, sizeof(sc.proc), "%.*s%s", (int)rl, root,
+			  sc.o->proc ? sc.o->proc : "/proc");
+	int ne = snprintf(sc.etc, sizeof(sc.etc), "%.*s%s", (int)rl, root,
+			  sc.o->etc ? sc.o->etc : "/etc");
+	if (np < 0 || (size_t)np >= sizeof(sc.proc) || ne < 0 || (size_t)ne >= sizeof(sc.etc))
+		return sk_err_set(err, -ENAMETOOLONG, "the /proc or /etc path under %s is too long",
+				  root);
 	sk_u64map_init(&sc.socks, 1u << 20);
 	sk_arena_init(&sc.arena, 0);
 	if (sc.o->fds) {

@@ -11,9 +11,13 @@ static inline uint64_t rd64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); re
 
 int sk_event_param_index(const struct sk_event_info *info, const char *name)
 {
-	for (unsigned i = 0; i < info->nparams; i++)
-		if (strcmp(info->params[i].name, name) == 0)
+	/* called per event by field extraction: compare the first byte before
+	 * paying for strcmp (names of one event rarely share it) */
+	for (unsigned i = 0; i < info->nparams; i++) {
+		const char *pn = info->params[i].name;
+		if (pn[0] == name[0] && strcmp(pn, name) == 0)
 			return (int)i;
+	}
 	return -1;
 }
 

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -169,6 +170,49 @@ static void test_proc_scan(void **state)
 	close(ls);
 }
 
+static int on_user_host(void *ctx, const struct sk_scap_user *u)
+{
+	int *found = ctx;
+	if (u->uid == 4242 && u->name.len == 10 && !memcmp(u->name.p, "skhostuser", 10))
+		*found += 1;
+	return 0;
+}
+
+/* HOST_ROOT: /proc and /etc are read under the prefix (a trailing slash is
+ * fine); users come from the prefixed /etc only. */
+static void test_proc_scan_root(void **state)
+{
+	(void)state;
+	char dir[64], p[128];
+	snprintf(dir, sizeof(dir), "/tmp/sk_root_XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/proc", dir);
+	assert_int_equal(symlink("/proc", p), 0);
+	snprintf(p, sizeof(p), "%s/etc", dir);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/etc/passwd", dir);
+	FILE *f = fopen(p, "we");
+	assert_non_null(f);
+	fputs("skhostuser:x:4242:4242:host user:/home/sk:/bin/sh\n", f);
+	fclose(f);
+	char root[80];
+	snprintf(root, sizeof(root), "%s/", dir);
+	int found = 0;
+	struct sk_scap_meta_ops ops = {.ctx = &found, .user = on_user_host};
+	struct sk_proc_scan_opts o = {.threads = true, .root = root};
+	struct sk_proc_scan_stats st;
+	struct sk_err err;
+	assert_int_equal(sk_proc_scan(&o, &ops, &st, &err), 0);
+	assert_int_equal(found, 1);
+	assert_int_equal(st.users, 1);
+	assert_true(st.threads > 1); /* /proc through the prefix */
+	o.root = "/nonexistent-sk-root";
+	assert_true(sk_proc_scan(&o, &ops, &st, &err) < 0);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -176,6 +220,7 @@ int main(void)
 		cmocka_unit_test(test_rules_events_supported),
 		cmocka_unit_test(test_compute_set),
 		cmocka_unit_test(test_proc_scan),
+		cmocka_unit_test(test_proc_scan_root),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
