@@ -107,6 +107,13 @@ static int live_event(void *ctx, const struct sk_event *ev)
 	return engine_stop ? 1 : 0;
 }
 
+static int live_internal(void *ctx, uint64_t ts, const char *rule, const char *msg,
+			 const char *const *keys, const char *const *values, size_t n)
+{
+	struct engine *e = ctx;
+	return sk_outputs_internal(e->out, rule, 7 /* Debug */, ts, msg, keys, values, n);
+}
+
 static void engine_done(struct engine *e)
 {
 	sk_outputs_free(e->out);
@@ -245,6 +252,7 @@ int sk_app_engine(struct sk_app_cfg *c, struct sk_rules *r)
 		sk_state_meta_ops(e.st, &ops);
 		struct sk_app_live_opts lo;
 		sk_app_live_opts_from_config(&lo, c);
+		lo.on_internal = live_internal;
 		ret = sk_app_live_run(&lo, r, &ops, live_event, &e);
 	}
 	sigaction(SIGINT, &old_int, NULL);

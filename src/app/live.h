@@ -10,6 +10,20 @@
 struct sk_rules;
 struct sk_app_cfg;
 
+/* Falco's syscall_event_drops settings. */
+struct sk_app_live_drops {
+	bool log, alert, exit;       /* actions (none set: ignore) */
+	double threshold;            /* drops / attempts over one second */
+	double rate, max_burst;      /* token bucket limiting the actions */
+	bool simulate;               /* one extra drop per check, threshold 0 */
+};
+
+/* Receives Falco's internal alerts (priority Debug) for the engine's outputs:
+ * `keys`/`values` become string output_fields. Returns 0 or a negative errno. */
+typedef int (*sk_app_live_internal_fn)(void *ctx, uint64_t ts, const char *rule,
+				       const char *msg, const char *const *keys,
+				       const char *const *values, size_t n);
+
 struct sk_app_live_opts {
 	const char *write_path;              /* -w FILE.scap, NULL = do not record */
 	long duration_s;                     /* -M, 0 = until SIGINT/SIGTERM */
@@ -20,6 +34,9 @@ struct sk_app_live_opts {
 	uint32_t snaplen;                    /* 0 = 80 */
 	bool verbose;                        /* verifier log on load failure */
 	const struct sk_app_cfg *cfg;        /* for log lines (may be NULL: none) */
+	struct sk_app_live_drops drops;      /* syscall_event_drops */
+	sk_app_live_internal_fn on_internal; /* drop alerts (NULL: alert action does nothing);
+	                                      * gets the ctx given to sk_app_live_run */
 };
 
 /* Fills `o` from the command line (-w, -M, -v) and falco.yaml

@@ -15,6 +15,7 @@ whose container.id is checked move themselves to the root cgroups first.
 import json
 import os
 import pathlib
+import re
 import socket
 import subprocess
 import sys
@@ -386,3 +387,64 @@ def test_default_rules_live(saker_bin, tmp_path):
         assert delay <= LATENCY
     finally:
         assert sk.stop() == 0, sk.stderr()
+
+
+DROP_KEYS = {"n_evts", "n_drops", "n_drops_buffer_total", "n_drops_buffer_clone_fork_exit",
+             "n_drops_buffer_execve_exit", "n_drops_buffer_connect_exit",
+             "n_drops_buffer_open_exit", "n_drops_buffer_dir_file_exit",
+             "n_drops_buffer_other_interest_exit", "n_drops_buffer_close_exit",
+             "n_drops_buffer_proc_exit", "n_drops_scratch_map", "n_drops_page_faults",
+             "n_drops_bug", "ebpf_enabled"}
+
+
+def drops_run(saker_bin, actions, secs, *extra):
+    args = [saker_bin, "-r", str(RULES), "-o", "json_output=true", "-o", "engine.kind=modern_ebpf",
+            "-o", "syscall_event_drops.simulate_drops=true", "-o", "log_level=debug",
+            "-M", str(secs), *extra]
+    for a in actions:
+        args += ["-o", f"syscall_event_drops.actions[]={a}"]
+    return run(args, timeout=120)
+
+
+def test_drops_simulated_alert_is_rate_limited(saker_bin):
+    """simulate_drops adds a drop per second (threshold 0); log and alert run
+    once, then the token bucket (rate 1/30 s, burst 1) holds them back."""
+    why = live_unavailable()
+    if why:
+        skip_loudly(why)
+    r = drops_run(saker_bin, ["log", "alert"], 5)
+    assert r.returncode == 0, r.stderr
+    alerts = [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
+    drops = [a for a in alerts if a["rule"] == "Falco internal: syscall event drop"]
+    assert len(drops) == 1, r.stdout
+    a = drops[0]
+    assert a["priority"] == "Debug" and a["source"] == "internal"
+    assert set(a["output_fields"]) == DROP_KEYS
+    assert all(isinstance(v, str) for v in a["output_fields"].values())
+    n = int(a["output_fields"]["n_drops"])
+    assert n >= 1 and int(a["output_fields"]["n_evts"]) >= n
+    assert a["output"].split(": ", 1)[1].startswith(
+        f"Debug Falco internal: syscall event drop. {n} system calls dropped in last second.")
+    assert "Simulating syscall event drop" in r.stderr
+    assert r.stderr.count("system calls dropped in last second.") == 1  # the log action
+    assert "token bucket depleted" in r.stderr
+    m = re.search(r"event drop detected: (\d+) occurrences\s+- num times actions taken: (\d+)",
+                  r.stderr)
+    assert m and int(m.group(1)) >= 2 and int(m.group(2)) == 1, r.stderr
+
+
+def test_drops_ignore_and_exit(saker_bin):
+    why = live_unavailable()
+    if why:
+        skip_loudly(why)
+    r = drops_run(saker_bin, ["ignore"], 3)
+    assert r.returncode == 0, r.stderr
+    assert "Falco internal: syscall event drop" not in r.stdout
+    assert "system calls dropped in last second" not in r.stderr
+    r = drops_run(saker_bin, ["exit"], 30)
+    assert r.returncode != 0
+    assert "Exiting." in r.stderr
+    assert "Syscall event stats:" in r.stderr
+    # stopped at the first check, not after 30 s
+    m = re.search(r"in ([0-9.]+) s\n", r.stderr)
+    assert m and float(m.group(1)) < 10, r.stderr
