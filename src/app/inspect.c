@@ -133,6 +133,27 @@ static bool format_line(const struct format *f, struct sk_eval_ctx *c, struct sk
 	return true;
 }
 
+/* Container, user and group records at the head of a capture are the
+ * state the writer dumped when it started: sysdig (libsinsp) consumes them
+ * while opening the file and never delivers them, though they count in
+ * the numbering. The same records later in the file are ordinary events. */
+static bool initial_state_event(uint16_t type)
+{
+	switch (type) {
+	case 228: /* container */
+	case 272: /* container (json) */
+	case 324: /* container (json 2) */
+	case 354: /* useradded */
+	case 356: /* userdeleted */
+	case 358: /* groupadded */
+	case 360: /* groupdeleted */
+	case 402: /* asyncevent */
+		return true;
+	default:
+		return false;
+	}
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: saker inspect [-p FORMAT] [-n N] [-D] [-C] FILE [FILTER]\n"
@@ -238,6 +259,7 @@ int sk_app_inspect(int argc, char **argv)
 
 	struct sk_event ev;
 	uint64_t nread = 0;
+	bool head = true; /* still in the initial-state records */
 	int n;
 	while ((!limit || nread < limit) && (n = sk_scap_next(r, &ev, &err)) > 0) {
 		nread++;
@@ -258,8 +280,10 @@ int sk_app_inspect(int argc, char **argv)
 			}
 		}
 		sk_eval_ctx_set_event(&ctx, &ev);
-		if (((ev.info->category & SK_EC_INTERNAL) || strcmp(ev.info->name, "container") == 0) &&
-		    !internal)
+		if (!convert && !sev)
+			sk_eval_ctx_fd_from_event(&ctx);
+		head = head && initial_state_event(ev.type);
+		if (((ev.info->category & SK_EC_INTERNAL) || head) && !internal)
 			shown = false;
 		if (ev.dump_flags & SK_DF_STATE_ONLY)
 			shown = false;

@@ -227,6 +227,8 @@ struct sk_fieldref *sk_fieldref_new(enum sk_source src, const char *name, const 
 		break;
 	}
 	case SK_F_EVT_ABSPATH:
+		if (!a)
+			break; /* plain evt.abspath: the event's single path */
 		if (strcmp(a, "src") == 0)
 			f->sub = 1;
 		else if (strcmp(a, "dst") == 0)
@@ -383,6 +385,22 @@ struct sk_fdinfo *sk_fields_fdinfo(struct sk_eval_ctx *c)
 	return c->fdinfo;
 }
 
+void sk_eval_ctx_fd_from_event(struct sk_eval_ctx *c)
+{
+	c->fdinfo_done = true;
+	c->fdinfo = NULL;
+	struct sk_thread *t = sk_fields_thread(c);
+	if (!t || !c->ev || !(c->ev->info->flags & SK_EF_USES_FD))
+		return;
+	int i = sk_event_param_index(c->ev->info, "fd");
+	int64_t fd;
+	if (i < 0 || (uint32_t)i >= c->ev->nparams || !sk_event_get_s64(c->ev, (unsigned)i, &fd))
+		return;
+	uint8_t pt = c->ev->info->params[i].type;
+	if ((pt == SK_PT_FD || pt == SK_PT_FD32) && fd >= 0)
+		c->fdinfo = sk_state_fd(c->state, t, fd);
+}
+
 /* ---- extraction and rendering ------------------------------------------------ */
 
 size_t sk_fieldref_extract(const struct sk_fieldref *f, struct sk_eval_ctx *c,
@@ -433,8 +451,10 @@ static int format_value(const struct sk_value *v, uint8_t fmt, struct sk_buf *ou
 	case SK_PT_CHARBUF:
 	case SK_PT_FSPATH:
 	case SK_PT_FSRELPATH:
-	case SK_PT_BYTEBUF:
 		return sk_buf_append(out, v->str.p, v->str.len);
+	case SK_PT_BYTEBUF:
+		/* as sysdig/Falco print buffers: non-printables as '.' */
+		return sk_render_bytes(v->str.p, v->str.len, out);
 	case SK_PT_BOOL:
 		return sk_buf_puts(out, v->u64 ? "true" : "false");
 	case SK_PT_DOUBLE:

@@ -124,6 +124,11 @@ struct sk_eval_ctx {
 void sk_eval_ctx_init(struct sk_eval_ctx *c, struct sk_state *state);
 void sk_eval_ctx_done(struct sk_eval_ctx *c);
 void sk_eval_ctx_set_event(struct sk_eval_ctx *c, const struct sk_event *ev);
+/* Call after sk_eval_ctx_set_event() when the state was not updated from
+ * this event (an old-layout enter event shown as stored): the fd fields then
+ * use the file descriptor the event names in its "fd" parameter, resolved
+ * in the event thread's table (none when it has no such parameter). */
+void sk_eval_ctx_fd_from_event(struct sk_eval_ctx *c);
 
 /* Extracts up to `max` values. Returns the count: 0 = the field has no value
  * (every comparison on it is false), 1 for ordinary fields, 0..n for

@@ -95,6 +95,13 @@ static size_t fmt_time(struct sk_eval_ctx *c, struct sk_value *out, uint64_t ts,
 
 static const char *category_name(struct sk_eval_ctx *c, const struct sk_event *ev)
 {
+	/* wait and scheduler events carry no base category of their own */
+	if ((ev->info->category & 0x3f) == SK_EC_UNKNOWN) {
+		if (ev->info->category & SK_EC_WAIT)
+			return "wait";
+		if (ev->info->category & SK_EC_SCHEDULER)
+			return "scheduler";
+	}
 	switch (ev->info->category & 0x3f) {
 	case SK_EC_UNKNOWN: return "unknown";
 	case SK_EC_OTHER: return "other";

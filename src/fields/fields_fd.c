@@ -1,7 +1,6 @@
 /* fields_fd.c — the fd.* class: the file descriptor the event uses (as
  * the state resolved it): number, type, name and its parts, socket
  * endpoints seen as client/server and local/remote, protocol, flags. */
-#include <netdb.h>
 #include <string.h>
 
 #include "fields_priv.h"
@@ -85,16 +84,14 @@ static bool local_is_client(struct sk_eval_ctx *c, const struct sk_fdinfo *fi)
 	return c->state && sk_state_ip_is_local(c->state, fi->sip, is_v6(fi));
 }
 
+/* fd.*proto: the port as a number. Falco and sysdig print service names
+ * only with port resolution enabled, which is off by default. */
 static size_t proto_name(struct sk_eval_ctx *c, const struct sk_fdinfo *fi, uint16_t port,
 			 struct sk_value *out)
 {
-	const char *proto = fi->l4proto == SK_L4_TCP ? "tcp" : fi->l4proto == SK_L4_UDP ? "udp" : NULL;
-	struct servent se, *res = NULL;
-	char tmp[1024];
-	if (getservbyport_r(htons(port), proto, &se, tmp, sizeof(tmp), &res) != 0 || !res)
-		return 0;
+	(void)fi;
 	struct sk_buf *b = sk_fields_scratch(c);
-	if (sk_buf_puts(b, res->s_name) < 0)
+	if (sk_buf_printf(b, "%u", port) < 0)
 		return 0;
 	return sk_val_buf(out, b);
 }

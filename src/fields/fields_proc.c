@@ -24,13 +24,13 @@ static const char *const cap_names[] = {
 static const char *const shells[] = {"bash", "sh", "zsh", "ksh", "csh", "tcsh", "dash",
 				     "fish", "ash", NULL};
 
-/* Appends a NUL-separated list joined by `sep` (trailing empty dropped). */
+/* Appends a NUL-separated list joined by `sep` (the trailing terminator
+ * dropped; empty elements kept, as libsinsp joins them). */
 static int join_list(struct sk_buf *b, const struct sk_sstr *l, char sep)
 {
-	size_t start = b->len;
 	for (uint32_t i = 0; i < l->len;) {
 		size_t n = strnlen(l->s + i, l->len - i);
-		if (b->len > start && sk_buf_putc(b, sep) < 0)
+		if (i && sk_buf_putc(b, sep) < 0)
 			return -1;
 		if (sk_buf_append(b, l->s + i, n) < 0)
 			return -1;
