@@ -1,6 +1,6 @@
 /* inspect.c — `saker inspect`: a sysdig-style event printer for captures.
  *
- *   saker inspect [-p FORMAT] [-n N] [-D] [-C] FILE [FILTER]
+ *   saker inspect [-p FORMAT] [-n N] [-D] [-C] [-q] FILE [FILTER]
  *
  * Reads the capture without layout conversion by default, so event numbers
  * and old enter/exit records line up with `sysdig -r FILE` (see
@@ -156,13 +156,14 @@ static bool initial_state_event(uint16_t type)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: saker inspect [-p FORMAT] [-n N] [-D] [-C] FILE [FILTER]\n"
+	fprintf(stderr, "usage: saker inspect [-p FORMAT] [-n N] [-D] [-C] [-q] FILE [FILTER]\n"
 			"  -p FORMAT  print these %%fields (a leading '*' prints every event,\n"
 			"             missing values as <NA>)\n"
 			"  -n N       stop after reading N events\n"
 			"  -D         also print internal events (procinfo, ...)\n"
 			"  -C         read converted, as the engine does (default: as stored,\n"
-			"             numbered like sysdig)\n");
+			"             numbered like sysdig)\n"
+			"  -q         print nothing (read and update the state only, as sysdig -q)\n");
 	return 2;
 }
 
@@ -170,10 +171,10 @@ int sk_app_inspect(int argc, char **argv)
 {
 	const char *fmt = DEFAULT_FORMAT;
 	uint64_t limit = 0;
-	bool internal = false, convert = false;
+	bool internal = false, convert = false, quiet = false;
 	int opt;
 	optind = 1;
-	while ((opt = getopt(argc, argv, "+p:n:DCh")) != -1) {
+	while ((opt = getopt(argc, argv, "+p:n:DCqh")) != -1) {
 		switch (opt) {
 		case 'p':
 			fmt = optarg;
@@ -189,6 +190,9 @@ int sk_app_inspect(int argc, char **argv)
 			break;
 		case 'C':
 			convert = true;
+			break;
+		case 'q':
+			quiet = true;
 			break;
 		default:
 			return usage();
@@ -287,7 +291,8 @@ int sk_app_inspect(int argc, char **argv)
 			shown = false;
 		if (ev.dump_flags & SK_DF_STATE_ONLY)
 			shown = false;
-		if (shown && (!filter || sk_filter_eval(filter, &ctx)) && format_line(&f, &ctx, &line)) {
+		if (shown && !quiet && (!filter || sk_filter_eval(filter, &ctx)) &&
+		    format_line(&f, &ctx, &line)) {
 			if (sk_buf_putc(&line, '\n') == 0)
 				fwrite(line.data, 1, line.len, stdout);
 		}
