@@ -780,7 +780,23 @@ struct sk_ast *sk_filter_parse(const char *text, struct sk_err *err)
 				return fail(&p, p.pos, "expected a condition after '%s'", kw);
 			return fail(&p, p.pos, "expected blank or '(' after '%s'", kw);
 		}
-		return fail(&p, p.pos, "expected 'and', 'or' or end of condition");
+		/* libsinsp's wording, naming the last token read before the junk */
+		size_t end = p.pos, beg;
+		while (end > 0 && is_blank(p.s[end - 1])) end--;
+		beg = end;
+		if (beg > 0 && (p.s[beg - 1] == ')' || p.s[beg - 1] == ',')) {
+			beg--;
+		} else if (beg > 1 && (p.s[beg - 1] == '"' || p.s[beg - 1] == '\'')) {
+			/* a quoted value: name its text without the quotes */
+			char q = p.s[--end];
+			beg = end;
+			while (beg > 0 && p.s[beg - 1] != q) beg--;
+		} else
+			while (beg > 0 && !is_blank(p.s[beg - 1]) && p.s[beg - 1] != '(' &&
+			       p.s[beg - 1] != ')' && p.s[beg - 1] != ',' && p.s[beg - 1] != '=')
+				beg--;
+		return fail(&p, p.pos, "unexpected token after '%.*s', expecting 'or', 'and'",
+			    (int)(end - beg), p.s + beg);
 	}
 	return a;
 }
