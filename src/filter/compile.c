@@ -288,6 +288,41 @@ static int compile_regex(struct check *c, const struct sk_ast_value *av, struct 
 	return 0;
 }
 
+/* True if `name` can be an evt.type value: an event name, or a syscall name
+ * carried by generic events. Load time only (linear scans). */
+static bool evt_type_known(const char *name)
+{
+	for (unsigned c = 0; c < SK_EVENT_MAX; c++) {
+		const char *n = sk_event_table[c].name;
+		if (n && strcmp(n, "NA") != 0 && strcmp(n, name) == 0) return true;
+	}
+	for (uint32_t c = 1; c < 4096; c++) {
+		const char *n = sk_syscall_name(c);
+		if (n && strcmp(n, name) == 0) return true;
+	}
+	return false;
+}
+
+/* libsinsp rejects evt.type values that name no event ("unknown event type"),
+ * which is how a misspelt or unexpanded list name surfaces at load. */
+static int check_evt_type_values(const struct sk_ast_check *ac, enum sk_source src,
+				 struct sk_err *err)
+{
+	if (src != SK_SRC_SYSCALL || strcmp(ac->lhs.name, "evt.type") != 0 || ac->lhs.ntr ||
+	    ac->lhs.arg)
+		return 0;
+	if (ac->op != SK_OP_EQ && ac->op != SK_OP_NE && ac->op != SK_OP_IN &&
+	    ac->op != SK_OP_INTERSECTS)
+		return 0;
+	if (ac->rhs != SK_RHS_VALUE && ac->rhs != SK_RHS_LIST && ac->rhs != SK_RHS_LISTREF)
+		return 0;
+	for (uint32_t i = 0; i < ac->nvals; i++)
+		if (!evt_type_known(ac->vals[i].text))
+			return err_at(err, ac->vals[i].pos, -EINVAL, "unknown event type %s",
+				      ac->vals[i].text);
+	return 0;
+}
+
 static int check_compile(const struct sk_ast *a, enum sk_source src, struct check **out,
 			 struct sk_err *err)
 {
@@ -308,6 +343,8 @@ static int check_compile(const struct sk_ast *a, enum sk_source src, struct chec
 	if (ac->lhs.ntr == 0 && (c->lhs.flags & SK_FF_PRINT_ONLY))
 		return err_at(err, ac->lhs.pos, -EINVAL, "field '%s' cannot be used in conditions",
 			      fname);
+	r = check_evt_type_values(ac, src, err);
+	if (r < 0) return r;
 	switch (ac->rhs) {
 	case SK_RHS_NONE:
 		if (c->op != SK_OP_EXISTS)

@@ -123,6 +123,35 @@ static void test_macro_loop_and_undefined(void **state)
 	sk_rules_free(r);
 }
 
+/* Falco's condition error wording: trailing junk names the last token, and a
+ * list that resolves to itself leaves a name that is no event type. */
+static void test_condition_error_wording(void **state)
+{
+	(void)state;
+	struct sk_rules *r = sk_rules_new(NULL);
+	const struct sk_load_result *res = load(r,
+		"- rule: r\n  desc: d\n  output: o\n  priority: INFO\n  condition: evt.type=open bar\n");
+	assert_true(has_msg(res, true, "LOAD_ERR_COMPILE_CONDITION",
+			    "unexpected token after 'open', expecting 'or', 'and'"));
+	sk_rules_free(r);
+
+	r = sk_rules_new(NULL);
+	res = load(r, "- list: list_a\n  items: [open]\n- list: list_b\n  items: [list_a]\n"
+		      "- list: list_a\n  items: [list_b]\n"
+		      "- rule: r\n  desc: d\n  output: o\n  priority: INFO\n"
+		      "  condition: evt.type in (list_a)\n");
+	assert_false(sk_load_result_ok(res));
+	assert_true(has_msg(res, true, "LOAD_ERR_COMPILE_CONDITION", "unknown event type list_a"));
+	sk_rules_free(r);
+
+	/* syscall names without their own event are valid evt.type values */
+	r = sk_rules_new(NULL);
+	res = load(r, "- rule: r\n  desc: d\n  output: o\n  priority: INFO\n"
+		      "  condition: evt.type in (madvise, open) and evt.type != kexec_load\n");
+	assert_true(sk_load_result_ok(res));
+	sk_rules_free(r);
+}
+
 static void test_errors_with_locations(void **state)
 {
 	(void)state;
@@ -185,6 +214,7 @@ int main(void)
 		cmocka_unit_test(test_exceptions),
 		cmocka_unit_test(test_macro_loop_and_undefined),
 		cmocka_unit_test(test_errors_with_locations),
+		cmocka_unit_test(test_condition_error_wording),
 		cmocka_unit_test(test_unknown_source_and_plugins),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
