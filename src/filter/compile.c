@@ -30,13 +30,17 @@ struct operand {
 };
 
 struct check {
-	struct operand lhs, rhs;
-	bool has_rhs;
+	/* hot: read first on every evaluation (keep within the first cache line) */
+	bool evt_fast;              /* evt.type =/!=/in literal(s): a bit test on the code */
 	uint8_t op;
 	uint8_t tc;                 /* enum sk_tclass of the lhs after transformers */
+	bool has_rhs;
+	bool use_sset, use_uset;
+	uint64_t evtbits[(SK_EVENT_MAX + 63) / 64];
+	uint64_t sbloom[4];         /* string `in` sets: (len, first, last byte) filter */
+	struct operand lhs, rhs;
 	struct sk_value lit;        /* single literal (str points into lit_mem) */
 	char *lit_mem;
-	bool use_sset, use_uset;
 	struct sk_strmap sset;
 	struct sk_u64map uset;
 	struct sk_value *arr;       /* literal list for linear membership */
@@ -395,6 +399,60 @@ static int check_compile(const struct sk_ast *a, enum sk_source src, struct chec
 	}
 }
 
+/* Codes whose evt.type name is not the table's (generic syscalls are named
+ * after their syscall id, async events after a parameter): never fast. */
+static bool evt_name_dynamic(unsigned code)
+{
+	return code <= 1 || code == 402;
+}
+
+static unsigned bloom_bit(const char *p, uint32_t len)
+{
+	unsigned first = len ? (unsigned char)p[0] : 0, last = len ? (unsigned char)p[len - 1] : 0;
+	return (len * 31u + first * 7u + last) & 255u;
+}
+
+/* Precomputes what makes the hottest checks cheap: `evt.type = x`,
+ * `evt.type in (...)` become a bit test on the event code (the ruleset
+ * evaluates them on every event of the rule's types), and string `in`
+ * sets get a 256-bit filter on (length, first byte, last byte) so most
+ * misses cost no hashing. */
+static void fast_paths(struct check *c, enum sk_source src)
+{
+	if (c->use_sset) {
+		for (size_t i = 0; i < c->narr; i++) {
+			unsigned b = bloom_bit(c->arr[i].str.p, c->arr[i].str.len);
+			c->sbloom[b / 64] |= 1ULL << (b % 64);
+		}
+	}
+	if (src != SK_SRC_SYSCALL || c->has_rhs || c->lhs.ntr ||
+	    strcmp(sk_fieldref_text(c->lhs.ref), "evt.type") != 0)
+		return;
+	const struct sk_value *vals;
+	size_t nvals;
+	if (c->op == SK_OP_EQ || c->op == SK_OP_NE) {
+		vals = &c->lit;
+		nvals = 1;
+	} else if (c->op == SK_OP_IN && c->narr) {
+		vals = c->arr;
+		nvals = c->narr;
+	} else {
+		return;
+	}
+	for (unsigned code = 0; code < SK_EVENT_MAX; code++) {
+		const char *name = sk_event_table[code].name;
+		if (evt_name_dynamic(code) || !name)
+			continue;
+		size_t nl = strlen(name);
+		for (size_t i = 0; i < nvals; i++)
+			if (vals[i].str.len == nl && memcmp(vals[i].str.p, name, nl) == 0) {
+				c->evtbits[code / 64] |= 1ULL << (code % 64);
+				break;
+			}
+	}
+	c->evt_fast = true;
+}
+
 static int node_compile(const struct sk_ast *a, enum sk_source src, struct node **out,
 			struct sk_err *err)
 {
@@ -415,8 +473,11 @@ static int node_compile(const struct sk_ast *a, enum sk_source src, struct node 
 			if (r < 0) return r;
 		}
 		return 0;
-	case SK_AST_CHECK:
-		return check_compile(a, src, &n->ck, err);
+	case SK_AST_CHECK: {
+		int r = check_compile(a, src, &n->ck, err);
+		if (r == 0) fast_paths(n->ck, src);
+		return r;
+	}
 	case SK_AST_IDENT:
 		return err_at(err, a->pos, -ENOENT, "Undefined macro '%s' used in filter",
 			      a->u.ident);
@@ -592,7 +653,11 @@ static bool compare(const struct check *c, const struct sk_value *a, const struc
 
 static bool in_literals(const struct check *c, const struct sk_value *v)
 {
-	if (c->use_sset) return sk_strmap_hasn(&c->sset, v->str.p, v->str.len);
+	if (c->use_sset) {
+		unsigned b = bloom_bit(v->str.p, v->str.len);
+		if (!((c->sbloom[b / 64] >> (b % 64)) & 1)) return false;
+		return sk_strmap_hasn(&c->sset, v->str.p, v->str.len);
+	}
 	if (c->use_uset) return sk_u64map_get(&c->uset, v->u64) != NULL;
 	for (size_t i = 0; i < c->narr; i++)
 		if (equal(c->tc, v, &c->arr[i])) return true;
@@ -609,6 +674,11 @@ static bool in_values(const struct check *c, const struct sk_value *v, const str
 
 static bool eval_check(struct check *c, struct sk_eval_ctx *ctx)
 {
+	if (c->evt_fast && ctx->ev && !evt_name_dynamic(ctx->ev->type) &&
+	    ctx->ev->type < SK_EVENT_MAX) {
+		bool hit = (c->evtbits[ctx->ev->type / 64] >> (ctx->ev->type % 64)) & 1;
+		return c->op == SK_OP_NE ? !hit : hit;
+	}
 	size_t n = operand_get(&c->lhs, ctx);
 	if (c->op == SK_OP_EXISTS) return n > 0;
 	if (n == 0) return false;
