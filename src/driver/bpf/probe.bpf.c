@@ -114,20 +114,30 @@ static __always_inline struct task_struct *cur(void)
 	return (struct task_struct *)bpf_get_current_task();
 }
 
-/* The file at fd in the current task, or NULL. */
+/* The file at fd in the current task, or NULL. The walk costs five kernel
+ * reads; several parameters of one event (open flags, dev, ino; tuple and
+ * queue) ask for the same fd, so the last answer is kept for the event. */
 static __always_inline struct file *fd_file(long fd)
 {
 	struct file *f = NULL;
 	if (fd < 0)
 		return NULL;
+	struct sk_probe_scratch *s = scratch_get();
+	if (s && s->fc_valid && s->fc_fd == fd)
+		return (struct file *)s->fc_file;
 	struct fdtable *fdt = BPF_CORE_READ(cur(), files, fdt);
-	if (!fdt)
-		return NULL;
-	unsigned int max = BPF_CORE_READ(fdt, max_fds);
-	if ((unsigned long)fd >= max)
-		return NULL;
-	struct file **arr = BPF_CORE_READ(fdt, fd);
-	bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]);
+	if (fdt) {
+		unsigned int max = BPF_CORE_READ(fdt, max_fds);
+		if ((unsigned long)fd < max) {
+			struct file **arr = BPF_CORE_READ(fdt, fd);
+			bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]);
+		}
+	}
+	if (s) {
+		s->fc_fd = fd;
+		s->fc_file = (__u64)f;
+		s->fc_valid = 1;
+	}
 	return f;
 }
 
@@ -855,6 +865,7 @@ static __always_inline void probe__emit(struct sk_probe_scratch *s, struct sk_pr
 		np = SK_PROBE_MAX_PARAMS;
 	s->nr = nr;
 	s->nparams = np;
+	s->fc_valid = 0;
 	s->off = SK_PROBE_HDR_LEN + 2 * np;
 	for (__u32 i = 0; i < SK_PROBE_MAX_PARAMS; i++) {
 		if (i >= np)

@@ -127,7 +127,9 @@ struct sk_probe_scratch {
 	unsigned long long nr;
 	unsigned int pos;                 /* write position in tmp (kept in the map so the
 	                                   * verifier does not track it per iteration) */
-	unsigned int pad;
+	unsigned int fc_valid;            /* fc_fd/fc_file hold this event's last fd lookup */
+	long long fc_fd;
+	unsigned long long fc_file;       /* struct file * of fc_fd (0: none) */
 	unsigned char rec[2 * SK_PROBE_REC_MAX];
 	unsigned char tmp[2 * SK_PROBE_STR_MAX]; /* path assembly, sockaddr staging */
 };
