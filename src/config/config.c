@@ -816,11 +816,21 @@ static int fill_all(struct loader *l)
 		if (!enum_ok(k, a, &idx))
 			return errat(l, cfg_lookup(root, "syscall_event_drops.actions"),
 				     "syscall_event_drops.actions: unknown action '%s'", a);
-		if (idx == 0 && c->nsyscall_event_drops_actions > 1)
-			return errat(l, cfg_lookup(root, "syscall_event_drops.actions"),
-				     "syscall_event_drops.actions: 'ignore' cannot be combined"
-				     " with other actions");
 	}
+	/* Falco's wording: 'ignore' combined with any other action is fatal */
+	for (size_t i = 0; i < c->nsyscall_event_drops_actions; i++) {
+		const char *a = c->syscall_event_drops_actions[i];
+		bool ignore = false;
+		for (size_t j = 0; j < c->nsyscall_event_drops_actions; j++)
+			ignore |= !strcmp(c->syscall_event_drops_actions[j], "ignore");
+		if (ignore && strcmp(a, "ignore") != 0)
+			return errat(l, cfg_lookup(root, "syscall_event_drops.actions"),
+				     "syscall event drop action \"%s\" does not make sense with the"
+				     " \"ignore\" action", a);
+	}
+	if (c->syscall_event_drops_threshold < 0 || c->syscall_event_drops_threshold > 1)
+		return errat(l, cfg_lookup(root, "syscall_event_drops.threshold"),
+			     "syscall event drops threshold must be a double in the range [0, 1]");
 
 	/* metrics interval */
 	c->metrics.interval = sk_config_get_str(c, "metrics.interval");

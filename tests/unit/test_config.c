@@ -276,6 +276,10 @@ static void test_errors(void **state)
 	assert_null(load("rules_file: [a]\nrules_files: [b]\n", NULL, 0, &err));
 	assert_null(load("rules:\n  - enable: {}\n", NULL, 0, &err));
 	assert_null(load("syscall_event_drops: {actions: [ignore, log]}\n", NULL, 0, &err));
+	assert_non_null(strstr(err.msg, "syscall event drop action \"log\" does not make sense "
+					"with the \"ignore\" action"));
+	assert_null(load("syscall_event_drops: {threshold: -1}\n", NULL, 0, &err));
+	assert_non_null(strstr(err.msg, "threshold must be a double in the range [0, 1]"));
 	assert_null(load("syscall_event_drops: {actions: [explode]}\n", NULL, 0, &err));
 	assert_null(load("metrics: {enabled: true, interval: 5000}\n", NULL, 0, &err));
 	assert_null(load("- a\n- b\n", NULL, 0, &err));
