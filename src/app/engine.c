@@ -187,15 +187,31 @@ static int run_replay(struct engine *e, const char *path)
 	}
 	sk_state_seed_done(e->st);
 	sk_app_log(e->c, SK_LOG_INFO, "Opening 'syscall' source with scap file %s\n", path);
+	/* Falco runs its drop manager over captures too (simulate_drops) */
+	struct sk_app_live_opts lo;
+	sk_app_live_opts_from_config(&lo, e->c);
+	struct sk_app_drop_mgr dm;
+	sk_app_drop_mgr_init(&dm, &lo.drops, e->c, live_internal, e, NULL);
 	struct sk_event ev;
 	int n = 0;
-	while (!engine_stop && (n = sk_scap_next(rd, &ev, &err)) > 0)
+	bool drop_exit = false;
+	while (!engine_stop && (n = sk_scap_next(rd, &ev, &err)) > 0) {
+		if (sk_app_drop_mgr_check(&dm, NULL, ev.ts)) {
+			drop_exit = true;
+			break;
+		}
 		engine_event(e, &ev);
+	}
 	int ret = 0;
-	if (!engine_stop && n < 0) {
+	if (!engine_stop && !drop_exit && n < 0) {
 		char m[1200];
 		sk_err_format(&err, m, sizeof(m));
 		fprintf(stderr, "Error: %s\n", m);
+		ret = 1;
+	}
+	sk_app_drop_mgr_print(&dm);
+	if (drop_exit) {
+		fprintf(stderr, "Error: Drop manager internal error\n");
 		ret = 1;
 	}
 	sk_scap_close(rd);

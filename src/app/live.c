@@ -1,7 +1,8 @@
 /* live.c — the live (engine.kind=modern_ebpf) source: loads the probe, sends
  * it the syscalls the enabled rules plus state tracking need, seeds from a
  * /proc scan, runs until SIGINT/SIGTERM or -M, optionally records a .scap
- * (-w) with the scanned state first, and reports Falco-style drop counters.
+ * (-w) with the scanned state first, and reports Falco-style drop counters
+ * (the syscall_event_drops manager is in drops.c).
  * Rules evaluation of live events is wired by the engine loop (hook:
  * sk_app_live_run's per-event callback). */
 #include <errno.h>
@@ -265,142 +266,6 @@ static void print_drops(const struct sk_driver_stats *s, double secs)
 				(unsigned long long)s->n_drops_cat[k]);
 }
 
-/* ---- syscall_event_drops --------------------------------------------------
- * As Falco: once per second of event time, the change of the drop counters
- * since the last check; when drops / attempts (events sent + dropped) is
- * above the threshold and the token bucket (rate per second, max_burst)
- * has a token, the actions run: log (debug level), alert (internal alert
- * "Falco internal: syscall event drop" with the per-category counts), exit. */
-#define DROP_RULE "Falco internal: syscall event drop"
-#define NS_PER_S 1000000000ull
-
-struct drop_mgr {
-	const struct sk_app_live_opts *o;
-	uint64_t next_check;         /* event time of the next check (0: not started) */
-	struct sk_driver_stats last; /* counters at the last check */
-	double tokens;               /* token bucket */
-	uint64_t bucket_ts;
-	uint64_t detected, actions;  /* Falco's end-of-run "drop monitoring" numbers */
-};
-
-static uint64_t epoch_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
-}
-
-static bool bucket_claim(struct drop_mgr *m, uint64_t now)
-{
-	if (now > m->bucket_ts) {
-		m->tokens += m->o->drops.rate * (double)(now - m->bucket_ts) / (double)NS_PER_S;
-		if (m->tokens > m->o->drops.max_burst)
-			m->tokens = m->o->drops.max_burst;
-		m->bucket_ts = now;
-	}
-	if (m->tokens < 1.0)
-		return false;
-	m->tokens -= 1.0;
-	return true;
-}
-
-/* Runs the actions. Returns 1 when the exit action asks saker to stop. */
-static int drop_actions(struct drop_mgr *m, uint64_t ts, const struct sk_driver_stats *d,
-			uint64_t n_evts, uint64_t n_drops, sk_app_live_internal_fn fn, void *ctx)
-{
-	const struct sk_app_live_opts *o = m->o;
-	char msg[160];
-	snprintf(msg, sizeof(msg), DROP_RULE ". %llu system calls dropped in last second.",
-		 (unsigned long long)n_drops);
-	if (o->drops.log && o->cfg)
-		sk_app_log(o->cfg, SK_LOG_DEBUG, "%s\n", msg);
-	if (o->drops.alert && fn) {
-		/* Falco's output_fields, every value a string */
-		static const char *const keys[] = {
-			"n_evts", "n_drops", "n_drops_buffer_total", "n_drops_buffer_clone_fork_exit",
-			"n_drops_buffer_execve_exit", "n_drops_buffer_connect_exit",
-			"n_drops_buffer_open_exit", "n_drops_buffer_dir_file_exit",
-			"n_drops_buffer_other_interest_exit", "n_drops_buffer_close_exit",
-			"n_drops_buffer_proc_exit", "n_drops_scratch_map", "n_drops_page_faults",
-			"n_drops_bug", "ebpf_enabled"};
-		enum { NK = sizeof(keys) / sizeof(keys[0]) };
-		uint64_t v[NK] = {n_evts, n_drops, d->n_drops_buffer,
-				  d->n_drops_cat[SK_DRIVER_DROP_CLONE_FORK],
-				  d->n_drops_cat[SK_DRIVER_DROP_EXECVE],
-				  d->n_drops_cat[SK_DRIVER_DROP_CONNECT],
-				  d->n_drops_cat[SK_DRIVER_DROP_OPEN],
-				  d->n_drops_cat[SK_DRIVER_DROP_DIR_FILE],
-				  d->n_drops_cat[SK_DRIVER_DROP_OTHER],
-				  d->n_drops_cat[SK_DRIVER_DROP_CLOSE],
-				  d->n_drops_cat[SK_DRIVER_DROP_PROC],
-				  d->n_drops_size, 0, d->n_errors, 1};
-		char buf[NK][24];
-		const char *vals[NK];
-		for (size_t i = 0; i < NK; i++) {
-			snprintf(buf[i], sizeof(buf[i]), "%llu", (unsigned long long)v[i]);
-			vals[i] = buf[i];
-		}
-		if (fn(ctx, ts, DROP_RULE, msg, keys, vals, NK) < 0 && o->cfg)
-			sk_app_log(o->cfg, SK_LOG_ERROR, "the syscall event drop alert was not queued\n");
-	}
-	if (o->drops.exit) {
-		if (o->cfg) {
-			sk_app_log(o->cfg, 2, "%s\n", msg);
-			sk_app_log(o->cfg, 2, "Exiting.\n");
-		}
-		return 1;
-	}
-	return 0;
-}
-
-/* Called per event; cheap except once per second of event time. Returns 1
- * to stop (exit action), 0 otherwise. */
-static int drop_check(struct drop_mgr *m, struct sk_driver *d, uint64_t ts,
-		      sk_app_live_internal_fn fn, void *ctx)
-{
-	if (!m->next_check) {
-		m->next_check = ts + NS_PER_S;
-		return 0;
-	}
-	if (ts <= m->next_check)
-		return 0;
-	m->next_check = ts + NS_PER_S;
-	struct sk_driver_stats cur;
-	if (sk_driver_stats(d, &cur) != 0)
-		return 0;
-	struct sk_driver_stats delta = cur;
-	delta.n_sent -= m->last.n_sent;
-	delta.n_drops_buffer -= m->last.n_drops_buffer;
-	for (int k = 0; k < SK_DRIVER_DROP_CAT_MAX; k++)
-		delta.n_drops_cat[k] -= m->last.n_drops_cat[k];
-	delta.n_drops_size -= m->last.n_drops_size;
-	delta.n_errors -= m->last.n_errors;
-	m->last = cur;
-	/* a drop is an event the probe wanted to send and could not */
-	uint64_t n_drops = delta.n_drops_buffer + delta.n_drops_size + delta.n_errors;
-	double threshold = m->o->drops.threshold;
-	if (m->o->drops.simulate) {
-		if (m->o->cfg)
-			sk_app_log(m->o->cfg, SK_LOG_INFO, "Simulating syscall event drop\n");
-		n_drops++;
-		threshold = 0;
-	}
-	if (!n_drops)
-		return 0;
-	uint64_t n_evts = delta.n_sent + n_drops;
-	if ((double)n_drops / (double)n_evts <= threshold)
-		return 0;
-	m->detected++;
-	if (!bucket_claim(m, ts)) {
-		if (m->o->cfg)
-			sk_app_log(m->o->cfg, SK_LOG_DEBUG,
-				   "Syscall event drop but token bucket depleted, skipping actions\n");
-		return 0;
-	}
-	m->actions++;
-	return drop_actions(m, ts, &delta, n_evts, n_drops, fn, ctx);
-}
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -478,9 +343,8 @@ int sk_app_live_run(const struct sk_app_live_opts *o, const struct sk_rules *r,
 	sigaction(SIGTERM, &sa, NULL);
 	double t0 = now_s();
 	uint64_t nev = 0;
-	struct drop_mgr dm = {.o = o, .tokens = o->drops.max_burst, .bucket_ts = epoch_ns()};
-	if (sk_driver_stats(d, &dm.last) != 0)
-		memset(&dm.last, 0, sizeof(dm.last));
+	struct sk_app_drop_mgr dm;
+	sk_app_drop_mgr_init(&dm, &o->drops, o->cfg, o->on_internal, ctx, d);
 	bool drop_exit = false;
 	while (!live_stop) {
 		if (o->duration_s > 0 && now_s() - t0 >= (double)o->duration_s)
@@ -500,7 +364,7 @@ int sk_app_live_run(const struct sk_app_live_opts *o, const struct sk_rules *r,
 			ret = 1;
 			break;
 		}
-		if (drop_check(&dm, d, ev.ts, o->on_internal, ctx)) {
+		if (sk_app_drop_mgr_check(&dm, d, ev.ts)) {
 			drop_exit = true;
 			ret = 1;
 			break;
@@ -511,9 +375,7 @@ int sk_app_live_run(const struct sk_app_live_opts *o, const struct sk_rules *r,
 	struct sk_driver_stats st;
 	if (sk_driver_stats(d, &st) == 0)
 		print_drops(&st, now_s() - t0);
-	fprintf(stderr, "Syscall event drop monitoring:\n   - event drop detected: %llu occurrences\n"
-			"   - num times actions taken: %llu\n",
-		(unsigned long long)dm.detected, (unsigned long long)dm.actions);
+	sk_app_drop_mgr_print(&dm);
 	if (drop_exit)
 		fprintf(stderr, "Error: Drop manager internal error\n");
 out:

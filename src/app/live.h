@@ -24,6 +24,30 @@ typedef int (*sk_app_live_internal_fn)(void *ctx, uint64_t ts, const char *rule,
 				       const char *msg, const char *const *keys,
 				       const char *const *values, size_t n);
 
+/* Falco's syscall event drop manager (drops.c), used by the live source and
+ * by replay. `d` is the live driver, NULL for a capture file (no counters:
+ * only simulate_drops yields drops there, and ebpf_enabled is 0). */
+struct sk_app_drop_mgr {
+	const struct sk_app_live_drops *o;
+	const struct sk_app_cfg *cfg;  /* for log lines (may be NULL) */
+	sk_app_live_internal_fn fn;    /* alert action (may be NULL) */
+	void *ctx;
+	bool ebpf;
+	uint64_t next_check;           /* event time of the next check (0: not started) */
+	struct sk_driver_stats last;   /* counters at the last check */
+	double tokens;                 /* token bucket */
+	uint64_t bucket_ts;
+	uint64_t detected, actions;    /* Falco's end-of-run "drop monitoring" numbers */
+};
+void sk_app_drop_mgr_init(struct sk_app_drop_mgr *m, const struct sk_app_live_drops *o,
+			  const struct sk_app_cfg *cfg, sk_app_live_internal_fn fn, void *ctx,
+			  struct sk_driver *d);
+/* Called per event with its time; cheap except once per second of event
+ * time. Returns 1 when the exit action asks to stop, 0 otherwise. */
+int sk_app_drop_mgr_check(struct sk_app_drop_mgr *m, struct sk_driver *d, uint64_t ts);
+/* Falco's "Syscall event drop monitoring:" lines on stderr. */
+void sk_app_drop_mgr_print(const struct sk_app_drop_mgr *m);
+
 struct sk_app_live_opts {
 	const char *write_path;              /* -w FILE.scap, NULL = do not record */
 	long duration_s;                     /* -M, 0 = until SIGINT/SIGTERM */
