@@ -826,8 +826,10 @@ static int apply_append(struct sk_rules *r, const char *name, const char *source
 		const char **t = sk_arena_alloc(&r->arena, (prev->ntags + u->ntags + 1) * sizeof(*t));
 		if (!t)
 			return -1;
-		memcpy(t, prev->tags, prev->ntags * sizeof(*t));
-		memcpy(t + prev->ntags, u->tags, u->ntags * sizeof(*t));
+		if (prev->ntags) /* tags arrays are NULL when empty */
+			memcpy(t, prev->tags, prev->ntags * sizeof(*t));
+		if (u->ntags)
+			memcpy(t + prev->ntags, u->tags, u->ntags * sizeof(*t));
 		size_t n = prev->ntags + u->ntags;
 		sort_unique(t, &n);
 		prev->tags = t;
@@ -848,7 +850,8 @@ static int apply_append(struct sk_rules *r, const char *name, const char *source
 				struct rl_exception *ne = sk_arena_alloc(&r->arena, (prev->nexcs + 1) * sizeof(*ne));
 				if (!ne)
 					return -1;
-				memcpy(ne, prev->excs, prev->nexcs * sizeof(*ne));
+				if (prev->nexcs) /* excs is NULL when the rule had none */
+					memcpy(ne, prev->excs, prev->nexcs * sizeof(*ne));
 				ne[prev->nexcs] = *ex;
 				prev->excs = ne;
 				prev->nexcs++;
