@@ -154,6 +154,8 @@ int sk_app_cfg_parse(struct sk_app_cfg *c, int argc, char **argv)
 			c->list_rules = true;
 		} else if (!strcmp(a, "-N")) {
 			c->names_only = true;
+		} else if (!strcmp(a, "--markdown")) {
+			c->markdown = true;
 		} else if (!strcmp(a, "--list-events")) {
 			c->list_events = true;
 		} else if (!strcmp(a, "--list") || !strncmp(a, "--list=", 7)) {

@@ -287,9 +287,8 @@ out:
 int sk_app_list(struct sk_app_cfg *c)
 {
 	if (c->list_fields)
-		return sk_app_list_fields(c->list_source);
-	fprintf(stderr, "Error: event listing is not available in this build\n");
-	return 1;
+		return sk_app_list_fields_ex(c->list_source, c->names_only);
+	return sk_app_list_events(c->markdown, c->names_only);
 }
 
 int sk_app_support(struct sk_app_cfg *c)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "app/run_int.h"
 #include "fields/fields.h"
 
 static const char *type_name(uint8_t t)
@@ -23,7 +24,7 @@ static const char *type_name(uint8_t t)
 }
 
 struct list_ctx {
-	bool markdown;
+	bool markdown, names_only;
 	const char *cls;
 };
 
@@ -44,6 +45,10 @@ static void print_field(const struct sk_field_info *f, void *vctx)
 	struct list_ctx *c = vctx;
 	if (f->flags & SK_FF_HIDDEN)
 		return;
+	if (c->names_only) {
+		printf("%s\n", f->name);
+		return;
+	}
 	char arg[64];
 	arg_text(f, arg, sizeof(arg));
 	if (!c->cls || strcmp(c->cls, f->cls) != 0) {
@@ -81,7 +86,12 @@ static void print_field(const struct sk_field_info *f, void *vctx)
 
 int sk_app_list_fields(const char *source)
 {
-	struct list_ctx c = {0};
+	return sk_app_list_fields_ex(source, false);
+}
+
+int sk_app_list_fields_ex(const char *source, bool names_only)
+{
+	struct list_ctx c = {.names_only = names_only};
 	int src = -1;
 	if (source && strcmp(source, "markdown") == 0) {
 		c.markdown = true;
@@ -96,7 +106,7 @@ int sk_app_list_fields(const char *source)
 			return 1;
 		}
 	}
-	if (!c.markdown)
+	if (!c.markdown && !names_only)
 		printf("Event Sources: %s\n", src < 0 ? "syscall" : sk_source_name(src));
 	sk_fields_foreach(src, print_field, &c);
 	return 0;

@@ -11,6 +11,7 @@
 #include "app/app.h"
 #include "app/run_int.h"
 #include "config/config.h"
+#include "output/output.h"
 #include "rules/rules.h"
 
 #define SAKER_VERSION "0.1.0"
@@ -83,11 +84,36 @@ static void print_fatal(const char *msg)
 	fprintf(stderr, "Error: %s\n", msg);
 }
 
+/* Rules' output formats are compiled by the output module (which sits
+ * above rules): this hook lets the loader report LOAD_ERR_COMPILE_OUTPUT.
+ * Falco names the bad token and everything after it. */
+static int check_output(void *ctx, int source, const char *output, struct sk_err *err)
+{
+	const struct sk_config *conf = ctx;
+	struct sk_err e;
+	sk_err_clear(&e);
+	struct sk_output_format *f = sk_output_format_new((enum sk_source)source, output, conf, &e);
+	if (f) {
+		sk_output_format_free(f);
+		return 0;
+	}
+	if (strstr(e.msg, "unknown field") && e.col > 0 && (size_t)e.col <= strlen(output)) {
+		const char *tok = output + e.col - 1;
+		if (*tok == '%')
+			tok++;
+		sk_err_set(err, -EINVAL, "invalid formatting token %s", tok);
+	} else {
+		sk_err_set(err, e.code ? e.code : -EINVAL, "%s", e.msg);
+	}
+	return -1;
+}
+
 /* Builds the engine with the sources saker knows. */
 static struct sk_rules *new_engine(const struct sk_app_cfg *cfg)
 {
 	static const char *const srcs[] = {"syscall"};
-	struct sk_rules_opts o = {.sources = srcs, .nsources = 1, .extra_output = cfg->extra_output};
+	struct sk_rules_opts o = {.sources = srcs, .nsources = 1, .extra_output = cfg->extra_output,
+				  .check_output = check_output, .check_output_ctx = cfg->conf};
 	return sk_rules_new(&o);
 }
 
@@ -248,6 +274,12 @@ fail:
 
 static int do_list_rules(struct sk_app_cfg *cfg, struct sk_rules *r)
 {
+	if (cfg->names_only && cfg->list_rules && !cfg->describe_rule) {
+		/* -L -N: rule names only, in definition order */
+		for (size_t i = 0; i < sk_rules_count(r); i++)
+			printf("%s\n", sk_rules_get(r, i)->name);
+		return 0;
+	}
 	struct sk_buf out;
 	sk_buf_init(&out, 0);
 	int rc = cfg->json_output ? sk_rules_describe_json(r, cfg->describe_rule, &out)

@@ -39,6 +39,7 @@ struct sk_app_cfg {
 	const char *describe_rule, *list_source;
 	long run_duration;
 	bool verbose;                /* -v */
+	bool markdown;               /* --markdown (--list-events) */
 	/* configuration (falco.yaml + config_files + -o), loaded by config/ */
 	struct sk_config *conf;
 	/* taken from conf (and the seed-era flags) for the program layer */
@@ -63,5 +64,9 @@ struct sk_rules *sk_app_load_rules(struct sk_app_cfg *c);
 int sk_app_engine(struct sk_app_cfg *c, struct sk_rules *r);
 int sk_app_list(struct sk_app_cfg *c);
 int sk_app_support(struct sk_app_cfg *c);
+/* --list with -N: field names only (list.c). */
+int sk_app_list_fields_ex(const char *source, bool names_only);
+/* --list-events (list_events.c); `names_only` (-N) prints one name per line. */
+int sk_app_list_events(bool markdown, bool names_only);
 
 #endif
