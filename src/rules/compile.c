@@ -430,6 +430,20 @@ static int compile_rule(struct sk_rules *r, const struct rl_rule *ru, struct cli
 			       "usage of deprecated field '%s' has been detected in the rule output",
 			       deprecated_fields[i]);
 
+	if (r->opts.check_output) {
+		struct sk_err oe;
+		sk_err_clear(&oe);
+		int osrc = !strcmp(ru->source, "k8s_audit") ? SK_SRC_K8S_AUDIT : SK_SRC_SYSCALL;
+		if (r->opts.check_output(r->opts.check_output_ctx, osrc, sk_buf_cstr(&outp), &oe) != 0) {
+			if (strstr(oe.msg, "invalid formatting token") && ru->skip_unknown) {
+				rl_add(r, false, SK_LOAD_UNKNOWN_FILTER, &ru->output_ctx, "%s", oe.msg);
+				ret = 1;
+				goto fail;
+			}
+			rl_add(r, true, SK_LOAD_ERR_COMPILE_OUTPUT, &ru->output_ctx, "%s", oe.msg);
+			goto fail;
+		}
+	}
 	ast = parse_cond(r, sk_buf_cstr(&cond), lists, nlists, &ru->cond_ctx, &text);
 	if (!ast)
 		goto fail;

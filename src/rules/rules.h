@@ -88,6 +88,14 @@ struct sk_rules_opts {
 	const char *extra_output;
 	/* Check output format tokens against the field registry. */
 	bool check_outputs;
+	/* Validates a rule's output format (after %container.info removal and
+	 * extra_output) for its source (enum sk_source); the program layer passes
+	 * the output module's format compiler. Returns 0, or non-zero with
+	 * err->msg in Falco's wording ("invalid formatting token X"), which
+	 * becomes LOAD_ERR_COMPILE_OUTPUT (LOAD_UNKNOWN_FILTER + rule skipped with
+	 * skip-if-unknown-filter). NULL = outputs are not checked. */
+	int (*check_output)(void *ctx, int source, const char *output, struct sk_err *err);
+	void *check_output_ctx;
 };
 
 /* Creates an empty engine. NULL on OOM. opts may be NULL (defaults); it is copied. */
