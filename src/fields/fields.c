@@ -2,6 +2,9 @@
  * field to its argument, the evaluation context and text rendering of
  * extracted values. Class files (fields_*.c) do the extraction. */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,8 +128,51 @@ static bool parse_index(const char *s, int64_t *out)
 	return s && *s && sk_parse_i64(s, out) == 0 && *out >= 0;
 }
 
+/* Shared bindings, by "src\1name\1arg". Bounded by the distinct field
+ * tokens of the loaded rules and formats; entries leave with their last
+ * reference. */
+static pthread_mutex_t intern_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sk_strmap intern_map;
+static bool intern_ready;
+
+static struct sk_fieldref *fieldref_bind(enum sk_source src, const char *name, const char *arg,
+					 struct sk_err *err);
+
 struct sk_fieldref *sk_fieldref_new(enum sk_source src, const char *name, const char *arg,
 				    struct sk_err *err)
+{
+	size_t kl = strlen(name) + (arg ? strlen(arg) : 0) + 16;
+	char *key = malloc(kl);
+	if (!key) {
+		sk_err_set(err, -ENOMEM, "out of memory");
+		return NULL;
+	}
+	snprintf(key, kl, "%d\1%s\1%s%s", (int)src, name, arg ? "a" : "", arg ? arg : "");
+	pthread_mutex_lock(&intern_lock);
+	if (!intern_ready) {
+		sk_strmap_init(&intern_map);
+		intern_ready = true;
+	}
+	struct sk_fieldref *f = sk_strmap_get(&intern_map, key);
+	if (f) {
+		f->refs++;
+		free(key);
+	} else if ((f = fieldref_bind(src, name, arg, err)) != NULL) {
+		f->refs = 1;
+		f->key = key;
+		if (sk_strmap_put(&intern_map, key, f) < 0) {
+			f->key = NULL; /* not shared: still a valid private binding */
+			free(key);
+		}
+	} else {
+		free(key);
+	}
+	pthread_mutex_unlock(&intern_lock);
+	return f;
+}
+
+static struct sk_fieldref *fieldref_bind(enum sk_source src, const char *name, const char *arg,
+					 struct sk_err *err)
 {
 	size_t matched = 0;
 	const struct sk_field_def *d = lookup_def(src, name, &matched);
@@ -289,6 +335,16 @@ void sk_fieldref_free(struct sk_fieldref *f)
 {
 	if (!f)
 		return;
+	if (f->refs) {
+		pthread_mutex_lock(&intern_lock);
+		bool last = --f->refs == 0;
+		if (last && f->key)
+			(void)sk_strmap_deln(&intern_map, f->key, strlen(f->key));
+		pthread_mutex_unlock(&intern_lock);
+		if (!last)
+			return;
+	}
+	free(f->key);
 	free(f->text);
 	free(f->arg);
 	free(f->argidx);
@@ -321,6 +377,11 @@ void sk_eval_ctx_init(struct sk_eval_ctx *c, struct sk_state *state)
 {
 	memset(c, 0, sizeof(*c));
 	c->state = state;
+	/* Each context numbers its events from its own base, so a memo left by
+	 * a freed context at the same address can never match (2^40 events per
+	 * context before bases could meet). */
+	static _Atomic uint64_t gen_base;
+	c->gen = atomic_fetch_add(&gen_base, 1) << 40;
 	for (size_t i = 0; i < SK_ARRAY_LEN(c->scratch); i++)
 		sk_buf_init(&c->scratch[i], 1u << 24);
 }
@@ -345,6 +406,7 @@ void sk_eval_ctx_set_event(struct sk_eval_ctx *c, const struct sk_event *ev)
 	c->thread = c->fdinfo = NULL;
 	c->thread_done = c->fdinfo_done = false;
 	c->scratch_next = 0;
+	c->gen++;
 }
 
 struct sk_buf *sk_fields_scratch(struct sk_eval_ctx *c)
@@ -410,7 +472,25 @@ size_t sk_fieldref_extract(const struct sk_fieldref *f, struct sk_eval_ctx *c,
 		return 0;
 	if (f->def->info.source >= 0 && f->def->info.source == SK_SRC_SYSCALL && !c->ev)
 		return 0;
-	return f->def->fx(f, c, out, max);
+	/* Memo: a single-valued field extracted earlier for this event of this
+	 * context. Only values that borrow the event or the state (not the
+	 * context's scratch ring, which later extractions reuse) are kept. */
+	struct sk_fieldref *m = (struct sk_fieldref *)f;
+	if (m->memo_ctx == c && m->memo_gen == c->gen) {
+		if (m->memo_n)
+			out[0] = m->memo;
+		return m->memo_n;
+	}
+	unsigned sn = c->scratch_next;
+	size_t n = f->def->fx(f, c, out, max);
+	if (n <= 1 && c->scratch_next == sn && !(f->flags & (SK_FF_LIST | SK_FF_ANY))) {
+		m->memo_ctx = c;
+		m->memo_gen = c->gen;
+		m->memo_n = n;
+		if (n)
+			m->memo = out[0];
+	}
+	return n;
 }
 
 static int format_num(const struct sk_value *v, uint8_t fmt, struct sk_buf *out)

@@ -88,7 +88,12 @@ const struct sk_field_info *sk_fields_lookup(enum sk_source src, const char *nam
 /* ---- binding ---------------------------------------------------------------
  * `name` is the whole token as written ("evt.arg.flags", "proc.aname");
  * `arg` the bracket argument or NULL ("2" for proc.aname[2]). Fails with a
- * message when the field is unknown, the argument is missing or malformed. */
+ * message when the field is unknown, the argument is missing or malformed.
+ * Bindings are shared: every call with the same (src, name, arg) returns
+ * the same object with one more reference (sk_fieldref_free drops one), so
+ * the single-valued fields many rules test (fd.name, proc.name, ...) are
+ * extracted once per event and memoized. Thread safe; the memo assumes an
+ * eval context is used by one thread at a time. */
 struct sk_fieldref *sk_fieldref_new(enum sk_source src, const char *name, const char *arg,
 				    struct sk_err *err);
 void sk_fieldref_free(struct sk_fieldref *f); /* NULL-safe */
@@ -115,6 +120,7 @@ struct sk_eval_ctx {
 	struct sk_buf scratch[8];
 	unsigned scratch_next;
 	uint64_t first_ts, prev_ts, last_ts; /* evt.reltime / evt.deltatime */
+	uint64_t gen;                /* bumped by every sk_eval_ctx_set_event (memo key) */
 	/* Settable by the caller after init: byte buffers (evt.buffer, data
 	 * params in evt.args) longer than this are cut and end in "..." as
 	 * sysdig prints them (80); 0 = no limit (the engine's default). */

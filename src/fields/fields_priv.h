@@ -40,6 +40,13 @@ struct sk_fieldref {
 	/* evt.arg.NAME / evt.rawarg.NAME: param index per event code
 	 * (SK_ARGIDX_NONE when that event has no such param). */
 	uint8_t *argidx;
+	/* Sharing and the per-event memo (see sk_fieldref_new/_extract). */
+	uint32_t refs;               /* owners; freed when the last one frees it */
+	char *key;                   /* intern key: "src\1name\1arg" */
+	const struct sk_eval_ctx *memo_ctx;
+	uint64_t memo_gen;           /* ctx->gen the memo belongs to */
+	size_t memo_n;               /* 0 or 1 */
+	struct sk_value memo;
 };
 
 /* Class extractors (one file each). */
