@@ -39,6 +39,7 @@ struct engine {
 	struct sk_app_stats stats;
 	uint64_t alert_errors;         /* sk_outputs_alert failures (queue full, OOM) */
 	bool seeded;                   /* sk_state_seed_done called (live: at the first event) */
+	uint32_t capture_ms;           /* capture asked for by the current event's matches */
 };
 
 static volatile sig_atomic_t engine_stop;
@@ -74,6 +75,16 @@ static void on_match(const struct sk_rule *rule, void *arg)
 {
 	struct engine *e = arg;
 	e->stats.detected++;
+	const struct sk_config *k = e->c->conf;
+	if (k->capture.enabled && (rule->capture || k->capture.all_rules)) {
+		uint32_t ms = rule->capture_duration
+				      ? rule->capture_duration
+				      : (uint32_t)(k->capture.default_duration_ms > 0
+							   ? k->capture.default_duration_ms
+							   : 5000);
+		if (ms > e->capture_ms)
+			e->capture_ms = ms;
+	}
 	if (rule->priority >= 0 && rule->priority < 8)
 		e->stats.by_prio[rule->priority]++;
 	if (rule->id < e->nrouts) {
@@ -109,6 +120,7 @@ static int live_event(void *ctx, const struct sk_event *ev)
 		sk_state_seed_done(e->st);
 		e->seeded = true;
 	}
+	e->capture_ms = 0;
 	engine_event(e, ev);
 	return engine_stop ? 1 : 0;
 }
@@ -118,6 +130,11 @@ static int live_internal(void *ctx, uint64_t ts, const char *rule, const char *m
 {
 	struct engine *e = ctx;
 	return sk_outputs_internal(e->out, rule, 7 /* Debug */, ts, msg, keys, values, n);
+}
+
+static uint32_t live_capture_ms(void *ctx)
+{
+	return ((struct engine *)ctx)->capture_ms;
 }
 
 static void engine_done(struct engine *e)
@@ -275,6 +292,7 @@ int sk_app_engine(struct sk_app_cfg *c, struct sk_rules *r)
 		struct sk_app_live_opts lo;
 		sk_app_live_opts_from_config(&lo, c);
 		lo.on_internal = live_internal;
+		lo.capture_ms = live_capture_ms;
 		ret = sk_app_live_run(&lo, r, &ops, live_event, &e);
 	}
 	sigaction(SIGINT, &old_int, NULL);

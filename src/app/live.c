@@ -43,6 +43,11 @@ void sk_app_live_opts_from_config(struct sk_app_live_opts *o, const struct sk_ap
 		o->drops.alert |= !strcmp(a, "alert");
 		o->drops.exit |= !strcmp(a, "exit");
 	}
+	if (k->capture.enabled) {
+		o->capture_prefix = k->capture.path_prefix ? k->capture.path_prefix : "/tmp/falco";
+		if (k->capture.max_file_size_mb > 0)
+			o->capture_max_bytes = (uint64_t)k->capture.max_file_size_mb << 20;
+	}
 	o->drops.threshold = k->syscall_event_drops_threshold;
 	o->drops.rate = k->syscall_event_drops_rate;
 	o->drops.max_burst = (double)k->syscall_event_drops_max_burst;
@@ -266,6 +271,91 @@ static void print_drops(const struct sk_driver_stats *s, double secs)
 				(unsigned long long)s->n_drops_cat[k]);
 }
 
+/* ---- capture (Falco's capture.*) -------------------------------------------
+ * When a rule asking for a capture fires, a capture file PREFIX_<ts>_<evtnum>.scap
+ * starts: the machine/users/processes/fds of a fresh /proc scan, the event
+ * that fired, then every event until the requested duration of event time
+ * has passed (a new request extends it) or the file reaches its size bound. */
+struct capture {
+	struct sk_scap_writer *w;
+	uint64_t until;              /* event time the capture ends */
+	uint64_t bytes;              /* event bytes written */
+	char path[4096];
+	uint64_t files, errors;
+};
+
+static void capture_stop(const struct sk_app_live_opts *o, struct capture *c)
+{
+	if (!c->w)
+		return;
+	if (sk_scap_writer_close(c->w) != 0)
+		c->errors++;
+	else if (o->cfg)
+		sk_app_log(o->cfg, SK_LOG_INFO, "Capture file %s written\n", c->path);
+	c->w = NULL;
+}
+
+static void capture_start(const struct sk_app_live_opts *o, struct capture *c,
+			  const struct sk_proc_scan_opts *so, const struct sk_event *ev)
+{
+	struct sk_err err;
+	sk_err_clear(&err);
+	int n = snprintf(c->path, sizeof(c->path), "%s_%llu_%llu.scap", o->capture_prefix,
+			 (unsigned long long)ev->ts, (unsigned long long)ev->num);
+	if (n < 0 || (size_t)n >= sizeof(c->path)) {
+		c->errors++;
+		return;
+	}
+	struct meta m;
+	memset(&m, 0, sizeof(m));
+	sk_arena_init(&m.a, 0);
+	struct sk_scap_meta_ops mops = {.ctx = &m, .machine = m_machine, .iface = m_iface,
+					.user = m_user, .group = m_group, .thread = m_thread,
+					.fd = m_fd};
+	c->w = NULL;
+	if (sk_proc_scan(so, &mops, NULL, &err) == 0)
+		c->w = sk_scap_writer_open(c->path, false, &err);
+	if (!c->w || write_meta(c->w, &m) != 0 || sk_scap_write_event(c->w, ev) != 0) {
+		if (o->cfg)
+			sk_app_log(o->cfg, SK_LOG_ERROR, "cannot write capture %s: %s\n", c->path,
+				   err.msg);
+		if (c->w)
+			(void)sk_scap_writer_close(c->w);
+		c->w = NULL;
+		c->errors++;
+	} else {
+		c->files++;
+		c->bytes = ev->len;
+		if (o->cfg)
+			sk_app_log(o->cfg, SK_LOG_INFO, "Starting capture %s\n", c->path);
+	}
+	meta_done(&m);
+}
+
+/* Per event, after the rules saw it. */
+static void capture_event(const struct sk_app_live_opts *o, struct capture *c,
+			  const struct sk_proc_scan_opts *so, const struct sk_event *ev, uint32_t req_ms)
+{
+	uint64_t end = req_ms ? ev->ts + (uint64_t)req_ms * 1000000ull : 0;
+	if (!c->w) {
+		if (!req_ms)
+			return;
+		capture_start(o, c, so, ev);
+		c->until = end;
+		return;
+	}
+	if (sk_scap_write_event(c->w, ev) != 0) {
+		c->errors++;
+		capture_stop(o, c);
+		return;
+	}
+	c->bytes += ev->len;
+	if (end > c->until)
+		c->until = end;
+	if (ev->ts > c->until || (o->capture_max_bytes && c->bytes >= o->capture_max_bytes))
+		capture_stop(o, c);
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -346,6 +436,8 @@ int sk_app_live_run(const struct sk_app_live_opts *o, const struct sk_rules *r,
 	struct sk_app_drop_mgr dm;
 	sk_app_drop_mgr_init(&dm, &o->drops, o->cfg, o->on_internal, ctx, d);
 	bool drop_exit = false;
+	struct capture cap;
+	memset(&cap, 0, sizeof(cap));
 	while (!live_stop) {
 		if (o->duration_s > 0 && now_s() - t0 >= (double)o->duration_s)
 			break;
@@ -371,7 +463,10 @@ int sk_app_live_run(const struct sk_app_live_opts *o, const struct sk_rules *r,
 		}
 		if (on_event && on_event(ctx, &ev) != 0)
 			break;
+		if (o->capture_prefix && o->capture_ms)
+			capture_event(o, &cap, &so, &ev, o->capture_ms(ctx));
 	}
+	capture_stop(o, &cap);
 	struct sk_driver_stats st;
 	if (sk_driver_stats(d, &st) == 0)
 		print_drops(&st, now_s() - t0);

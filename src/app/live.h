@@ -48,6 +48,10 @@ int sk_app_drop_mgr_check(struct sk_app_drop_mgr *m, struct sk_driver *d, uint64
 /* Falco's "Syscall event drop monitoring:" lines on stderr. */
 void sk_app_drop_mgr_print(const struct sk_app_drop_mgr *m);
 
+/* After each event: the capture duration (ms) the rules that matched it
+ * asked for (Falco's `capture`), 0 for none. */
+typedef uint32_t (*sk_app_live_capture_fn)(void *ctx);
+
 struct sk_app_live_opts {
 	const char *write_path;              /* -w FILE.scap, NULL = do not record */
 	long duration_s;                     /* -M, 0 = until SIGINT/SIGTERM */
@@ -59,6 +63,9 @@ struct sk_app_live_opts {
 	bool verbose;                        /* verifier log on load failure */
 	const struct sk_app_cfg *cfg;        /* for log lines (may be NULL: none) */
 	struct sk_app_live_drops drops;      /* syscall_event_drops */
+	const char *capture_prefix;          /* capture.path_prefix; NULL = captures off */
+	uint64_t capture_max_bytes;          /* capture.max_file_size_mb (0 = no bound) */
+	sk_app_live_capture_fn capture_ms;   /* NULL = captures off; gets sk_app_live_run's ctx */
 	sk_app_live_internal_fn on_internal; /* drop alerts (NULL: alert action does nothing);
 	                                      * gets the ctx given to sk_app_live_run */
 };

@@ -403,7 +403,21 @@ def drops_run(saker_bin, actions, secs, *extra):
             "-M", str(secs), *extra]
     for a in actions:
         args += ["-o", f"syscall_event_drops.actions[]={a}"]
-    return run(args, timeout=120)
+    # the drop check runs on events (once per second of event time): keep
+    # some coming even on an idle machine
+    stop = threading.Event()
+
+    def busy():
+        while not stop.wait(0.02):
+            with open("/etc/hostname"):
+                pass
+    t = threading.Thread(target=busy, daemon=True)
+    t.start()
+    try:
+        return run(args, timeout=120)
+    finally:
+        stop.set()
+        t.join()
 
 
 def test_drops_simulated_alert_is_rate_limited(saker_bin):
@@ -416,7 +430,7 @@ def test_drops_simulated_alert_is_rate_limited(saker_bin):
     assert r.returncode == 0, r.stderr
     alerts = [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
     drops = [a for a in alerts if a["rule"] == "Falco internal: syscall event drop"]
-    assert len(drops) == 1, r.stdout
+    assert len(drops) == 1, r.stdout + r.stderr
     a = drops[0]
     assert a["priority"] == "Debug" and a["source"] == "internal"
     assert set(a["output_fields"]) == DROP_KEYS
@@ -448,3 +462,36 @@ def test_drops_ignore_and_exit(saker_bin):
     # stopped at the first check, not after 30 s
     m = re.search(r"in ([0-9.]+) s\n", r.stderr)
     assert m and float(m.group(1)) < 10, r.stderr
+
+
+def test_capture_on_rule_with_capture(saker_bin, tmp_path):
+    """capture.enabled: a rule with `capture: true` starts PREFIX_<ts>_<num>.scap
+    holding the /proc state, the event that fired and what follows for the
+    rule's capture_duration; rules without it start nothing."""
+    why = live_unavailable()
+    if why:
+        skip_loudly(why)
+    prefix = tmp_path / "cap"
+    sk = Saker(saker_bin, ["-r", str(RULES), "-o", "capture.enabled=true",
+                           "-o", f"capture.path_prefix={prefix}"], tmp_path)
+    try:
+        assert sk.ready(), sk.stderr()
+        assert not list(tmp_path.glob("cap_*.scap"))  # E2E Ready does not capture
+        pid, t = act(host(["cat", "/etc/shadow"]))
+        a, _ = sk.wait(of("E2E Shadow Read", pid), t)
+        assert a is not None
+        time.sleep(1.5)  # past capture_duration (800 ms), then one more event closes it
+        sk.ready()
+        assert sk.wait_log("Capture file ", timeout=10), sk.stderr()
+    finally:
+        assert sk.stop() == 0, sk.stderr()
+    files = list(tmp_path.glob("cap_*.scap"))
+    assert len(files) == 1, files
+    _, ts, num = files[0].stem.split("_")
+    assert int(ts) > 0 and int(num) > 0
+    r = run([saker_bin, "inspect", "-p", "%evt.num %evt.type %fd.name %thread.tid", str(files[0]),
+             "evt.type in (open, openat, openat2)"], timeout=120)
+    assert r.returncode == 0, r.stderr
+    rows = [line.split() for line in r.stdout.splitlines() if line.strip()]
+    assert rows and rows[0][2] == "/etc/shadow", rows[:3]  # the firing event comes first
+    assert rows[0][3] == str(pid)  # cat is single-threaded: tid = pid
