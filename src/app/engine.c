@@ -38,7 +38,6 @@ struct engine {
 	size_t nrouts;
 	struct sk_app_stats stats;
 	uint64_t alert_errors;         /* sk_outputs_alert failures (queue full, OOM) */
-	bool seeded;                   /* sk_state_seed_done called (live: at the first event) */
 	uint32_t capture_ms;           /* capture asked for by the current event's matches */
 };
 
@@ -115,11 +114,6 @@ static void engine_event(struct engine *e, const struct sk_event *ev)
 static int live_event(void *ctx, const struct sk_event *ev)
 {
 	struct engine *e = ctx;
-	if (!e->seeded) {
-		/* the /proc scan has handed every thread over by the first event */
-		sk_state_seed_done(e->st);
-		e->seeded = true;
-	}
 	e->capture_ms = 0;
 	engine_event(e, ev);
 	return engine_stop ? 1 : 0;
