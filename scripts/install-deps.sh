@@ -11,7 +11,7 @@ PKGS=(
   libbpf-dev bpftool linux-libc-dev
   libmicrohttpd-dev libcurl4-openssl-dev
   libcmocka-dev python3 python3-pytest python3-yaml
-  sysdig netcat-openbsd util-linux redis-server redis-tools
+  sysdig netcat-openbsd util-linux redis-server redis-tools bc time
 )
 missing=()
 for p in "${PKGS[@]}"; do
