@@ -7,15 +7,15 @@
 #   (d) the highest event rate saker takes with zero drops (paced load ramp).
 # Needs root, kernel BTF, redis-server/redis-benchmark (scripts/install-deps.sh)
 # and ../shared/fixtures for the rules (RULES=... to use another file).
-# Each figure is the best of REPS runs, alternating with and without saker, so
-# that other load on the machine hurts both sides alike.
+# Each figure is the median of REPS runs, alternating with and without saker,
+# so that other load on the machine hurts both sides alike.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BUILD=${BUILD:-build-rel}
 RULES=${RULES:-../shared/fixtures/upstream-rules/falco_rules.yaml}
 N=${N:-200000}            # syscall_load rounds per run
-REPS=${REPS:-3}
+REPS=${REPS:-5}
 REDIS_N=${REDIS_N:-100000}
 REDIS_PORT=${REDIS_PORT:-6399}
 RAMP=${RAMP:-"10000 20000 40000 80000 160000"}   # rounds/s (about 2.5 events each)
@@ -65,29 +65,32 @@ stop_saker() {
 # wall and CPU (user+sys) seconds of a command
 timed() { /usr/bin/time -f "%e %U %S" "$@" 2>&1 >/dev/null | tail -1 | awk '{print $1, $2 + $3}'; }
 min() { awk -v a="$1" -v b="$2" 'BEGIN{print (a == "" || b < a) ? b : a}'; }
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 max() { awk -v a="$1" -v b="$2" 'BEGIN{print (a == "" || b > a) ? b : a}'; }
 
 HWM=0 CPU_PCT= EV_RATE=
-echo "== (a) syscall_load $N rounds, best of $REPS (rules: $RULES)"
-BW= BC= SW= SC=
+echo "== (a) syscall_load $N rounds, median of $REPS (rules: $RULES)"
+BWS=() BCS=() SWS=() SCS=() PCTS=()
 for r in $(seq "$REPS"); do
-  read -r w c < <(timed "$LOAD" "$N"); BW=$(min "$BW" "$w"); BC=$(min "$BC" "$c")
+  read -r bw bc < <(timed "$LOAD" "$N"); BWS+=("$bw"); BCS+=("$bc")
   start_saker
   t0=$(saker_ticks); s0=$(date +%s.%N)
-  read -r w c < <(timed "$LOAD" "$N"); SW=$(min "$SW" "$w"); SC=$(min "$SC" "$c")
+  read -r w c < <(timed "$LOAD" "$N"); SWS+=("$w"); SCS+=("$c")
   t1=$(saker_ticks); s1=$(date +%s.%N)
   HWM=$(max "$HWM" "$(saker_hwm)")
   stop_saker
   pct=$(awk -v t="$((t1 - t0))" -v hz="$HZ" -v a="$s0" -v b="$s1" 'BEGIN{printf "%.1f", 100 * t / hz / (b - a)}')
   rate=$(awk -v n="$READ" -v s="$SECS" 'BEGIN{printf "%.0f", n / s}')
-  CPU_PCT=$(min "$CPU_PCT" "$pct"); EV_RATE=$(max "$EV_RATE" "$rate")
-  echo "   run $r: without ${BW}s wall ${BC}s cpu | with ${w}s wall ${c}s cpu | saker ${pct}% of a core, ${rate} ev/s read, drops $DROPS"
+  PCTS+=("$pct"); EV_RATE=$(max "$EV_RATE" "$rate")
+  echo "   run $r: without ${bw}s wall ${bc}s cpu | with ${w}s wall ${c}s cpu | saker ${pct}% of a core, ${rate} ev/s read, drops $DROPS"
 done
+BW=$(median "${BWS[@]}"); BC=$(median "${BCS[@]}"); SW=$(median "${SWS[@]}"); SC=$(median "${SCS[@]}")
+CPU_PCT=$(median "${PCTS[@]}")
 SLOW_WALL=$(awk -v a="$SW" -v b="$BW" 'BEGIN{printf "%.1f", 100 * (a / b - 1)}')
 SLOW_CPU=$(awk -v a="$SC" -v b="$BC" 'BEGIN{printf "%.1f", 100 * (a / b - 1)}')
 echo "   slowdown: wall ${SLOW_WALL}% (${BW}s -> ${SW}s), workload CPU ${SLOW_CPU}% (${BC}s -> ${SC}s)"
 
-echo "== (b) redis-benchmark -n $REDIS_N (SET/GET), best of $REPS"
+echo "== (b) redis-benchmark -n $REDIS_N (SET/GET), median of $REPS"
 REDIS_SLOW=n/a
 if command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null; then
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
@@ -98,12 +101,12 @@ if command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null; 
     redis-benchmark -p "$REDIS_PORT" -n "$REDIS_N" -c 20 -t set,get -q 2>/dev/null |
       tr '\r' '\n' | awk '/requests per second/ {s += $2; n++} END {printf "%.0f", s / n}'
   }
-  RB= RS=
+  RBS=() RSS=()
   for r in $(seq "$REPS"); do
-    v=$(rps); RB=$(max "$RB" "$v")
+    v=$(rps); RBS+=("$v")
     start_saker
     t0=$(saker_ticks); s0=$(date +%s.%N)
-    v2=$(rps); RS=$(max "$RS" "$v2")
+    v2=$(rps); RSS+=("$v2")
     t1=$(saker_ticks); s1=$(date +%s.%N)
     HWM=$(max "$HWM" "$(saker_hwm)")
     stop_saker
@@ -111,6 +114,7 @@ if command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null; 
     echo "   run $r: without $v req/s | with $v2 req/s | saker ${pct}% of a core, drops $DROPS"
   done
   kill "$RPID"; wait "$RPID" 2>/dev/null || true; RPID=
+  RB=$(median "${RBS[@]}"); RS=$(median "${RSS[@]}")
   REDIS_SLOW=$(awk -v a="$RB" -v b="$RS" 'BEGIN{printf "%.1f", 100 * (a / b - 1)}')
   echo "   slowdown: ${REDIS_SLOW}% ($RB -> $RS req/s)"
 else
@@ -132,6 +136,6 @@ done
 echo "== summary"
 echo "   syscall_load slowdown: wall ${SLOW_WALL}%, workload CPU ${SLOW_CPU}%"
 echo "   redis-benchmark slowdown: ${REDIS_SLOW}%"
-echo "   saker CPU: ${CPU_PCT}% of one core at ${EV_RATE} ev/s; peak RSS $((HWM / 1024)) MiB"
+echo "   saker CPU: ${CPU_PCT}% of one core (median) at up to ${EV_RATE} ev/s; peak RSS $((HWM / 1024)) MiB"
 echo "   highest event rate with zero drops: ${BEST} ev/s"
 echo "   (Falco 0.44.1 reference: ~20% slowdown, ~23% of a core at ~87k ev/s, 59 MB RSS)"
