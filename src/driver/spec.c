@@ -32,6 +32,8 @@ struct spec_src {
 	"T:cape T:exeino T:ctime T:mtime T:euid T:exepath T:pgid T:egid"
 
 enum { NS = SK_SAVE_NONE, SS = SK_SAVE_STR };
+/* probe.bpf.c's sched_process_exec program looks at execve's slot by number */
+_Static_assert(SYS_execve == 59, "NR_EXECVE in probe.bpf.c");
 enum {
 	D_OTHER = SK_DROP_OTHER, D_CLONE = SK_DROP_CLONE_FORK, D_EXEC = SK_DROP_EXECVE,
 	D_CONN = SK_DROP_CONNECT, D_OPEN = SK_DROP_OPEN, D_DIR = SK_DROP_DIR_FILE,

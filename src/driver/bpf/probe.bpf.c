@@ -932,7 +932,7 @@ int BPF_PROG(sk_sys_exit, struct pt_regs *regs, long ret)
 	s->args[5] = regs->r9;
 	s->ret = ret;
 	probe__emit(s, sp, k, st);
-	if (sp->save) {
+	if (sp->save || sp->drop_cat == SK_DROP_EXECVE) {
 		__u32 tid = (__u32)bpf_get_current_pid_tgid();
 		bpf_map_delete_elem(&saved, &tid);
 	}
@@ -960,16 +960,14 @@ int BPF_PROG(sk_proc_exit, struct task_struct *p)
 }
 
 /* A successful execve replaced the memory its path came from: keep the path
- * the kernel resolved (bprm->filename) for the exit event, when the running
- * syscall's spec asks for it. */
+ * the kernel resolved (bprm->filename) for the exit event when execve's spec
+ * asks for it. execveat also passes here; its exit deletes the entry. (The
+ * running syscall's number would need bpf_task_pt_regs, kernel 5.15+.) */
+#define NR_EXECVE 59 /* x86_64; the probe is built for x86 only */
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(sk_proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	__u64 nr = BPF_CORE_READ(regs, orig_ax);
-	if (nr >= SK_PROBE_NR_MAX - 1)
-		return 0;
-	__u32 k = nr;
+	__u32 k = NR_EXECVE;
 	struct sk_probe_spec *sp = bpf_map_lookup_elem(&specs, &k);
 	if (!sp || !sp->evt || sp->save != SK_SAVE_STR)
 		return 0;
@@ -979,7 +977,7 @@ int BPF_PROG(sk_proc_exec, struct task_struct *p, pid_t old_pid, struct linux_bi
 		return 0;
 	const char *fn = BPF_CORE_READ(bprm, filename);
 	long n = bpf_probe_read_kernel_str(v->data, SK_PROBE_SAVE_MAX, fn);
-	v->nr = nr;
+	v->nr = NR_EXECVE;
 	v->len = n > 0 ? n : 0;
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	bpf_map_update_elem(&saved, &tid, v, BPF_ANY);
