@@ -241,11 +241,16 @@ static size_t abspath(const struct sk_fieldref *f, struct sk_eval_ctx *c,
 	struct sk_buf *raw = sk_fields_scratch(c), *res = sk_fields_scratch(c);
 	if (sk_render_param(c, ev, (unsigned)idx, raw, res) < 0)
 		return 0;
-	if (res->len)
-		return sk_val_buf(out, res);
-	if (raw->len && raw->data[0] == '/')
-		return sk_val_buf(out, raw);
-	return 0;
+	const struct sk_buf *abs = res->len ? res : raw;
+	if (!abs->len || abs->data[0] != '/')
+		return 0;
+	/* Normalised like fd.name: "..", "//" and a trailing "/" folded. */
+	char norm[SK_STATE_PATH_MAX];
+	size_t n = sk_state_path_join(norm, "", 0, abs->data);
+	sk_buf_reset(raw);
+	if (sk_buf_append(raw, norm, n) < 0)
+		return 0;
+	return sk_val_buf(out, raw);
 }
 
 static size_t arg_value(const struct sk_fieldref *f, struct sk_eval_ctx *c,

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "path.h"
+#include "state.h"
 
 /* Moves *tc back to just after the previous '/' (never before base+1). */
 static void rewind_parent(const char *base, char **tc)
@@ -82,4 +83,11 @@ size_t sk_path_concat(char out[SK_PATH_MAX], const char *p1, size_t l1, const ch
 		append_normalized(out, out, out + SK_PATH_MAX, p2);
 	}
 	return strlen(out);
+}
+
+size_t sk_state_path_join(char out[SK_STATE_PATH_MAX], const char *base, size_t baselen,
+			  const char *path)
+{
+	_Static_assert(SK_STATE_PATH_MAX == SK_PATH_MAX, "one path bound");
+	return sk_path_concat(out, base, baselen, path);
 }

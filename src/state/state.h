@@ -276,6 +276,15 @@ static inline const char *sk_thread_container_id(const struct sk_thread *t)
 	return t->container ? t->container->id : "host";
 }
 
+/* Joins `path` to `base` (used only when path is relative; base normally ends
+ * with '/') and normalises the result as libsinsp renders paths: "." and ".."
+ * folded, repeated and trailing separators dropped, bounded by
+ * SK_STATE_PATH_MAX (too long gives "/DIR_TOO_LONG/FILENAME_TOO_LONG").
+ * Returns the length written to out. */
+#define SK_STATE_PATH_MAX 1024
+size_t sk_state_path_join(char out[SK_STATE_PATH_MAX], const char *base, size_t baselen,
+			  const char *path);
+
 /* Matches a cgroup path (one "subsys=path" entry or a bare path) against the
  * container plugin's patterns. On a match fills id (short, 12 chars for a
  * 64-hex id), full_id and *type and returns true. Exposed for tests and for

@@ -146,8 +146,6 @@ KNOWN = [
     ("evt.abspath", [CURRENT], lambda d: d.type in ("execve", "chdir"),
      "deliberate: saker gives evt.abspath for every path-taking exit event; sysdig 0.29 only "
      "for the dirfd-relative (*at) ones"),
-    ("evt.abspath", [CURRENT], lambda d: d.type == "openat" and d.got == d.want + "/",
-     "SAKER GAP: trailing '/' of a directory path is kept (sysdig strips it)"),
     ("evt.abspath", [CURRENT], lambda d: d.type in ("symlinkat", "linkat"),
      "SAKER GAP: plain evt.abspath on linkat/symlinkat has no value (sysdig picks a path)"),
     ("user.login*", [CURRENT], lambda d: d.type == "clone",
@@ -215,10 +213,9 @@ KNOWN = [
      "thread 'container:ID'; saker has no thread for tid -1"),
     ("proc.nthreads", OLD, lambda d: d.type in ("procexit", "execve"),
      "newer semantic: the exiting thread is no longer counted at its procexit"),
-    ("evt.abspath", [CURRENT], lambda d: d.type == "openat" and
-     ("/../" in d.got or d.want.startswith("<UNKNOWN>")),
-     "SAKER GAP: absolute paths are not normalised ('..' kept) and a dirfd of '/' gives "
-     "'//name' (sysdig 0.29, not knowing the dirfd, prints '<UNKNOWN>')"),
+    ("evt.abspath", [CURRENT], lambda d: d.type == "openat" and d.want.startswith("<UNKNOWN>"),
+     "older table: sysdig 0.29 does not know openat's dirfd in current exit events and "
+     "prints '<UNKNOWN>'; saker joins the dirfd's path"),
     ("fd.num", ["run_as_user_0_container.scap"], _any("pipe"),
      "the pipe exit event names two fds: sysdig 0.29 reports the second, saker the first"),
     ("proc.ppid", ["run_as_user_65534_container.scap"], lambda d: True,

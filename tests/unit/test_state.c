@@ -205,10 +205,26 @@ static void test_bounds(void **state)
 	sk_state_free(st);
 }
 
+/* The public path join normalises as fd.name does (used by evt.abspath). */
+static void test_path_join(void **state)
+{
+	(void)state;
+	char out[SK_STATE_PATH_MAX];
+	sk_state_path_join(out, "", 0, "/tmp/../etc/shadow");
+	assert_string_equal(out, "/etc/shadow");
+	sk_state_path_join(out, "", 0, "//etc//passwd/");
+	assert_string_equal(out, "/etc/passwd");
+	sk_state_path_join(out, "/root/", 6, "a/./b/../c");
+	assert_string_equal(out, "/root/a/c");
+	sk_state_path_join(out, "/", 1, "..");
+	assert_string_equal(out, "/");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_seed_and_lookup),
+		cmocka_unit_test(test_path_join),
 		cmocka_unit_test(test_container_match),
 		cmocka_unit_test(test_container_of_thread),
 		cmocka_unit_test(test_bounds),
