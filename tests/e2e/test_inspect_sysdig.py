@@ -141,8 +141,9 @@ KNOWN = [
     ("evt.category", [CURRENT], lambda d: d.type in ("close", "fcntl"),
      "older table: I/O subcategory follows the fd, which sysdig 0.29 does not resolve here"),
     ("evt.buflen", [CURRENT], lambda d: d.type in ("close", "fcntl"),
-     "SAKER GAP: evt.buflen is given for close/fcntl (I/O-other exit events with res >= 0); "
-     "libsinsp gives it only for read/write-family events"),
+     "older table: current libsinsp gives evt.buflen for every I/O-category event that has "
+     "an fd (close and fcntl are IO_OTHER); sysdig 0.29 does not resolve the fd of these "
+     "current-layout exit events (see evt.category), so it gives none"),
     ("evt.abspath", [CURRENT], lambda d: d.type in ("execve", "chdir"),
      "deliberate: saker gives evt.abspath for every path-taking exit event; sysdig 0.29 only "
      "for the dirfd-relative (*at) ones"),
