@@ -176,8 +176,9 @@ KNOWN = [
      "deliberate: saker gives evt.abspath for every path-taking event; sysdig 0.29 only for "
      "the dirfd-relative (*at) ones"),
     ("evt.category", OLD, _any(*GENERIC_OLD),
-     "SAKER GAP: generic syscall events (old captures) get category 'other'; sysdig 0.29 "
-     "uses its per-syscall category table"),
+     "newer semantic: current libsinsp (sinsp_evt::get_category) always takes the category "
+     "from the event table, which says OTHER for the generic 'syscall' event; sysdig 0.29 "
+     "looked it up in a per-syscall table"),
     ("evt.category", OLD, lambda d: d.type in ("sendmsg", "read"),
      "newer state: the fd is known (see fd.*), so the I/O subcategory is given"),
     ("evt.buflen", OLD, lambda d: d.want == "<NA>" and d.type in ("sendmsg", "read"),
