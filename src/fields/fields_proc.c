@@ -298,8 +298,8 @@ size_t sk_fx_proc(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_
 		return sk_val_s64(out, SK_PT_INT64, t->pid);
 	case SK_F_PROC_PPID:
 		return sk_val_s64(out, SK_PT_INT64, mt->ptid);
-	case SK_F_PROC_VPID:
-		return sk_val_s64(out, SK_PT_INT64, t->vpid);
+	case SK_F_PROC_VPID: /* -1 = unknown (old captures): no value, as libsinsp */
+		return t->vpid == -1 ? 0 : sk_val_s64(out, SK_PT_INT64, t->vpid);
 	case SK_F_PROC_SID:
 		return sk_val_s64(out, SK_PT_INT64, t->sid);
 	case SK_F_PROC_SNAME:
@@ -391,7 +391,7 @@ size_t sk_fx_proc(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_
 	case SK_F_THREAD_ISMAIN:
 		return sk_val_bool(out, sk_thread_is_main(t));
 	case SK_F_THREAD_VTID:
-		return sk_val_s64(out, SK_PT_INT64, t->vtid);
+		return t->vtid == -1 ? 0 : sk_val_s64(out, SK_PT_INT64, t->vtid);
 	case SK_F_THREAD_NAMETID: {
 		struct sk_buf *b = sk_fields_scratch(c);
 		if (sk_buf_printf(b, "%s%lld", t->comm.s, (long long)t->tid) < 0)
