@@ -219,38 +219,78 @@ static size_t is_open(const struct sk_event *ev, struct sk_value *out, enum sk_f
 	return sk_val_bool(out, r);
 }
 
-/* evt.abspath[.src|.dst]: the absolute path a path-taking event acts on
- * (relative paths joined with the dirfd's path or the cwd). */
+/* evt.abspath[.src|.dst]: the absolute path of a dirfd-relative (*at)
+ * syscall, joined as libsinsp does: an absolute path as is, a relative one to
+ * the cwd (AT_FDCWD) or to the dirfd's name plus "/" ("<UNKNOWN>/" when the fd
+ * is unknown). Other events have no value. `.dst` selects the second path of
+ * rename/link. */
+struct abspath_args {
+	const char *dirfd, *path;
+};
+
+static struct abspath_args abspath_args(uint16_t type, int sub)
+{
+	bool dst = sub == 2;
+	switch (type) {
+	case 177: /* renameat */
+	case 319: /* renameat2 */
+		return dst ? (struct abspath_args){"newdirfd", "newpath"}
+			   : (struct abspath_args){"olddirfd", "oldpath"};
+	case 311: /* linkat */
+		return dst ? (struct abspath_args){"newdir", "newpath"}
+			   : (struct abspath_args){"olddir", "oldpath"};
+	case 181: return (struct abspath_args){"linkdirfd", "linkpath"}; /* symlinkat */
+	case 307: /* openat */
+	case 327: return (struct abspath_args){"dirfd", "name"}; /* openat2 */
+	case 303: return (struct abspath_args){"dirfd", "name"}; /* unlinkat */
+	case 305: return (struct abspath_args){"dirfd", "path"}; /* mkdirat */
+	case 313: return (struct abspath_args){"dirfd", "filename"}; /* fchmodat */
+	case 385: return (struct abspath_args){"dirfd", "pathname"}; /* fchownat */
+	default: return (struct abspath_args){NULL, NULL};
+	}
+}
+
 static size_t abspath(const struct sk_fieldref *f, struct sk_eval_ctx *c,
 		      const struct sk_event *ev, struct sk_value *out)
 {
-	static const char *const src_names[] = {"oldpath", "target", NULL};
-	static const char *const dst_names[] = {"newpath", "linkpath", NULL};
-	static const char *const any_names[] = {"name", "path", "filename", NULL};
-	const char *const *names = f->sub == 1 ? src_names : f->sub == 2 ? dst_names : any_names;
-	if (!(ev->type & 1))
+	struct sk_thread *t = sk_fields_thread(c);
+	if (!t)
 		return 0;
-	int idx = -1;
-	for (unsigned k = 0; names[k] && idx < 0; k++)
-		idx = param_idx(ev, names[k]);
-	if (idx < 0)
-		return 0;
-	uint8_t pt = ev->info->params[idx].type;
-	if (pt != SK_PT_FSPATH && pt != SK_PT_FSRELPATH && pt != SK_PT_CHARBUF)
-		return 0;
-	struct sk_buf *raw = sk_fields_scratch(c), *res = sk_fields_scratch(c);
-	if (sk_render_param(c, ev, (unsigned)idx, raw, res) < 0)
-		return 0;
-	const struct sk_buf *abs = res->len ? res : raw;
-	if (!abs->len || abs->data[0] != '/')
-		return 0;
-	/* Normalised like fd.name: "..", "//" and a trailing "/" folded. */
 	char norm[SK_STATE_PATH_MAX];
-	size_t n = sk_state_path_join(norm, "", 0, abs->data);
-	sk_buf_reset(raw);
-	if (sk_buf_append(raw, norm, n) < 0)
+	struct sk_buf *b = sk_fields_scratch(c);
+	if (ev->type == 337) { /* open_by_handle_at: the path the driver resolved */
+		int64_t fd;
+		const char *p = sk_event_get_str(ev, 3);
+		if (!sk_event_get_s64(ev, 0, &fd) || fd <= 0 || !p)
+			return 0;
+		size_t n = sk_state_path_join(norm, "", 0, p);
+		return sk_buf_append(b, norm, n) < 0 ? 0 : sk_val_buf(out, b);
+	}
+	struct abspath_args a = abspath_args(ev->type, f->sub);
+	int di = a.dirfd ? param_idx(ev, a.dirfd) : -1, pi = a.path ? param_idx(ev, a.path) : -1;
+	int64_t dirfd;
+	const char *path = pi >= 0 ? sk_event_get_str(ev, (unsigned)pi) : NULL;
+	if (di < 0 || !path || !sk_event_get_s64(ev, (unsigned)di, &dirfd))
 		return 0;
-	return sk_val_buf(out, raw);
+	int rc = 0;
+	if (path[0] == '/') {
+		rc = sk_buf_putc(b, '.');
+	} else if (dirfd == -100) { /* PPM_AT_FDCWD */
+		const struct sk_sstr *cwd = sk_state_cwd(c->state, t);
+		if (cwd)
+			rc = sk_buf_append(b, cwd->s, cwd->len);
+	} else {
+		const struct sk_fdinfo *fi = sk_state_fd(c->state, t, dirfd);
+		if (!fi)
+			rc = sk_buf_puts(b, "<UNKNOWN>/");
+		else if ((rc = sk_buf_append(b, fi->name.s, fi->name.len)) == 0)
+			rc = sk_buf_putc(b, '/');
+	}
+	if (rc < 0)
+		return 0;
+	size_t n = sk_state_path_join(norm, b->data ? b->data : "", b->len, path);
+	sk_buf_reset(b);
+	return sk_buf_append(b, norm, n) < 0 ? 0 : sk_val_buf(out, b);
 }
 
 static size_t arg_value(const struct sk_fieldref *f, struct sk_eval_ctx *c,

@@ -144,11 +144,6 @@ KNOWN = [
      "older table: current libsinsp gives evt.buflen for every I/O-category event that has "
      "an fd (close and fcntl are IO_OTHER); sysdig 0.29 does not resolve the fd of these "
      "current-layout exit events (see evt.category), so it gives none"),
-    ("evt.abspath", [CURRENT], lambda d: d.type in ("execve", "chdir"),
-     "deliberate: saker gives evt.abspath for every path-taking exit event; sysdig 0.29 only "
-     "for the dirfd-relative (*at) ones"),
-    ("evt.abspath", [CURRENT], lambda d: d.type in ("symlinkat", "linkat"),
-     "SAKER GAP: plain evt.abspath on linkat/symlinkat has no value (sysdig picks a path)"),
     ("user.login*", [CURRENT], lambda d: d.type == "clone",
      "older table: sysdig 0.29 does not read loginuid from current clone exit events"),
     ("proc.nthreads", [CURRENT], lambda d: d.type == "procexit",
@@ -172,9 +167,6 @@ KNOWN = [
      "tuple; the parent of a thread missing from the process list)"),
     ("evt.rawarg.size", OLD, lambda d: d.want == "<NA>",
      "sysdig 0.29 bug: evt.rawarg.size has no value on read/write/sendmsg enter events"),
-    ("evt.abspath", OLD, _any("open", "stat", "access"),
-     "deliberate: saker gives evt.abspath for every path-taking event; sysdig 0.29 only for "
-     "the dirfd-relative (*at) ones"),
     ("evt.category", OLD, _any(*GENERIC_OLD),
      "newer semantic: current libsinsp (sinsp_evt::get_category) always takes the category "
      "from the event table, which says OTHER for the generic 'syscall' event; sysdig 0.29 "
@@ -217,9 +209,10 @@ KNOWN = [
      "thread 'container:ID'; saker has no thread for tid -1"),
     ("proc.nthreads", OLD, lambda d: d.type in ("procexit", "execve"),
      "newer semantic: the exiting thread is no longer counted at its procexit"),
-    ("evt.abspath", [CURRENT], lambda d: d.type == "openat" and d.want.startswith("<UNKNOWN>"),
-     "older table: sysdig 0.29 does not know openat's dirfd in current exit events and "
-     "prints '<UNKNOWN>'; saker joins the dirfd's path"),
+    ("evt.abspath", [CURRENT], lambda d: d.type == "openat" and d.want.startswith("<UNKNOWN>/"),
+     "older table: sysdig 0.29 does not resolve the dirfd of current openat exit events and "
+     "prints '<UNKNOWN>/'; saker joins the dirfd's name + '/' as current libsinsp "
+     "(extract_abspath + concatenate_paths, which keeps the base as is: '/' gives '//etc')"),
     ("fd.num", ["run_as_user_0_container.scap"], _any("pipe"),
      "the pipe exit event names two fds: sysdig 0.29 reports the second, saker the first"),
     ("proc.ppid", ["run_as_user_65534_container.scap"], lambda d: True,
