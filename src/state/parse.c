@@ -422,6 +422,19 @@ static void parse_execve(struct sk_state *st, const struct sk_event *ev)
 		uint32_t l;
 		const char *s = p_str(ev, 27, &l);
 		(void)sk_thread_set_exepath(t, s, l);
+	} else if (p_has(ev, 30)) {
+		/* Old layouts have no trusted_exepath: as libsinsp, rebuild it from
+		 * the enter event's filename (the converter's param 30) joined to
+		 * the cwd; "<NA>" stays "<NA>". */
+		char fn[SK_PATH_MAX], full[SK_PATH_MAX];
+		p_cstr(ev, 30, fn, sizeof(fn));
+		if (strcmp(fn, "<NA>") == 0) {
+			(void)sk_thread_set_exepath(t, fn, strlen(fn));
+		} else {
+			const struct sk_sstr *cwd = sk_state_cwd(st, t);
+			size_t n = sk_path_concat(full, cwd->s, cwd->len, fn);
+			(void)sk_thread_set_exepath(t, full, n);
+		}
 	}
 	if (p_has(ev, 17))
 		t->vpgid = p_s64(ev, 17, -1);

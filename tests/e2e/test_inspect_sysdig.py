@@ -194,8 +194,6 @@ KNOWN = [
      "unix sockets) and a trailing newline in one unix socket name differ"),
     ("group.gid", OLD, lambda d: d.want.isdigit() and int(d.want) >= 1 << 32,
      "sysdig 0.29 bug: prints a 64-bit gid with garbage in the high word"),
-    ("proc.exepath", ["run_as_user_*"], lambda d: True,
-     "SAKER GAP: old-layout execve: exepath should come from the enter event's filename"),
     ("proc.vpid", OLD, lambda d: d.want == "<NA>" and d.got.isdigit(),
      "newer semantic: old captures carry no vpid; current libsinsp sets vtid/vpid to "
      "tid/pid when it completes a thread at execve or creates a clone child outside a pid "

@@ -161,6 +161,36 @@ static void test_process_tree(void **state)
 	teardown(&c);
 }
 
+/* Old layouts have no trusted_exepath (param 27): the exepath is the enter
+ * event's filename (param 30 after conversion) joined to the cwd. */
+static void test_exepath_from_filename(void **state)
+{
+	(void)state;
+	struct ctx c;
+	setup(&c);
+	const struct prm head[] = {U(8, 0), S("ls"), BB("-l\0", 3), U(8, 100), U(8, 100),
+				   U(8, 1), S("/home/u"), U(8, 1024), U(8, 0), U(8, 0), U(4, 0),
+				   U(4, 0), U(4, 0), S("ls")};
+	struct prm ps[31];
+	for (size_t i = 0; i < 31; i++)
+		ps[i] = i < SK_ARRAY_LEN(head) ? head[i] : E;
+	ps[30] = S("../bin/./ls");
+	feed(&c, 100, 293, 31, ps);
+	struct sk_thread *t = sk_state_thread(c.st, 100);
+	assert_string_equal(t->exepath.s, "/home/bin/ls");
+	ps[30] = S("/usr/bin/env");
+	feed(&c, 100, 293, 31, ps);
+	assert_string_equal(t->exepath.s, "/usr/bin/env");
+	ps[30] = S("<NA>");
+	feed(&c, 100, 293, 31, ps);
+	assert_string_equal(t->exepath.s, "<NA>");
+	/* no filename either (enter event missed): the exepath is kept */
+	ps[30] = E;
+	feed(&c, 100, 293, 31, ps);
+	assert_string_equal(t->exepath.s, "<NA>");
+	teardown(&c);
+}
+
 static void test_fds(void **state)
 {
 	(void)state;
@@ -265,6 +295,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_process_tree),
+		cmocka_unit_test(test_exepath_from_filename),
 		cmocka_unit_test(test_fds),
 		cmocka_unit_test(test_sockets),
 	};
