@@ -283,6 +283,10 @@ int sk_app_inspect(int argc, char **argv)
 				sev = &cev;
 			}
 		}
+		/* an old enter event the converter folded away: libsinsp's parser
+		 * still met the thread there (unknown tid -> placeholder thread) */
+		if (!convert && !sev && ev.info->dir == 'E' && (ev.info->category & SK_EC_SYSCALL))
+			sk_state_thread_touch(st, ev.tid, ev.ts);
 		sk_eval_ctx_set_event(&ctx, &ev);
 		if (!convert && !sev)
 			sk_eval_ctx_fd_from_event(&ctx);

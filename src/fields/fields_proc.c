@@ -297,7 +297,11 @@ size_t sk_fx_proc(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_
 	case SK_F_PROC_PID:
 		return sk_val_s64(out, SK_PT_INT64, t->pid);
 	case SK_F_PROC_PPID:
-		return sk_val_s64(out, SK_PT_INT64, mt->ptid);
+		/* libsinsp (since proc.pX became proc.aX[1]): the pid of the parent
+		 * process found in the table, no value when it is not there (a
+		 * parent missing at clone/execve/scan leaves ptid 0) */
+		pt = sk_state_parent(st, t);
+		return pt ? sk_val_s64(out, SK_PT_INT64, pt->pid) : 0;
 	case SK_F_PROC_VPID: /* -1 = unknown (old captures): no value, as libsinsp */
 		return t->vpid == -1 ? 0 : sk_val_s64(out, SK_PT_INT64, t->vpid);
 	case SK_F_PROC_SID:

@@ -362,6 +362,16 @@ struct sk_thread *sk_state_get_or_create(struct sk_state *st, int64_t tid, uint6
 	return t;
 }
 
+struct sk_thread *sk_state_thread_touch(struct sk_state *st, int64_t tid, uint64_t ts)
+{
+	if (tid < 0)
+		return NULL;
+	struct sk_thread *t = sk_state_get_or_create(st, tid, ts);
+	if (t)
+		t->flags |= SK_CL_ACTIVE;
+	return t;
+}
+
 /* libsinsp find_new_reaper: another live thread of the group, else the first
  * ancestor whose group is a reaper (same pid-namespace-ness), else NULL. */
 static struct sk_thread *find_reaper(struct sk_state *st, struct sk_thread *t)

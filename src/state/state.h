@@ -221,6 +221,13 @@ void sk_state_post(struct sk_state *st, const struct sk_event *ev);
 struct sk_thread *sk_state_cur_thread(const struct sk_state *st);
 struct sk_fdinfo *sk_state_cur_fd(const struct sk_state *st);
 
+/* What libsinsp's parser does first for any event of a tid (reset()): finds
+ * the thread, creating the placeholder ("invalid") thread for an unknown
+ * tid. For tools showing events the converted stream drops (old captures'
+ * enter events, see `saker inspect`); sk_state_update does it on its own.
+ * NULL when tid < 0 or the table is full. */
+struct sk_thread *sk_state_thread_touch(struct sk_state *st, int64_t tid, uint64_t ts);
+
 /* Removes threads idle for longer than the timeout (as of `now_ns`) whose
  * process is gone. Called by sk_state_update periodically on its own too. */
 void sk_state_purge(struct sk_state *st, uint64_t now_ns);

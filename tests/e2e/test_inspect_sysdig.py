@@ -109,10 +109,11 @@ def _newer_args(v):
     return v
 
 
-def _no_thread(d):
-    """saker has no thread for the event (never seen in the capture's
-    process list nor created by a clone it saw)."""
-    return d.krow.get("proc.pid") in ("-1", "<NA>")
+def _placeholder(d):
+    """saker's thread is libsinsp's placeholder for an unknown tid (pid -1)
+    and the field is one the placeholder answers differently."""
+    return d.krow.get("proc.pid") == "-1" and d.field in (
+        "proc.pid", "thread.ismain", "proc.nthreads", "proc.ppid")
 
 
 KNOWN = [
@@ -199,9 +200,11 @@ KNOWN = [
      "tid/pid when it completes a thread at execve or creates a clone child outside a pid "
      "namespace (parsers.cpp), where sysdig 0.29 left them unknown"),
     ("thread.vtid", OLD, lambda d: d.want == "<NA>" and d.got.isdigit(), "same as proc.vpid"),
-    ("*", OLD, _no_thread,
-     "SAKER GAP: threads missing from the capture's process list: sysdig 0.29 creates them "
-     "(pid = tid, main thread, uid -1 ...), saker's state has no or a partial thread"),
+    ("*", OLD, _placeholder,
+     "newer semantic: for a tid missing from the capture's process list current libsinsp "
+     "creates a placeholder thread with pid = ptid = -1 (thread_manager get_thread, since "
+     "libs 822f688e4, 2023; sysdig 0.29 used pid = tid): not a main thread, no thread "
+     "group (nthreads 0), no parent process (proc.ppid none)"),
     ("*", ["privileged.scap"], _any("container"),
      "older semantic: sysdig 0.29 shows a mid-capture container event under a pseudo "
      "thread 'container:ID'; saker has no thread for tid -1"),
@@ -213,9 +216,10 @@ KNOWN = [
      "(extract_abspath + concatenate_paths, which keeps the base as is: '/' gives '//etc')"),
     ("fd.num", ["run_as_user_0_container.scap"], _any("pipe"),
      "the pipe exit event names two fds: sysdig 0.29 reports the second, saker the first"),
-    ("proc.ppid", ["run_as_user_65534_container.scap"], lambda d: True,
-     "SAKER GAP: the parent of a thread missing from the process list (from the clone "
-     "params) is not kept"),
+    ("proc.ppid", OLD, lambda d: d.got == "<NA>" and d.krow.get("proc.pid", "").isdigit(),
+     "newer semantic: proc.ppid is the pid of the parent process found in the thread table "
+     "(libs 6872415ec: proc.pX as proc.aX[1]); a parent missing from the table leaves none "
+     "(create_thread_dependencies sets ptid 0), sysdig 0.29 printed the ptid param"),
 ]
 
 

@@ -283,12 +283,59 @@ static void test_names(void **state)
 	sk_buf_done(&b);
 }
 
+static void seed(struct sk_state *st, int64_t tid, int64_t ptid)
+{
+	struct sk_scap_meta_ops ops;
+	sk_state_meta_ops(st, &ops);
+	struct sk_scap_thread t;
+	memset(&t, 0, sizeof(t));
+	t.tid = t.pid = tid;
+	t.ptid = ptid;
+	t.sid = t.vpgid = t.pgid = t.vtid = t.vpid = -1;
+	t.comm = (struct sk_bytes){"sh", 2};
+	t.exe = t.comm;
+	assert_int_equal(ops.thread(ops.ctx, &t), 0);
+}
+
+/* proc.ppid is the pid of the parent process found in the table (libsinsp's
+ * proc.aX[1]); none when the parent is missing or the thread is libsinsp's
+ * placeholder for an unknown tid. */
+static void test_ppid(void **state)
+{
+	(void)state;
+	struct sk_buf b;
+	sk_buf_init(&b, 0);
+	struct sk_event ev;
+	build_openat(&b, &ev, 3, "/x", 0, 0); /* tid 2752 */
+	for (int round = 0; round < 3; round++) {
+		struct sk_state *st = sk_state_new(NULL);
+		if (round == 0) {
+			seed(st, 2000, 1);
+			seed(st, 2752, 2000);
+		} else if (round == 1) {
+			seed(st, 2752, 555);
+		}
+		sk_state_seed_done(st);
+		if (round == 2)
+			assert_non_null(sk_state_thread_touch(st, 2752, 1));
+		struct sk_eval_ctx c;
+		sk_eval_ctx_init(&c, st);
+		sk_eval_ctx_set_event(&c, &ev);
+		ASSERT_FIELD(&c, "proc.ppid", NULL, round == 0 ? "2000" : "<NA>");
+		ASSERT_FIELD(&c, "proc.pid", NULL, round == 2 ? "-1" : "2752");
+		ASSERT_FIELD(&c, "thread.ismain", NULL, round == 2 ? "false" : "true");
+		sk_eval_ctx_done(&c);
+		sk_state_free(st);
+	}
+	sk_buf_done(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_flags),     cmocka_unit_test(test_socktuple),
 		cmocka_unit_test(test_lookup),    cmocka_unit_test(test_evt_fields),
-		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_names),     cmocka_unit_test(test_ppid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
