@@ -73,15 +73,43 @@ static size_t ipval(struct sk_value *out, const struct sk_fdinfo *fi, const uint
 	return 1;
 }
 
-/* Local side: the client when this process connected, the server when it
- * accepted; otherwise whichever address is on a local interface. */
+/* A connected socket (not a listening one): the only kind with client,
+ * local and remote ends. */
+static bool is_conn(const struct sk_fdinfo *fi)
+{
+	return fi->type == SK_FD_IPV4_SOCK || fi->type == SK_FD_IPV6_SOCK;
+}
+
+/* Neither client nor server: libsinsp gives no client/server/local/remote
+ * end for such a socket (IPv6 sockets from the capture's fd table, sockets
+ * whose connect/accept was not seen). */
+static bool role_none(const struct sk_fdinfo *fi)
+{
+	return !(fi->flags & (SK_FDF_ROLE_CLIENT | SK_FDF_ROLE_SERVER));
+}
+
+/* libsinsp's "address of this machine" test (is_ipvXaddr_in_local_machine):
+ * an interface address. libsinsp also accepts the container's own IP,
+ * which saker does not know (no runtime client): for a thread in a
+ * container the socket's role stands in for it — the container's address
+ * is the client end when the process connected, the server end when it
+ * accepted. */
+static bool ip_is_local(struct sk_eval_ctx *c, const struct sk_fdinfo *fi, const uint8_t *ip,
+			bool client_end)
+{
+	if (c->state && sk_state_ip_is_local(c->state, ip, is_v6(fi)))
+		return true;
+	struct sk_thread *t = sk_fields_thread(c);
+	if (!t || !t->container)
+		return false;
+	return (fi->flags & (client_end ? SK_FDF_ROLE_CLIENT : SK_FDF_ROLE_SERVER)) != 0;
+}
+
+/* Local side is the client side (the source address is this machine's):
+ * libsinsp decides fd.l* / fd.r* by the source address alone. */
 static bool local_is_client(struct sk_eval_ctx *c, const struct sk_fdinfo *fi)
 {
-	if (fi->flags & SK_FDF_ROLE_CLIENT)
-		return true;
-	if (fi->flags & SK_FDF_ROLE_SERVER)
-		return false;
-	return c->state && sk_state_ip_is_local(c->state, fi->sip, is_v6(fi));
+	return ip_is_local(c, fi, fi->sip, true);
 }
 
 /* fd.*proto: the port as a number. Falco and sysdig print service names
@@ -171,22 +199,25 @@ size_t sk_fx_fd(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_va
 			return ipval(out, fi, fi->sip);
 		ipval(out, fi, fi->sip);
 		return max > 1 ? 1 + ipval(&out[1], fi, fi->dip) : 1;
+	/* The client/server/local/remote ends follow libsinsp's extractors:
+	 * none for a socket without a role, client ends only on connected
+	 * sockets, server ends also on listening ones. */
 	case SK_F_FD_CIP:
 	case SK_F_FD_CNET:
-		return sock && !srv ? ipval(out, fi, fi->sip) : 0;
+		return is_conn(fi) && !role_none(fi) ? ipval(out, fi, fi->sip) : 0;
 	case SK_F_FD_SIP:
 	case SK_F_FD_SNET:
-		if (!sock)
+		if (!sock || role_none(fi))
 			return 0;
 		return ipval(out, fi, srv ? fi->sip : fi->dip);
 	case SK_F_FD_LIP:
 	case SK_F_FD_LNET:
-		if (!sock || srv)
+		if (!is_conn(fi) || role_none(fi))
 			return 0;
 		return ipval(out, fi, local_is_client(c, fi) ? fi->sip : fi->dip);
 	case SK_F_FD_RIP:
 	case SK_F_FD_RNET:
-		if (!sock || srv)
+		if (!is_conn(fi) || role_none(fi))
 			return 0;
 		return ipval(out, fi, local_is_client(c, fi) ? fi->dip : fi->sip);
 	case SK_F_FD_PORT:
@@ -198,38 +229,43 @@ size_t sk_fx_fd(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_va
 		sk_val_u64(out, SK_PT_PORT, fi->sport);
 		return max > 1 ? 1 + sk_val_u64(&out[1], SK_PT_PORT, fi->dport) : 1;
 	case SK_F_FD_CPORT:
-		return sock && !srv ? sk_val_u64(out, SK_PT_PORT, fi->sport) : 0;
-	case SK_F_FD_SPORT:
-		return sock ? sk_val_u64(out, SK_PT_PORT, srv ? fi->sport : fi->dport) : 0;
-	case SK_F_FD_LPORT:
-		return sock && !srv ? sk_val_u64(out, SK_PT_PORT,
-						 local_is_client(c, fi) ? fi->sport : fi->dport)
-				    : 0;
-	case SK_F_FD_RPORT:
-		return sock && !srv ? sk_val_u64(out, SK_PT_PORT,
-						 local_is_client(c, fi) ? fi->dport : fi->sport)
-				    : 0;
+		return is_conn(fi) && !role_none(fi) ? sk_val_u64(out, SK_PT_PORT, fi->sport) : 0;
 	case SK_F_FD_CPROTO:
-		return sock && !srv ? proto_name(c, fi, fi->sport, out) : 0;
-	case SK_F_FD_SPROTO:
-		return sock ? proto_name(c, fi, srv ? fi->sport : fi->dport, out) : 0;
-	case SK_F_FD_LPROTO:
-		return sock && !srv ? proto_name(c, fi, local_is_client(c, fi) ? fi->sport : fi->dport,
-						 out)
-				    : 0;
-	case SK_F_FD_RPROTO:
-		return sock && !srv ? proto_name(c, fi, local_is_client(c, fi) ? fi->dport : fi->sport,
-						 out)
-				    : 0;
-	case SK_F_FD_L4PROTO:
-		if (!sock)
+		/* libsinsp: an empty name for any other fd that has a role */
+		if (role_none(fi))
 			return 0;
-		switch (fi->l4proto) {
+		return is_conn(fi) ? proto_name(c, fi, fi->sport, out) : sk_val_cstr(out, "");
+	case SK_F_FD_SPORT:
+		if (srv)
+			return sk_val_u64(out, SK_PT_PORT, fi->sport);
+		return is_conn(fi) && !role_none(fi) ? sk_val_u64(out, SK_PT_PORT, fi->dport) : 0;
+	case SK_F_FD_SPROTO:
+		/* libsinsp names no protocol for a listening socket: empty */
+		if (srv)
+			return sk_val_cstr(out, "");
+		return is_conn(fi) && !role_none(fi) ? proto_name(c, fi, fi->dport, out) : 0;
+	case SK_F_FD_LPORT:
+	case SK_F_FD_RPORT:
+	case SK_F_FD_LPROTO:
+	case SK_F_FD_RPROTO: {
+		if (!is_conn(fi) || role_none(fi))
+			return 0;
+		bool local_port = (id == SK_F_FD_LPORT || id == SK_F_FD_LPROTO) ==
+				  local_is_client(c, fi);
+		uint16_t port = local_port ? fi->sport : fi->dport;
+		if (id == SK_F_FD_LPORT || id == SK_F_FD_RPORT)
+			return sk_val_u64(out, SK_PT_PORT, port);
+		return proto_name(c, fi, port, out);
+	}
+	case SK_F_FD_L4PROTO:
+		/* libsinsp gives the string "<NA>" (a value) for every fd that is
+		 * not an IP socket of a known protocol */
+		switch (sock ? fi->l4proto : 0) {
 		case SK_L4_TCP: return sk_val_cstr(out, "tcp");
 		case SK_L4_UDP: return sk_val_cstr(out, "udp");
 		case SK_L4_ICMP: return sk_val_cstr(out, "icmp");
 		case SK_L4_RAW: return sk_val_cstr(out, "raw");
-		default: return 0;
+		default: return sk_val_cstr(out, "<NA>");
 		}
 	case SK_F_FD_SOCKFAMILY:
 		if (sock)
@@ -238,7 +274,9 @@ size_t sk_fx_fd(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_va
 			return sk_val_cstr(out, "unix");
 		return 0;
 	case SK_F_FD_IS_SERVER:
-		return sk_val_bool(out, srv);
+		/* libsinsp: a listening socket, or a connection whose destination
+		 * is this machine */
+		return sk_val_bool(out, srv || (is_conn(fi) && ip_is_local(c, fi, fi->dip, false)));
 	case SK_F_FD_CONNECTED:
 		return sk_val_bool(out, fi->flags & SK_FDF_SOCKET_CONNECTED);
 	case SK_F_FD_NAME_CHANGED:

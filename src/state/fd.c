@@ -127,9 +127,10 @@ int sk_state_fd_from_scap(struct sk_state *st, struct sk_fdinfo *f, const struct
 }
 
 /* libsinsp fix_sockets_coming_from_proc: an IPv4 socket from the fd list
- * whose source port is a listening port of the machine is the server end of
- * its connection: swap the tuple so sip/sport is the server. Others are
- * clients. */
+ * whose source port is a listening port of the machine (IPv4 or IPv6
+ * listener, as libsinsp's server-port set) is the server end of
+ * its connection: swap the tuple so the client is the source, as on
+ * accepted sockets. Others are clients. */
 void sk_state_fix_proc_sockets(struct sk_state *st)
 {
 	struct sk_u64map ports;
@@ -144,7 +145,7 @@ void sk_state_fix_proc_sockets(struct sk_state *st)
 		void *v;
 		while (sk_u64map_next(&t->fdtable->map, &fi, &k, &v)) {
 			struct sk_fdinfo *f = v;
-			if (f->type == SK_FD_IPV4_SERVSOCK)
+			if (f->type == SK_FD_IPV4_SERVSOCK || f->type == SK_FD_IPV6_SERVSOCK)
 				(void)!sk_u64map_put(&ports, f->sport, f);
 		}
 	}

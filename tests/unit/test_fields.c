@@ -330,12 +330,106 @@ static void test_ppid(void **state)
 	sk_buf_done(&b);
 }
 
+/* Seeds one fd of thread 2752 as a capture's fd table does. */
+static void seed_fd(struct sk_scap_meta_ops *ops, struct sk_scap_fd *f)
+{
+	assert_int_equal(ops->fd(ops->ctx, 2752, f), 0);
+}
+
+static void read_enter(struct sk_buf *b, struct sk_event *ev, int64_t fd)
+{
+	struct sk_event_builder eb;
+	sk_buf_reset(b);
+	sk_event_build_begin(&eb, b, 1795330770910937420ULL, 2752, 6, 2); /* read_E */
+	sk_event_build_u64(&eb, (uint64_t)fd, 8);
+	sk_event_build_u64(&eb, 10, 4);
+	assert_int_equal(sk_event_build_end(&eb), 0);
+	struct sk_err err;
+	assert_int_equal(sk_event_decode(ev, (const uint8_t *)b->data, b->len, &err), 0);
+}
+
+#define ASSERT_FD_FIELD(st, b, fdnum, name, want)                                         \
+	do {                                                                              \
+		struct sk_event ev_;                                                      \
+		read_enter(b, &ev_, fdnum);                                               \
+		struct sk_eval_ctx c_;                                                    \
+		sk_eval_ctx_init(&c_, st);                                                \
+		sk_eval_ctx_set_event(&c_, &ev_);                                         \
+		sk_eval_ctx_fd_from_event(&c_);                                           \
+		ASSERT_FIELD(&c_, name, NULL, want);                                      \
+		sk_eval_ctx_done(&c_);                                                    \
+	} while (0)
+
+/* Sockets of a capture's fd table, read with libsinsp's extractors
+ * (sinsp_filtercheck_fd): client/server/local/remote ends only for a socket
+ * with a role; fd.is_server from the destination address; fd.l4proto "<NA>"
+ * for anything that is not an IP socket. */
+static void test_fd_socket_ends(void **state)
+{
+	(void)state;
+	struct sk_buf b;
+	sk_buf_init(&b, 0);
+	struct sk_state *st = sk_state_new(NULL);
+	struct sk_scap_meta_ops ops;
+	sk_state_meta_ops(st, &ops);
+	seed(st, 2752, 1);
+	struct sk_scap_iface ifc = {.type = 1, .addr = {10, 0, 2, 15}};
+	assert_int_equal(ops.iface(ops.ctx, &ifc), 0);
+
+	struct sk_scap_fd f = {.fd = 3, .type = SK_FD_IPV4_SOCK, .sip = {10, 0, 2, 2},
+			       .dip = {10, 0, 2, 15}, .sport = 49289, .dport = 22,
+			       .l4proto = SK_L4_TCP};
+	seed_fd(&ops, &f); /* 49289 is no listening port: the client end */
+	struct sk_scap_fd v6 = {.fd = 4, .type = SK_FD_IPV6_SOCK, .sip = {[15] = 1},
+				.dip = {[15] = 2}, .sport = 5000, .dport = 443,
+				.l4proto = SK_L4_TCP};
+	seed_fd(&ops, &v6); /* IPv6 sockets from the table get no role */
+	struct sk_scap_fd ux = {.fd = 5, .type = SK_FD_UNIX_SOCK,
+				.name = {"/run/x.sock", 11}};
+	seed_fd(&ops, &ux); /* named: the server end */
+	struct sk_scap_fd file = {.fd = 6, .type = SK_FD_FILE, .name = {"/etc/hosts", 10}};
+	seed_fd(&ops, &file);
+	struct sk_scap_fd srv = {.fd = 7, .type = SK_FD_IPV4_SERVSOCK, .sport = 8080,
+				 .l4proto = SK_L4_TCP};
+	seed_fd(&ops, &srv);
+	sk_state_seed_done(st);
+
+	ASSERT_FD_FIELD(st, &b, 3, "fd.cport", "49289");
+	ASSERT_FD_FIELD(st, &b, 3, "fd.sport", "22");
+	ASSERT_FD_FIELD(st, &b, 3, "fd.is_server", "true"); /* 10.0.2.15 is ours */
+	ASSERT_FD_FIELD(st, &b, 3, "fd.lip", "10.0.2.15");  /* source not ours */
+	ASSERT_FD_FIELD(st, &b, 3, "fd.rport", "49289");
+	ASSERT_FD_FIELD(st, &b, 3, "fd.l4proto", "tcp");
+
+	ASSERT_FD_FIELD(st, &b, 4, "fd.cport", "<NA>");
+	ASSERT_FD_FIELD(st, &b, 4, "fd.sip", "<NA>");
+	ASSERT_FD_FIELD(st, &b, 4, "fd.lport", "<NA>");
+	ASSERT_FD_FIELD(st, &b, 4, "fd.is_server", "false");
+
+	ASSERT_FD_FIELD(st, &b, 5, "fd.cport", "<NA>");
+	ASSERT_FD_FIELD(st, &b, 5, "fd.cproto", "");
+	ASSERT_FD_FIELD(st, &b, 5, "fd.is_server", "false");
+	ASSERT_FD_FIELD(st, &b, 5, "fd.sockfamily", "unix");
+
+	ASSERT_FD_FIELD(st, &b, 6, "fd.l4proto", "<NA>");
+	ASSERT_FD_FIELD(st, &b, 6, "fd.cproto", "<NA>");
+
+	ASSERT_FD_FIELD(st, &b, 7, "fd.sport", "8080");
+	ASSERT_FD_FIELD(st, &b, 7, "fd.sproto", "");
+	ASSERT_FD_FIELD(st, &b, 7, "fd.sip", "<NA>"); /* no role from the table */
+	ASSERT_FD_FIELD(st, &b, 7, "fd.is_server", "true");
+	ASSERT_FD_FIELD(st, &b, 7, "fd.cport", "<NA>");
+	sk_state_free(st);
+	sk_buf_done(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_flags),     cmocka_unit_test(test_socktuple),
 		cmocka_unit_test(test_lookup),    cmocka_unit_test(test_evt_fields),
 		cmocka_unit_test(test_names),     cmocka_unit_test(test_ppid),
+		cmocka_unit_test(test_fd_socket_ends),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
