@@ -152,26 +152,6 @@ static const struct { const char *name; uint8_t xf; } xf_names[] = {
 	{"resolve", SK_XF_RESOLVE},
 };
 
-/* Width of a fixed-size parameter type, 0 for variable-size types. */
-static uint8_t ptype_size(uint8_t t)
-{
-	switch (t) {
-	case SK_PT_INT8: case SK_PT_UINT8: case SK_PT_FLAGS8: case SK_PT_ENUMFLAGS8:
-	case SK_PT_SIGTYPE: case SK_PT_L4PROTO: case SK_PT_SOCKFAMILY:
-		return 1;
-	case SK_PT_INT16: case SK_PT_UINT16: case SK_PT_FLAGS16: case SK_PT_ENUMFLAGS16:
-	case SK_PT_SYSCALLID: case SK_PT_PORT:
-		return 2;
-	case SK_PT_INT32: case SK_PT_UINT32: case SK_PT_FLAGS32: case SK_PT_ENUMFLAGS32:
-	case SK_PT_MODE: case SK_PT_UID: case SK_PT_GID: case SK_PT_SIGSET: case SK_PT_FD32:
-	case SK_PT_PID32: case SK_PT_BOOL: case SK_PT_IPV4ADDR:
-		return 4;
-	case SK_PT_INT64: case SK_PT_UINT64: case SK_PT_ERRNO: case SK_PT_FD: case SK_PT_PID:
-	case SK_PT_RELTIME: case SK_PT_ABSTIME: case SK_PT_DOUBLE:
-		return 8;
-	}
-	return 0;
-}
 
 static int parse_uint(const char **p, unsigned *out)
 {
@@ -302,7 +282,7 @@ static int compile(const struct spec_src *src, struct sk_probe_spec *sp, struct 
 		if (parse_token(p, (size_t)(e - p), pp))
 			return sk_err_set(err, -EINVAL, "event %s: bad param token '%.*s'", info->name,
 					  (int)(e - p), p);
-		pp->size = ptype_size(info->params[np].type);
+		pp->size = (uint8_t)sk_ptype_fixed_size(info->params[np].type);
 		uint8_t pt = info->params[np].type;
 		if (pp->kind == SK_PK_ARG && pp->xf == SK_XF_NONE &&
 		    (pt == SK_PT_FD || pt == SK_PT_PID || pt == SK_PT_ERRNO))

@@ -219,6 +219,11 @@ static inline const uint8_t *sk_event_param(const struct sk_event *ev, unsigned 
 	return ev->plen[i] ? ev->pval[i] : NULL;
 }
 
+/* Width in bytes of a fixed-size parameter type (1, 2, 4, 8, or 16 for
+ * IPV6ADDR); 0 for variable-size types. Also covers the types libscap gives
+ * no size (BOOL, DOUBLE, L4PROTO, SOCKFAMILY) by their encoding. */
+uint32_t sk_ptype_fixed_size(uint8_t type);
+
 /* Integer value of a fixed-size param, sign- or zero-extended by its table
  * type. False when the param is absent, empty or not an integer type. */
 bool sk_event_get_s64(const struct sk_event *ev, unsigned i, int64_t *out);

@@ -109,32 +109,6 @@ static int convertibility(const uint8_t *r, struct sk_err *err)
 	return R_PASS;
 }
 
-/* Fixed size of a type (the converter's min = max length), or 0 for
- * variable-size types. Covers every type libscap knows a size for and the
- * few it does not (BOOL, DOUBLE, L4PROTO, SOCKFAMILY) by their encoding. */
-static uint32_t type_fixed_size(uint8_t t)
-{
-	switch (t) {
-	case SK_PT_INT8: case SK_PT_UINT8: case SK_PT_FLAGS8: case SK_PT_ENUMFLAGS8:
-	case SK_PT_SIGTYPE: case SK_PT_L4PROTO: case SK_PT_SOCKFAMILY:
-		return 1;
-	case SK_PT_INT16: case SK_PT_UINT16: case SK_PT_FLAGS16: case SK_PT_ENUMFLAGS16:
-	case SK_PT_SYSCALLID: case SK_PT_PORT:
-		return 2;
-	case SK_PT_INT32: case SK_PT_UINT32: case SK_PT_FLAGS32: case SK_PT_ENUMFLAGS32:
-	case SK_PT_UID: case SK_PT_GID: case SK_PT_MODE: case SK_PT_SIGSET: case SK_PT_FD32:
-	case SK_PT_PID32: case SK_PT_IPV4ADDR: case SK_PT_BOOL:
-		return 4;
-	case SK_PT_INT64: case SK_PT_UINT64: case SK_PT_RELTIME: case SK_PT_ABSTIME:
-	case SK_PT_ERRNO: case SK_PT_FD: case SK_PT_PID: case SK_PT_DOUBLE:
-		return 8;
-	case SK_PT_IPV6ADDR:
-		return 16;
-	default:
-		return 0;
-	}
-}
-
 /* The record being built in a SK_SCAP_CONV_MAX buffer. */
 struct out {
 	uint8_t *p;
@@ -150,7 +124,7 @@ static int put_param(struct out *o, uint32_t i, const void *data, uint32_t len, 
 		return sk_err_set(err, -EINVAL, "converted %s_%s has no parameter %u", info->name,
 				  dirname_of(o->type), i);
 	/* Longer values are cut to the size of the target type, as libscap does. */
-	uint32_t fixed = type_fixed_size(info->params[i].type);
+	uint32_t fixed = sk_ptype_fixed_size(info->params[i].type);
 	if (fixed && len > fixed)
 		len = fixed;
 	if (lw(o->type) == 2 && len > 0xffff)
@@ -178,7 +152,7 @@ static int put_default(struct out *o, uint32_t i, struct sk_err *err)
 	uint64_t v = (t == SK_PT_UID || t == SK_PT_GID) ? 0xFFFFFFFFu : 0;
 	uint8_t buf[16] = {0};
 	memcpy(buf, &v, 8);
-	return put_param(o, i, buf, type_fixed_size(t), err);
+	return put_param(o, i, buf, sk_ptype_fixed_size(t), err);
 }
 
 /* Old container_E (id, type, name, image) -> the JSON of container_json_E.

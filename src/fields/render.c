@@ -429,28 +429,6 @@ static int dyn_type(const char *table, uint8_t idx)
 	return -1;
 }
 
-static int fixed_len(uint8_t type)
-{
-	switch (type) {
-	case SK_PT_INT8: case SK_PT_UINT8: case SK_PT_FLAGS8: case SK_PT_ENUMFLAGS8:
-	case SK_PT_SIGTYPE: case SK_PT_L4PROTO: case SK_PT_SOCKFAMILY:
-		return 1;
-	case SK_PT_INT16: case SK_PT_UINT16: case SK_PT_FLAGS16: case SK_PT_ENUMFLAGS16:
-	case SK_PT_SYSCALLID: case SK_PT_PORT:
-		return 2;
-	case SK_PT_INT32: case SK_PT_UINT32: case SK_PT_FLAGS32: case SK_PT_ENUMFLAGS32:
-	case SK_PT_MODE: case SK_PT_UID: case SK_PT_GID: case SK_PT_SIGSET: case SK_PT_FD32:
-	case SK_PT_PID32: case SK_PT_BOOL: case SK_PT_IPV4ADDR:
-		return 4;
-	case SK_PT_INT64: case SK_PT_UINT64: case SK_PT_ERRNO: case SK_PT_FD: case SK_PT_PID:
-	case SK_PT_RELTIME: case SK_PT_ABSTIME: case SK_PT_DOUBLE:
-		return 8;
-	case SK_PT_IPV6ADDR:
-		return 16;
-	default:
-		return 0;
-	}
-}
 
 static int trunc_output(struct sk_eval_ctx *c, struct sk_buf *raw, size_t start)
 {
@@ -485,7 +463,7 @@ int sk_render_param(struct sk_eval_ctx *c, const struct sk_event *ev, unsigned i
 		p++;
 		len--;
 	}
-	int fl = fixed_len(type);
+	int fl = (int)sk_ptype_fixed_size(type);
 	if (fl && (int)len < fl)
 		return sk_buf_puts(raw, "NULL") < 0 ? -E2BIG : 0;
 	int r = 0;
