@@ -237,7 +237,8 @@ static int on_thread(void *ctx, const struct sk_scap_thread *s)
 		/* update_cwd: the scan's cwd joined to "" and given a trailing '/' */
 		char tmp[SK_PATH_MAX], cwd[SK_PATH_MAX];
 		uint32_t l = s->cwd.len < sizeof(tmp) - 1 ? s->cwd.len : sizeof(tmp) - 1;
-		memcpy(tmp, s->cwd.p, l);
+		if (l) /* an empty cwd may have no buffer at all */
+			memcpy(tmp, s->cwd.p, l);
 		tmp[l] = 0;
 		size_t n = sk_path_concat(cwd, "", 0, tmp);
 		if (!n || cwd[n - 1] != '/') {
