@@ -97,9 +97,11 @@ static bool role_none(const struct sk_fdinfo *fi)
 static bool ip_is_local(struct sk_eval_ctx *c, const struct sk_fdinfo *fi, const uint8_t *ip,
 			bool client_end)
 {
+	struct sk_thread *t = sk_fields_thread(c);
+	if (t && t->container && is_v6(fi)) /* libsinsp: no IPv6 networking for containers */
+		return false;
 	if (c->state && sk_state_ip_is_local(c->state, ip, is_v6(fi)))
 		return true;
-	struct sk_thread *t = sk_fields_thread(c);
 	if (!t || !t->container)
 		return false;
 	return (fi->flags & (client_end ? SK_FDF_ROLE_CLIENT : SK_FDF_ROLE_SERVER)) != 0;
@@ -260,7 +262,7 @@ size_t sk_fx_fd(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_va
 	case SK_F_FD_L4PROTO:
 		/* libsinsp gives the string "<NA>" (a value) for every fd that is
 		 * not an IP socket of a known protocol */
-		switch (sock ? fi->l4proto : 0) {
+		switch (sk_fd_l4proto(fi)) {
 		case SK_L4_TCP: return sk_val_cstr(out, "tcp");
 		case SK_L4_UDP: return sk_val_cstr(out, "udp");
 		case SK_L4_ICMP: return sk_val_cstr(out, "icmp");

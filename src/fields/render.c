@@ -345,7 +345,7 @@ static int render_fd(struct sk_eval_ctx *c, int64_t fd, struct sk_buf *raw, stru
 			return 0;
 		char tc[3] = {sk_fd_typechar(fi->type), 0, 0};
 		if (fi->type >= SK_FD_IPV4_SOCK && fi->type <= SK_FD_IPV6_SERVSOCK) {
-			switch (fi->l4proto) {
+			switch (sk_fd_l4proto(fi)) {
 			case SK_L4_TCP: tc[1] = 't'; break;
 			case SK_L4_UDP: tc[1] = 'u'; break;
 			case SK_L4_ICMP: tc[1] = 'i'; break;

@@ -910,50 +910,215 @@ static void parse_bind(struct sk_state *st, const struct sk_event *ev)
 	}
 }
 
-/* update_fd (sendto/sendmsg/recvfrom/recvmsg on unconnected UDP): set the
- * tuple from the event's when the socket has none yet. */
-static void parse_io_tuple(struct sk_state *st, const struct sk_event *ev, unsigned tuple_idx,
-			   unsigned fd_idx)
+/* ---- tuples of reads and writes (libsinsp parse_read_exit/parse_write_exit) ---- */
+
+static const uint8_t loopback4[4] = {127, 0, 0, 1};
+static const uint8_t loopback6[16] = {[15] = 1};
+static const uint8_t zero16[16];
+
+/* infer_ipv4_address / infer_ipv6_address: the interface address that goes
+ * with `addr` (the same address, else one in its subnet — IPv6: the same
+ * first 64 bits), else the first non-loopback interface, else none. */
+static bool infer_local_address(const struct sk_state *st, const uint8_t *addr, bool v6,
+				uint8_t *out)
 {
+	size_t w = v6 ? 16 : 4;
+	for (int pass = 0; pass < 3; pass++) {
+		for (size_t i = 0; i < st->nifaces; i++) {
+			const struct sk_iface *fc = &st->ifaces[i];
+			if (fc->v6 != v6)
+				continue;
+			bool hit;
+			if (pass == 0) {
+				hit = !memcmp(fc->addr, addr, w);
+			} else if (pass == 1) {
+				hit = true;
+				for (size_t k = 0; k < (v6 ? 8u : 4u); k++) {
+					uint8_t m = v6 ? 0xff : fc->netmask[k];
+					hit = hit && (fc->addr[k] & m) == (addr[k] & m);
+				}
+			} else {
+				hit = memcmp(fc->addr, v6 ? loopback6 : loopback4, w) != 0;
+			}
+			if (hit) {
+				memcpy(out, fc->addr, w);
+				return true;
+			}
+		}
+	}
+	memset(out, 0, w);
+	return false;
+}
+
+/* sinsp_network_interfaces::update_fd: a tuple with one end unset (0.0.0.0
+ * or ::) gets that end from the interfaces. */
+static void complete_tuple_from_ifaces(const struct sk_state *st, struct sk_fdinfo *f)
+{
+	bool v6 = f->type == SK_FD_IPV6_SOCK;
+	if (!v6 && f->type != SK_FD_IPV4_SOCK)
+		return;
+	size_t w = v6 ? 16 : 4;
+	bool sip_unset = !memcmp(f->sip, zero16, w), dip_unset = !memcmp(f->dip, zero16, w);
+	if (!sip_unset && !dip_unset)
+		return;
+	uint8_t *known = sip_unset ? f->dip : f->sip, *unset = sip_unset ? f->sip : f->dip;
+	uint8_t guess[16];
+	infer_local_address(st, known, v6, guess);
+	if (!memcmp(guess, known, w) && f->sport == f->dport)
+		return;
+	memcpy(unset, guess, w);
+}
+
+/* set_ipv4/ipv6_addresses_and_ports: takes the tuple n into f (the
+ * destination always overwritten); false when f already holds it, either
+ * way round, or nothing changes. */
+static bool set_addresses_and_ports(struct sk_fdinfo *f, const struct sk_fdinfo *n, size_t w,
+				    bool check_same)
+{
+	if (check_same &&
+	    ((!memcmp(n->sip, f->sip, w) && n->sport == f->sport && !memcmp(n->dip, f->dip, w) &&
+	      n->dport == f->dport) ||
+	     (!memcmp(n->dip, f->sip, w) && n->dport == f->sport && !memcmp(n->sip, f->dip, w) &&
+	      n->sport == f->dport)))
+		return false;
+	bool changed = memcmp(n->sip, f->sip, w) || n->sport != f->sport ||
+		       memcmp(n->dip, f->dip, w) || n->dport != f->dport;
+	memcpy(f->sip, n->sip, w);
+	memcpy(f->dip, n->dip, w);
+	f->sport = n->sport;
+	f->dport = n->dport;
+	return changed;
+}
+
+/* libsinsp's parser update_fd: the tuple of a send/recv event taken into
+ * the socket. False when the tuple is not valid or changes nothing. */
+static bool update_fd_from_tuple(struct sk_state *st, struct sk_fdinfo *f, const uint8_t *p,
+				 uint32_t l)
+{
+	if (!p || l < 1)
+		return false;
+	if (p[0] == PPM_AF_UNIX) {
+		if (l < 17)
+			return false;
+		f->type = SK_FD_UNIX_SOCK;
+		f->family = PPM_AF_UNIX;
+		f->unix_src = rd64(p + 1);
+		f->unix_dst = rd64(p + 9);
+		uint32_t n = 0; /* the name is the destination path alone here */
+		while (17 + n < l && p[17 + n])
+			n++;
+		(void)sk_sstr_set(&f->name, (const char *)p + 17, n);
+		return true;
+	}
+	struct sk_fdinfo n = *f;
+	if (!fill_tuple(&n, p, l) || (n.type != SK_FD_IPV4_SOCK && n.type != SK_FD_IPV6_SOCK))
+		return false;
+	bool changed;
+	if (n.type == SK_FD_IPV4_SOCK) {
+		f->type = SK_FD_IPV4_SOCK; /* also a listening socket the tuple reuses */
+		f->family = PPM_AF_INET;
+		changed = set_addresses_and_ports(f, &n, 4, true);
+	} else {
+		/* libsinsp keeps the fd's type on this path */
+		changed = set_addresses_and_ports(f, &n, 16, f->type == SK_FD_IPV6_SOCK);
+	}
+	if (!changed)
+		return false;
+	/* a protocol still unknown is UDP: TCP cannot change its peer */
+	if ((f->type == SK_FD_IPV4_SOCK || f->type == SK_FD_IPV6_SOCK) &&
+	    f->l4proto == SK_L4_UNKNOWN)
+		f->l4proto = SK_L4_UDP;
+	complete_tuple_from_ifaces(st, f);
+	return true;
+}
+
+/* The process has an IPv4 socket connected to, or listening on, `port`
+ * (is_bound_to_port), or one using it as its source port
+ * (uses_client_port). */
+static bool process_uses_port(const struct sk_state *st, const struct sk_thread *t,
+			      uint16_t port, bool as_client)
+{
+	size_t it = 0;
+	const struct sk_fdinfo *o;
+	while ((o = sk_state_fd_next(st, t, &it))) {
+		if (o->type == SK_FD_IPV4_SOCK && (as_client ? o->sport : o->dport) == port)
+			return true;
+		if (!as_client && o->type == SK_FD_IPV4_SERVSOCK && o->sport == port)
+			return true;
+	}
+	return false;
+}
+
+/* set_net_role_by_guessing. libsinsp reads the socket's ports through its
+ * IPv4 view of the tuple, also for an IPv6 socket (whose ports there are
+ * bytes 8-11 of the source address); saker does the same so the guess
+ * is libsinsp's. */
+static void guess_role(const struct sk_state *st, const struct sk_thread *t,
+		       struct sk_fdinfo *f, bool incoming)
+{
+	bool v6 = f->type == SK_FD_IPV6_SOCK;
+	uint16_t sport = v6 ? rd16(f->sip + 8) : f->sport;
+	uint16_t dport = v6 ? rd16(f->sip + 10) : f->dport;
+	if (!process_uses_port(st, t, dport, false))
+		f->flags |= SK_FDF_ROLE_CLIENT;
+	else if (!process_uses_port(st, t, sport, true))
+		f->flags |= SK_FDF_ROLE_SERVER;
+	else if (!(f->flags & (SK_FDF_ROLE_CLIENT | SK_FDF_ROLE_SERVER)))
+		f->flags |= incoming ? SK_FDF_ROLE_SERVER : SK_FDF_ROLE_CLIENT;
+}
+
+/* Where a read/write exit event carries the peer tuple, or -1. */
+static int io_tuple_location(uint16_t type)
+{
+	switch (type) {
+	case SKE_SOCKET_RECVFROM_X: return 2;
+	case SKE_SOCKET_RECVMSG_X: return 3;
+	case SKE_SOCKET_RECV_X: case SKE_SOCKET_RECVMMSG_X:
+	case SKE_SOCKET_SEND_X: case SKE_SOCKET_SENDTO_X: case SKE_SOCKET_SENDMSG_X:
+	case SKE_SOCKET_SENDMMSG_X:
+		return 4;
+	default:
+		return -1;
+	}
+}
+
+/* A successful read or write on an IP socket marks it connected; the tuple
+ * of send/recv events fills a socket that has none (or is not TCP), with
+ * the role guessed when unknown and the tuple kept client->server. */
+static void parse_rw_exit(struct sk_state *st, const struct sk_event *ev, bool incoming)
+{
+	if ((ev->type == SKE_SOCKET_RECVMMSG_X || ev->type == SKE_SOCKET_SENDMMSG_X) &&
+	    !p_has(ev, 0))
+		return; /* old captures: the converter's empty params */
+	int loc = io_tuple_location(ev->type);
+	struct sk_thread *t = st->cur_thread;
 	struct sk_fdinfo *f = st->cur_fd;
-	if (!f && (ev->type == SKE_SOCKET_SENDTO_X || ev->type == SKE_SOCKET_SENDMSG_X)) {
-		/* infer_send_sendto_sendmsg_fdinfo: a UDP socket we never saw created */
-		if (p_s64(ev, 0, -1) < 0)
-			return;
+	bool infer = ev->type == SKE_SOCKET_SEND_X || ev->type == SKE_SOCKET_SENDTO_X ||
+		     ev->type == SKE_SOCKET_SENDMSG_X;
+	if (!f && infer && t && p_s64(ev, 0, -1) >= 0) {
+		/* infer_send_sendto_sendmsg_fdinfo: a UDP socket never seen created */
 		uint32_t l;
-		const uint8_t *p = sk_event_param(ev, tuple_idx, &l);
-		if (!p || (p[0] != PPM_AF_INET && p[0] != PPM_AF_INET6))
-			return;
-		add_socket(st, p_s64(ev, fd_idx, -1), p[0], 2, 17, 0);
+		const uint8_t *p = sk_event_param(ev, (unsigned)loc, &l);
+		if (p && l && (p[0] == PPM_AF_INET || p[0] == PPM_AF_INET6))
+			add_socket(st, p_s64(ev, 2, -1), p[0], 2, 17, 0);
 		f = st->cur_fd;
 	}
-	if (!f || p_s64(ev, 0, -1) < 0)
+	if (!f || !t || p_s64(ev, 0, -1) < 0)
+		return;
+	if (f->type == SK_FD_IPV4_SOCK || f->type == SK_FD_IPV6_SOCK)
+		f->flags |= SK_FDF_SOCKET_CONNECTED;
+	bool tcp = f->type == SK_FD_IPV4_SOCK && f->l4proto == SK_L4_TCP;
+	if (loc < 0 || (f->name.len && tcp))
+		return;
+	uint32_t l;
+	const uint8_t *p = sk_event_param(ev, (unsigned)loc, &l);
+	if (!update_fd_from_tuple(st, f, p, l))
 		return;
 	if (f->type != SK_FD_IPV4_SOCK && f->type != SK_FD_IPV6_SOCK)
 		return;
-	if (f->l4proto != SK_L4_UDP && (f->flags & SK_FDF_SOCKET_CONNECTED))
-		return;
-	uint32_t l;
-	const uint8_t *p = sk_event_param(ev, tuple_idx, &l);
-	if (!p)
-		return;
-	struct sk_fdinfo n = *f;
-	if (!fill_tuple(&n, p, l) || (n.type != SK_FD_IPV4_SOCK && n.type != SK_FD_IPV6_SOCK))
-		return;
-	bool recv = ev->type == SKE_SOCKET_RECVFROM_X || ev->type == SKE_SOCKET_RECVMSG_X;
-	if (recv) /* the driver's tuple for receives is remote->local */
-		swap_tuple(&n);
-	if (!memcmp(n.sip, f->sip, 16) && !memcmp(n.dip, f->dip, 16) && n.sport == f->sport &&
-	    n.dport == f->dport)
-		return;
-	memcpy(f->sip, n.sip, 16);
-	memcpy(f->dip, n.dip, 16);
-	f->sport = n.sport;
-	f->dport = n.dport;
-	f->type = n.type;
 	if (!(f->flags & (SK_FDF_ROLE_CLIENT | SK_FDF_ROLE_SERVER)))
-		f->flags |= recv ? SK_FDF_ROLE_SERVER : SK_FDF_ROLE_CLIENT;
-	if (f->flags & SK_FDF_ROLE_SERVER)
+		guess_role(st, t, f, incoming);
+	if (f->flags & (incoming ? SK_FDF_ROLE_CLIENT : SK_FDF_ROLE_SERVER))
 		swap_tuple(f);
 	(void)sk_fd_set_tuple_name(f);
 }
@@ -1116,6 +1281,20 @@ void sk_state_recent_free(struct sk_state *st)
 /* ---- dispatch ---- */
 
 /* Location of the fd param of an exit event (libscap get_exit_event_fd_location). */
+/* Where an enter event names its fd (libscap's convention: the first
+ * param, but for mmap/mmap2 and splice). */
+static unsigned enter_fd_location(uint16_t type)
+{
+	switch (type) {
+	case SKE_SYSCALL_MMAP_E: case SKE_SYSCALL_MMAP2_E:
+		return 4;
+	case SKE_SYSCALL_SPLICE_E:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 static int exit_fd_location(uint16_t type)
 {
 	switch (type) {
@@ -1203,6 +1382,12 @@ bool sk_state_update(struct sk_state *st, const struct sk_event *ev)
 		if (f)
 			f->name_changed = false;
 		st->cur_fd = f;
+	} else if (t && (info->flags & SK_EF_USES_FD) && info->dir == 'E') {
+		/* libsinsp's parser still meets enter events of old captures (and
+		 * of anything that delivers them): their fd is the one they name */
+		unsigned loc = enter_fd_location(ev->type);
+		t->lastevent_fd = p_has(ev, loc) ? p_s64(ev, loc, -1) : -1;
+		st->cur_fd = sk_state_fd(st, t, t->lastevent_fd);
 	}
 	switch (ev->type) {
 	case SKE_SYSCALL_CLONE_20_X: case SKE_SYSCALL_FORK_20_X: case SKE_SYSCALL_VFORK_20_X:
@@ -1240,17 +1425,15 @@ bool sk_state_update(struct sk_state *st, const struct sk_event *ev)
 	case SKE_SOCKET_ACCEPT_5_X: case SKE_SOCKET_ACCEPT4_6_X:
 		parse_accept(st, ev);
 		break;
-	case SKE_SOCKET_SENDTO_X:
-		parse_io_tuple(st, ev, 4, 2);
+	case SKE_SYSCALL_READ_X: case SKE_SYSCALL_READV_X: case SKE_SYSCALL_PREAD_X:
+	case SKE_SYSCALL_PREADV_X: case SKE_SOCKET_RECV_X: case SKE_SOCKET_RECVFROM_X:
+	case SKE_SOCKET_RECVMSG_X: case SKE_SOCKET_RECVMMSG_X:
+		parse_rw_exit(st, ev, true);
 		break;
-	case SKE_SOCKET_SENDMSG_X:
-		parse_io_tuple(st, ev, 4, 2);
-		break;
-	case SKE_SOCKET_RECVFROM_X:
-		parse_io_tuple(st, ev, 2, 3);
-		break;
-	case SKE_SOCKET_RECVMSG_X:
-		parse_io_tuple(st, ev, 3, 5);
+	case SKE_SYSCALL_WRITE_X: case SKE_SYSCALL_WRITEV_X: case SKE_SYSCALL_PWRITE_X:
+	case SKE_SYSCALL_PWRITEV_X: case SKE_SOCKET_SEND_X: case SKE_SOCKET_SENDTO_X:
+	case SKE_SOCKET_SENDMSG_X: case SKE_SOCKET_SENDMMSG_X:
+		parse_rw_exit(st, ev, false);
 		break;
 	case SKE_SYSCALL_PIPE_X: case SKE_SYSCALL_PIPE2_X:
 		parse_pipe(st, ev);

@@ -753,7 +753,8 @@ bool sk_state_ip_is_local(const struct sk_state *st, const uint8_t *ip, bool v6)
 		const struct sk_iface *f = &st->ifaces[i];
 		if (f->v6 != v6)
 			continue;
-		if (!memcmp(f->addr, ip, v6 ? 16 : 4))
+		/* libsinsp: IPv4 the interface's address, IPv6 its /64 (in_subnet) */
+		if (!memcmp(f->addr, ip, v6 ? 8 : 4))
 			return true;
 	}
 	return false;

@@ -262,7 +262,8 @@ const struct sk_group *sk_state_group(const struct sk_state *st, const char *con
 				      uint32_t gid);
 /* Machine info from the capture or the live system; NULL when unknown. */
 const struct sk_scap_machine *sk_state_machine(const struct sk_state *st);
-/* True when ip (4 or 16 bytes, network order) belongs to a local interface. */
+/* True when ip (4 or 16 bytes, network order) is the machine's as libsinsp
+ * decides: an interface's IPv4 address, or an IPv6 address in an interface's /64. */
 bool sk_state_ip_is_local(const struct sk_state *st, const uint8_t *ip, bool v6);
 
 /* libsinsp's "invalid" thread: created for an event of an unknown tid in
@@ -275,6 +276,23 @@ static inline bool sk_thread_is_invalid(const struct sk_thread *t)
 static inline bool sk_thread_is_main(const struct sk_thread *t)
 {
 	return t->tid == t->pid || (t->flags & SK_CL_IS_MAIN_THREAD);
+}
+
+/* The L4 protocol as libsinsp reports it (sinsp_fdinfo::get_l4proto): a
+ * connected socket's is unknown (NA) until it has a role, raw sockets
+ * excepted; listening sockets keep theirs; other fds have none. */
+static inline uint8_t sk_fd_l4proto(const struct sk_fdinfo *f)
+{
+	switch (f->type) {
+	case SK_FD_IPV4_SOCK: case SK_FD_IPV6_SOCK:
+		if (f->l4proto == SK_L4_RAW)
+			return SK_L4_RAW;
+		return (f->flags & (SK_FDF_ROLE_CLIENT | SK_FDF_ROLE_SERVER)) ? f->l4proto : SK_L4_NA;
+	case SK_FD_IPV4_SERVSOCK: case SK_FD_IPV6_SERVSOCK:
+		return f->l4proto;
+	default:
+		return SK_L4_NA;
+	}
 }
 
 /* container.id of a thread: "host" when it runs on the host. */

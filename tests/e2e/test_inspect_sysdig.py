@@ -103,7 +103,7 @@ GENERIC_OLD = ("rt_sigprocmask", "pselect6", "clock_gettime", "rt_sigaction", "e
 
 
 def _newer_args(v):
-    for a, b in (("args= ", "args=NULL "), ("data= ", "data=NULL "), ("(<4>)", "(<4t>)"),
+    for a, b in (("args= ", "args=NULL "), ("data= ", "data=NULL "),
                  (" pgid=", " vpgid="), ("loginuid=-1 ", "loginuid=-1(<NONE>) ")):
         v = v.replace(a, b)
     return v
@@ -134,8 +134,6 @@ KNOWN = [
     ("evt.arg*", [CURRENT], lambda d: d.type in NEW_PARAMS + ("execve", "clone", "vfork"),
      "older table: parameter positions/names differ from the current table on these "
      "exit events, and sysdig 0.29's fd state is stale on them"),
-    ("evt.arg.flags", [CURRENT], lambda d: d.got.endswith("O_F_CREATED"),
-     "newer semantic: current libs add O_F_CREATED to openat flags"),
     (FD_FIELDS, [CURRENT], lambda d: d.type in NEW_PARAMS,
      "older table: sysdig 0.29 expects the fd/path on the enter events that current "
      "captures no longer have, so its fd table is stale or empty on these events"),
@@ -157,15 +155,10 @@ KNOWN = [
     ("evt.arg*", OLD, lambda d: d.want == "" and d.got == "NULL",
      "newer semantic: empty byte/char buffers print NULL in current libs"),
     ("evt.args", OLD, lambda d: _newer_args(d.want) == d.got,
-     "newer table/semantic: empty buffers print NULL, sockets know their L4 protocol from "
-     "socket() (<4t>), execve's pgid param is vpgid, loginuid -1 resolves to <NONE>"),
-    ("evt.arg*", OLD, lambda d: d.want == "<4>" and d.got == "<4t>",
-     "newer semantic: sockets know their L4 protocol from socket() (<4t>)"),
+     "newer table/semantic: empty buffers print NULL, execve's pgid param is vpgid, "
+     "loginuid -1 resolves to <NONE>"),
     ("evt.arg*", ["ping_sendto.scap"], lambda d: d.type == "sendmsg",
      "newer state: the socket (created before the capture) is known from the sendmsg tuple"),
-    ("evt.args", ["ping_sendto.scap", "run_as_user_65534_container.scap"], lambda d: True,
-     "newer state: fds/threads sysdig 0.29's state does not resolve (socket known from the "
-     "tuple; the parent of a thread missing from the process list)"),
     ("evt.rawarg.size", OLD, lambda d: d.want == "<NA>",
      "sysdig 0.29 bug: evt.rawarg.size has no value on read/write/sendmsg enter events"),
     ("evt.category", OLD, _any(*GENERIC_OLD),
@@ -184,9 +177,6 @@ KNOWN = [
      "enter events of fd-creating syscalls; current libs have no enter events"),
     (FD_FIELDS, ["ping_sendto.scap"], _any("sendmsg"),
      "newer state: the socket created before the capture is known from the sendmsg tuple"),
-    (FD_FIELDS, ["connect_localhost.scap"], _any("socket", "connect"),
-     "newer state: socket known from socket() with its L4 protocol; the connect enter event "
-     "is shown before the state sees the exit"),
     (FD_FIELDS, ["cat_write.scap"], lambda d: d.got == "<NA>" and d.type in ("close", "fstat"),
      "older semantic: sysdig 0.29 invents an untyped fd ('o', empty name) for fds 1/2 "
      "missing from the capture's fd table; saker leaves them unknown"),

@@ -291,6 +291,50 @@ static void test_sockets(void **state)
 	teardown(&c);
 }
 
+/* Tuples of sends and receives as libsinsp's parser takes them: an unset
+ * end is filled from the interfaces, a socket's protocol is unknown (NA)
+ * until it has a role, the role is guessed from the direction, and a
+ * successful I/O on an IP socket marks it connected. */
+static void test_io_tuples(void **state)
+{
+	(void)state;
+	struct ctx c;
+	setup(&c);
+	struct sk_scap_meta_ops ops;
+	sk_state_meta_ops(c.st, &ops);
+	struct sk_scap_iface lo = {.type = 1, .addr = {127, 0, 0, 1}, .netmask = {255}};
+	struct sk_scap_iface eth = {.type = 1, .addr = {10, 0, 0, 2}, .netmask = {255}};
+	assert_int_equal(ops.iface(ops.ctx, &lo), 0);
+	assert_int_equal(ops.iface(ops.ctx, &eth), 0);
+	struct sk_thread *t = sk_state_thread(c.st, 100);
+
+	FEED(&c, 100, 19, U(8, 8), U(4, 2), U(4, 2), U(4, 0), U(4, 0)); /* UDP socket */
+	struct sk_fdinfo *f = sk_state_fd(c.st, t, 8);
+	assert_int_equal(sk_fd_l4proto(f), SK_L4_NA);
+	uint8_t ut[13] = {2, 0, 0, 0, 0, 0x10, 0x27, 8, 8, 8, 8, 53, 0};
+	FEED(&c, 100, 31, U(8, 20), BB("x", 1), U(8, 8), U(4, 1), BB(ut, 13)); /* sendto */
+	assert_string_equal(f->name.s, "10.0.0.2:10000->8.8.8.8:53");
+	assert_true(f->flags & SK_FDF_ROLE_CLIENT);
+	assert_true(f->flags & SK_FDF_SOCKET_CONNECTED);
+	assert_int_equal(sk_fd_l4proto(f), SK_L4_UDP);
+
+	FEED(&c, 100, 19, U(8, 9), U(4, 2), U(4, 2), U(4, 0), U(4, 0));
+	uint8_t rt[13] = {2, 8, 8, 4, 4, 53, 0, 10, 0, 0, 2, 0xe9, 0x14};
+	FEED(&c, 100, 35, U(8, 20), BB("y", 1), BB(rt, 13), U(8, 9), U(4, 1)); /* recvfrom */
+	struct sk_fdinfo *r = sk_state_fd(c.st, t, 9);
+	assert_string_equal(r->name.s, "8.8.4.4:53->10.0.0.2:5353");
+	assert_true(r->flags & SK_FDF_ROLE_SERVER);
+
+	/* a failed send changes nothing */
+	FEED(&c, 100, 19, U(8, 10), U(4, 2), U(4, 2), U(4, 0), U(4, 0));
+	FEED(&c, 100, 31, U(8, (uint64_t)-111), BB("x", 1), U(8, 10), U(4, 1), BB(ut, 13));
+	struct sk_fdinfo *n = sk_state_fd(c.st, t, 10);
+	assert_int_equal(n->name.len, 0);
+	assert_false(n->flags & SK_FDF_SOCKET_CONNECTED);
+	teardown(&c);
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -298,6 +342,7 @@ int main(void)
 		cmocka_unit_test(test_exepath_from_filename),
 		cmocka_unit_test(test_fds),
 		cmocka_unit_test(test_sockets),
+		cmocka_unit_test(test_io_tuples),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
