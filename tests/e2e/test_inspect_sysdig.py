@@ -99,7 +99,8 @@ NEW_PARAMS = ("close", "socket", "connect", "getsockopt", "openat", "fcntl", "fc
 GENERIC_OLD = ("rt_sigprocmask", "pselect6", "clock_gettime", "rt_sigaction", "epoll_pwait",
                "mprotect", "rt_sigreturn", "inotify_add_watch", "wait4", "statfs", "alarm",
                "ftruncate", "timerfd_settime", "getpid", "arch_prctl", "set_tid_address",
-               "set_robust_list", "pause", "madvise", "exit_group")
+               "set_robust_list", "pause", "madvise", "exit_group", "getrusage", "gettimeofday",
+               "exit")
 
 
 def _newer_args(v):
@@ -171,19 +172,31 @@ KNOWN = [
      "newer state: the fd is known (see fd.*), so evt.buflen is given"),
     (FD_FIELDS, OLD, _any("mmap"),
      "newer table: mmap uses its fd (EF_USES_FD) in the current table, not in sysdig 0.29's"),
-    (FD_FIELDS, OLD, lambda d: d.type in ("open", "socket", "pipe")
+    (FD_FIELDS, OLD, lambda d: d.type in ("open", "socket", "pipe", "accept", "accept4")
      and d.srow.get("fd.num") == "-1",
      "older semantic: sysdig 0.29 shows a placeholder fd (-1, the type to be created) on "
      "enter events of fd-creating syscalls; current libs have no enter events"),
     (FD_FIELDS, ["ping_sendto.scap"], _any("sendmsg"),
      "newer state: the socket created before the capture is known from the sendmsg tuple"),
-    (FD_FIELDS, ["cat_write.scap"], lambda d: d.got == "<NA>" and d.type in ("close", "fstat"),
+    (FD_FIELDS, OLD, lambda d: d.got == "<NA>" and d.srow.get("fd.typechar") == "o",
      "older semantic: sysdig 0.29 invents an untyped fd ('o', empty name) for fds 1/2 "
      "missing from the capture's fd table; saker leaves them unknown"),
-    ("fd.cport", OLD, lambda d: d.want == "0" and d.got == "<NA>"
-     and d.krow.get("fd.type") == "unix",
-     "newer semantic: current libsinsp gives fd.cport only for IP sockets (a unix socket "
-     "with a role has none; sinsp_filtercheck_fd TYPE_CLIENTPORT), sysdig 0.29 gave 0"),
+    ("proc.p*", OLD, lambda d: d.krow.get("thread.ismain") == "false"
+     and d.field in ("proc.pname", "proc.pcmdline"),
+     "newer semantic: a secondary thread's parent process is its process's parent "
+     "(get_ancestor_process; a CLONE_THREAD child takes the caller's ptid), sysdig 0.29 "
+     "named the thread that created it"),
+    (FD_FIELDS, OLD, lambda d: d.type == "connect" and d.krow.get("evt.failed") == "true",
+     "newer semantic: a failed connect (res < 0, not EINPROGRESS) leaves the socket as it "
+     "was (parse_connect_exit without connection-status tracking); sysdig 0.29 took the "
+     "tuple anyway"),
+    (FD_FIELDS, OLD, lambda d: d.srow.get("fd.num") == "-1" and d.srow.get("fd.typechar") == "o",
+     "older semantic: sysdig 0.29 shows a placeholder fd (-1, untyped) on enter events "
+     "whose fd is not a created one (setsockopt/getsockopt of a missing fd)"),
+    ("fd.cport", OLD, lambda d: d.want == "0" and d.got == "<NA>",
+     "newer semantic: current libsinsp gives fd.cport only for a connected IP socket with "
+     "a role (none for unix or listening sockets, nor a bound socket without a peer; "
+     "sinsp_filtercheck_fd TYPE_CLIENTPORT), sysdig 0.29 gave 0"),
     ("fd.name", ["run_as_user_0_container.scap"], lambda d: d.got == d.want + "\n",
      "newer semantic: the capture's fd table names a unix socket '/var/run/docker.sock\\n'; "
      "sysdig 0.29 stripped non-printable characters from every printed string "
@@ -209,7 +222,7 @@ KNOWN = [
      "older table: sysdig 0.29 does not resolve the dirfd of current openat exit events and "
      "prints '<UNKNOWN>/'; saker joins the dirfd's name + '/' as current libsinsp "
      "(extract_abspath + concatenate_paths, which keeps the base as is: '/' gives '//etc')"),
-    ("fd.num", ["run_as_user_0_container.scap"], _any("pipe"),
+    ("fd.num", OLD, _any("pipe"),
      "the pipe exit event names two fds: sysdig 0.29 reports the second, saker the first"),
     ("proc.ppid", OLD, lambda d: d.got == "<NA>" and d.krow.get("proc.pid", "").isdigit(),
      "newer semantic: proc.ppid is the pid of the parent process found in the thread table "
