@@ -285,10 +285,12 @@ int sk_app_inspect(int argc, char **argv)
 		}
 		/* an old enter event the converter folded away: libsinsp's parser
 		 * still met the thread there (unknown tid -> placeholder thread) */
-		if (!convert && !sev && ev.info->dir == 'E' && (ev.info->category & SK_EC_SYSCALL))
-			sk_state_thread_touch(st, ev.tid, ev.ts);
+		bool folded = !convert && !sev && ev.info->dir == 'E' &&
+			      (ev.info->category & SK_EC_SYSCALL);
+		if (folded)
+			sk_state_enter_event(st, &ev);
 		sk_eval_ctx_set_event(&ctx, &ev);
-		if (!convert && !sev)
+		if (!convert && !sev && !folded)
 			sk_eval_ctx_fd_from_event(&ctx);
 		head = head && initial_state_event(ev.type);
 		if (((ev.info->category & SK_EC_INTERNAL) || head) && !internal)

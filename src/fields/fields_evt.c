@@ -272,7 +272,15 @@ static size_t abspath(const struct sk_fieldref *f, struct sk_eval_ctx *c,
 	const char *path = pi >= 0 ? sk_event_get_str(ev, (unsigned)pi) : NULL;
 	if (di < 0 || !path || !sk_event_get_s64(ev, (unsigned)di, &dirfd))
 		return 0;
+	return sk_fields_dirfd_path(c, t, dirfd, path, b) ? sk_val_buf(out, b) : 0;
+}
+
+size_t sk_fields_dirfd_path(struct sk_eval_ctx *c, struct sk_thread *t, int64_t dirfd,
+			    const char *path, struct sk_buf *b)
+{
+	char norm[SK_STATE_PATH_MAX];
 	int rc = 0;
+	sk_buf_reset(b);
 	if (path[0] == '/') {
 		rc = sk_buf_putc(b, '.');
 	} else if (dirfd == -100) { /* PPM_AT_FDCWD */
@@ -290,7 +298,7 @@ static size_t abspath(const struct sk_fieldref *f, struct sk_eval_ctx *c,
 		return 0;
 	size_t n = sk_state_path_join(norm, b->data ? b->data : "", b->len, path);
 	sk_buf_reset(b);
-	return sk_buf_append(b, norm, n) < 0 ? 0 : sk_val_buf(out, b);
+	return sk_buf_append(b, norm, n) < 0 ? 0 : n;
 }
 
 static size_t arg_value(const struct sk_fieldref *f, struct sk_eval_ctx *c,

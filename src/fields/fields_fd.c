@@ -126,25 +126,201 @@ static size_t proto_name(struct sk_eval_ctx *c, const struct sk_fdinfo *fi, uint
 	return sk_val_buf(out, b);
 }
 
+/* The directory part of a file name as libsinsp cuts it: up to the last
+ * '/', the whole name when that '/' ends it, "/" when there is none or it
+ * is the first character. Sets *len; returns the start. */
+static const char *dir_part(const char *name, size_t *len)
+{
+	const char *slash = *len ? memrchr(name, '/', *len) : NULL;
+	if (!slash || slash == name) {
+		*len = 1;
+		return "/";
+	}
+	size_t pos = (size_t)(slash - name);
+	if (pos < *len - 1)
+		*len = pos;
+	return name;
+}
+
 static size_t dirname_of(const struct sk_fdinfo *fi, struct sk_value *out)
 {
 	if (fi->type == SK_FD_DIRECTORY)
 		return sk_val_str(out, fi->name.s, fi->name.len);
-	const char *slash = memrchr(fi->name.s, '/', fi->name.len);
-	if (!slash)
-		return 0;
-	size_t n = (size_t)(slash - fi->name.s);
-	return sk_val_str(out, fi->name.s, n ? n : 1);
+	size_t n = fi->name.len;
+	const char *d = dir_part(fi->name.s, &n);
+	return sk_val_str(out, d, n);
+}
+
+/* Event codes the fallbacks below name (PPME_* values of the event table). */
+enum {
+	EV_OPEN_X = 3, EV_SOCKET_X = 19, EV_CONNECT_X = 23, EV_CREAT_X = 59, EV_PIPE_X = 61,
+	EV_EVENTFD_X = 63, EV_SIGNALFD_X = 127, EV_TIMERFD_CREATE_X = 137,
+	EV_INOTIFY_INIT_X = 139, EV_ACCEPT_5_X = 247, EV_OPENAT_2_X = 307, EV_OPENAT2_X = 327,
+	EV_OPEN_BY_HANDLE_AT_X = 337, EV_ACCEPT4_6_X = 389, EV_PIPE2_X = 393,
+	EV_INOTIFY_INIT1_X = 395, EV_EVENTFD2_X = 397, EV_SIGNALFD4_X = 399,
+};
+
+/* libsinsp extract_fd: the fd.* class speaks only of events that create,
+ * use or destroy an fd, and needs their thread. */
+static struct sk_thread *fd_event_thread(struct sk_eval_ctx *c)
+{
+	const struct sk_event *ev = c->ev;
+	if (!ev || !ev->info ||
+	    !(ev->info->flags & (SK_EF_CREATES_FD | SK_EF_USES_FD | SK_EF_DESTROYS_FD)))
+		return NULL;
+	return sk_fields_thread(c);
+}
+
+/* The event's fd entry, else the one of the thread's last event fd. */
+static struct sk_fdinfo *fd_of_event(struct sk_eval_ctx *c, struct sk_thread *t)
+{
+	struct sk_fdinfo *fi = sk_fields_fdinfo(c);
+	if (!fi && t->lastevent_fd != -1 && c->state)
+		fi = sk_state_fd(c->state, t, t->lastevent_fd);
+	return fi;
+}
+
+/* fd.typechar without an fd entry: guessed from the event type
+ * (sinsp_evt::extract_typechar). */
+static char typechar_of_event(uint16_t type)
+{
+	switch (type | 1) {
+	case EV_OPENAT_2_X: case EV_OPENAT2_X: case EV_CREAT_X:
+		return 'f';
+	case EV_SOCKET_X: case EV_ACCEPT_5_X: case EV_ACCEPT4_6_X:
+		return '4';
+	case EV_PIPE_X: case EV_PIPE2_X:
+		return 'p';
+	case EV_EVENTFD_X: case EV_EVENTFD2_X:
+		return 'e';
+	case EV_SIGNALFD_X: case EV_SIGNALFD4_X:
+		return 's';
+	case EV_TIMERFD_CREATE_X:
+		return 't';
+	case EV_INOTIFY_INIT_X: case EV_INOTIFY_INIT1_X:
+		return 'i';
+	default:
+		return 'o';
+	}
+}
+
+/* fd.name without an fd entry (a failed open, an fd the table lacks): the
+ * name the exit event carries (extract_fdname_from_event) — the path of
+ * open/creat (resolved against the cwd), the tuple of accept/connect, the
+ * dirfd-joined path of openat/openat2 (as written for fd.nameraw), the
+ * resolved path of open_by_handle_at; "" for other exit events. Enter
+ * events have none: returns false. The text is appended to b. */
+static bool name_of_event(struct sk_eval_ctx *c, struct sk_thread *t, bool raw,
+			  struct sk_buf *b)
+{
+	const struct sk_event *ev = c->ev;
+	if (!(ev->type & 1))
+		return false;
+	switch (ev->type) {
+	case EV_OPEN_X: case EV_CREAT_X: case EV_ACCEPT_5_X: case EV_ACCEPT4_6_X:
+	case EV_CONNECT_X: {
+		/* the param as printed; a path's resolved form when it has one */
+		struct sk_buf raw_txt, res;
+		sk_buf_init(&raw_txt, 0);
+		sk_buf_init(&res, 0);
+		bool path = ev->type == EV_OPEN_X || ev->type == EV_CREAT_X;
+		int rc = sk_render_param(c, ev, 1, &raw_txt, &res);
+		const struct sk_buf *use = path && res.len ? &res : &raw_txt;
+		if (rc == 0 && use->len)
+			rc = sk_buf_append(b, use->data, use->len);
+		sk_buf_done(&raw_txt);
+		sk_buf_done(&res);
+		return rc == 0;
+	}
+	case EV_OPENAT_2_X: case EV_OPENAT2_X: {
+		const char *name = sk_event_get_str(ev, 2);
+		int64_t dirfd;
+		if (!name)
+			return false;
+		if (raw)
+			return sk_buf_puts(b, name) == 0;
+		if (!sk_event_get_s64(ev, 1, &dirfd))
+			return false;
+		struct sk_buf full;
+		sk_buf_init(&full, 0);
+		bool ok = sk_fields_dirfd_path(c, t, dirfd, name, &full) > 0 &&
+			  sk_buf_append(b, full.data, full.len) == 0;
+		sk_buf_done(&full);
+		return ok;
+	}
+	case EV_OPEN_BY_HANDLE_AT_X: {
+		const char *p = sk_event_get_str(ev, 3);
+		return sk_buf_puts(b, p ? p : "") == 0;
+	}
+	default:
+		return true;
+	}
+}
+
+/* The container id as the container plugin's thread table holds it (empty
+ * on the host) and ':' — the prefix of fd.containername/containerdirectory. */
+static int container_prefix(const struct sk_thread *t, struct sk_buf *b)
+{
+	if (t->container && sk_buf_puts(b, t->container->id) < 0)
+		return -1;
+	return sk_buf_putc(b, ':');
+}
+
+/* Cuts the name that starts at offset `from` of b to its directory part. */
+static int cut_to_dir(struct sk_buf *b, size_t from)
+{
+	size_t n = b->len - from;
+	const char *d = dir_part(b->data + from, &n);
+	if (d != b->data + from) { /* "/" */
+		b->len = from;
+		return sk_buf_putc(b, '/');
+	}
+	b->len = from + n;
+	return 0;
+}
+
+/* The fields that still have a value when the event's fd is not in the
+ * table, as libsinsp gives them. Returns (size_t)-1 for the others. */
+static size_t fd_field_without_entry(enum sk_field_id id, struct sk_eval_ctx *c,
+				     struct sk_thread *t, struct sk_value *out)
+{
+	struct sk_buf *b = sk_fields_scratch(c);
+	switch (id) {
+	case SK_F_FD_TYPECHAR:
+		if (sk_buf_putc(b, typechar_of_event(c->ev->type)) < 0)
+			return 0;
+		return sk_val_buf(out, b);
+	case SK_F_FD_NAME:
+	case SK_F_FD_NAMERAW:
+		return name_of_event(c, t, id == SK_F_FD_NAMERAW, b) ? sk_val_buf(out, b) : 0;
+	case SK_F_FD_DIRECTORY:
+		if (!name_of_event(c, t, false, b) || cut_to_dir(b, 0) < 0)
+			return 0;
+		return sk_val_buf(out, b);
+	case SK_F_FD_CONTAINERNAME:
+	case SK_F_FD_CONTAINERDIRECTORY: {
+		if (container_prefix(t, b) < 0)
+			return 0;
+		size_t from = b->len;
+		if (!name_of_event(c, t, false, b))
+			return 0;
+		if (id == SK_F_FD_CONTAINERDIRECTORY && cut_to_dir(b, from) < 0)
+			return 0;
+		return sk_val_buf(out, b);
+	}
+	default:
+		return (size_t)-1;
+	}
 }
 
 size_t sk_fx_fd(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_value *out,
 		size_t max)
 {
 	enum sk_field_id id = (enum sk_field_id)f->def->id;
+	struct sk_thread *t = fd_event_thread(c);
+	if (!t)
+		return 0;
 	if (id == SK_F_FD_TYPES) {
-		struct sk_thread *t = sk_fields_thread(c);
-		if (!t)
-			return 0;
 		if (f->has_index) {
 			struct sk_fdinfo *fi = sk_state_fd(c->state, t, f->index);
 			const char *tn = fi ? sk_fd_type_name(fi->type) : NULL;
@@ -162,13 +338,22 @@ size_t sk_fx_fd(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_va
 		}
 		return n;
 	}
-	struct sk_fdinfo *fi = sk_fields_fdinfo(c);
-	if (!fi)
-		return 0;
+	/* fd.num and fd.uid name the event's fd even when the table lacks it */
+	if (id == SK_F_FD_NUM)
+		return sk_val_s64(out, SK_PT_INT64, t->lastevent_fd);
+	if (id == SK_F_FD_UID) {
+		struct sk_buf *b = sk_fields_scratch(c);
+		if (sk_buf_printf(b, "%lld%lld", (long long)t->tid, (long long)t->lastevent_fd) < 0)
+			return 0;
+		return sk_val_buf(out, b);
+	}
+	struct sk_fdinfo *fi = fd_of_event(c, t);
+	if (!fi) {
+		size_t n = fd_field_without_entry(id, c, t, out);
+		return n == (size_t)-1 ? 0 : n;
+	}
 	bool sock = is_sock(fi), srv = is_server(fi);
 	switch (id) {
-	case SK_F_FD_NUM:
-		return sk_val_s64(out, SK_PT_INT64, fi->fd);
 	case SK_F_FD_TYPE: {
 		const char *tn = sk_fd_type_name(fi->type);
 		return tn ? sk_val_cstr(out, tn) : 0;
@@ -188,10 +373,14 @@ size_t sk_fx_fd(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_va
 	case SK_F_FD_FILENAME: {
 		if (!is_file(fi) || fi->type == SK_FD_DIRECTORY)
 			return 0;
-		const char *slash = memrchr(fi->name.s, '/', fi->name.len);
+		/* libsinsp: after the last '/' unless it ends the name; "/" without one */
+		const char *slash = fi->name.len ? memrchr(fi->name.s, '/', fi->name.len) : NULL;
 		if (!slash)
-			return 0;
-		return sk_val_str(out, slash + 1, fi->name.len - (size_t)(slash + 1 - fi->name.s));
+			return sk_val_cstr(out, "/");
+		size_t pos = (size_t)(slash - fi->name.s);
+		if (pos + 1 == fi->name.len)
+			return sk_val_str(out, fi->name.s, fi->name.len);
+		return sk_val_str(out, slash + 1, fi->name.len - pos - 1);
 	}
 	case SK_F_FD_IP:
 	case SK_F_FD_NET:
@@ -296,27 +485,19 @@ size_t sk_fx_fd(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_va
 		return sk_val_bool(out, fi->flags & SK_FDF_OVERLAY_UPPER);
 	case SK_F_FD_IS_LOWER_LAYER:
 		return sk_val_bool(out, fi->flags & SK_FDF_OVERLAY_LOWER);
-	case SK_F_FD_UID: {
-		struct sk_thread *t = sk_fields_thread(c);
-		struct sk_buf *b = sk_fields_scratch(c);
-		if (!t || sk_buf_printf(b, "%s%lld%lld", sk_thread_container_id(t), (long long)t->tid,
-					(long long)fi->fd) < 0)
-			return 0;
-		return sk_val_buf(out, b);
-	}
 	case SK_F_FD_CONTAINERNAME:
 	case SK_F_FD_CONTAINERDIRECTORY: {
-		struct sk_thread *t = sk_fields_thread(c);
 		struct sk_buf *b = sk_fields_scratch(c);
-		struct sk_value d;
-		if (!t || sk_buf_puts(b, sk_thread_container_id(t)) < 0 || sk_buf_putc(b, ':') < 0)
+		if (container_prefix(t, b) < 0)
 			return 0;
 		if (id == SK_F_FD_CONTAINERNAME) {
 			if (sk_buf_append(b, fi->name.s, fi->name.len) < 0)
 				return 0;
-		} else if (!is_file(fi) || !dirname_of(fi, &d) ||
-			   sk_buf_append(b, d.str.p, d.str.len) < 0) {
-			return 0;
+		} else {
+			struct sk_value d;
+			if (!is_file(fi) || !dirname_of(fi, &d) ||
+			    sk_buf_append(b, d.str.p, d.str.len) < 0)
+				return 0;
 		}
 		return sk_val_buf(out, b);
 	}

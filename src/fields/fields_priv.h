@@ -103,6 +103,12 @@ struct sk_fdinfo;
 struct sk_thread *sk_fields_thread(struct sk_eval_ctx *c);
 struct sk_fdinfo *sk_fields_fdinfo(struct sk_eval_ctx *c);
 
+/* path resolved against dirfd as libsinsp's parse_dirfd + concatenate_paths
+ * do (cwd for AT_FDCWD, "<UNKNOWN>/" for an fd the table lacks), written to
+ * b (reset first). Returns its length, 0 on failure. */
+size_t sk_fields_dirfd_path(struct sk_eval_ctx *c, struct sk_thread *t, int64_t dirfd,
+			    const char *path, struct sk_buf *b);
+
 /* ---- argument rendering (render.c) ----
  * Renders param i of ev the way libsinsp prints it: `raw` gets the plain
  * text ("3", "4097", "127.0.0.1:80"), `resolved` the resolved part when

@@ -183,6 +183,19 @@ static size_t std_fd(struct sk_eval_ctx *c, struct sk_thread *t, int64_t fd, boo
 	return tn ? sk_val_cstr(out, tn) : 0;
 }
 
+/* proc.nchilds as libsinsp's get_num_not_leader_threads: the live threads
+ * of the process, less its main thread while that one is alive. */
+static uint64_t non_leader_threads(struct sk_state *st, const struct sk_thread *t)
+{
+	uint64_t alive = sk_state_nthreads(st, t);
+	if (!alive)
+		return 0;
+	const struct sk_thread *m = sk_thread_is_main(t) ? t : sk_state_thread(st, t->pid);
+	if (m && sk_thread_is_main(m) && !(m->flags & SK_CL_CLOSED))
+		return alive - 1;
+	return alive;
+}
+
 size_t sk_fx_proc(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_value *out,
 		  size_t max)
 {
@@ -369,15 +382,17 @@ size_t sk_fx_proc(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_
 		return put_caps(c, t->cap_inheritable, out);
 	case SK_F_THREAD_CAP_EFFECTIVE:
 		return put_caps(c, t->cap_effective, out);
+	/* libsinsp reads these on the main thread: none (0) for a thread
+	 * without one, such as the placeholder of an unknown tid */
 	case SK_F_PROC_FDOPENCOUNT:
-		return sk_val_u64(out, SK_PT_UINT64, sk_state_fd_count(st, t));
+		return sk_val_u64(out, SK_PT_UINT64, sk_state_main_thread(st, t) ? sk_state_fd_count(st, t) : 0);
 	case SK_F_PROC_FDLIMIT:
-		return sk_val_s64(out, SK_PT_INT64, mt->fdlimit);
+		return sk_val_s64(out, SK_PT_INT64, sk_state_main_thread(st, t) ? mt->fdlimit : 0);
 	case SK_F_PROC_FDUSAGE: {
-		if (mt->fdlimit <= 0)
-			return 0;
 		out->type = SK_PT_DOUBLE;
-		out->dbl = (double)sk_state_fd_count(st, t) * 100.0 / (double)mt->fdlimit;
+		out->dbl = 0;
+		if (sk_state_main_thread(st, t) && mt->fdlimit > 0)
+			out->dbl = (double)sk_state_fd_count(st, t) * 100.0 / (double)mt->fdlimit;
 		return 1;
 	}
 	case SK_F_PROC_VMSIZE:
@@ -404,7 +419,7 @@ size_t sk_fx_proc(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_
 	}
 	case SK_F_THREAD_CGROUPS: {
 		struct sk_buf *b = sk_fields_scratch(c);
-		if (join_list(b, &t->cgroups, ' ') < 0)
+		if (!t->cgroups.len || join_list(b, &t->cgroups, ' ') < 0)
 			return 0;
 		return sk_val_buf(out, b);
 	}
@@ -422,15 +437,18 @@ size_t sk_fx_proc(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_
 	case SK_F_PROC_NTHREADS:
 		return sk_val_u64(out, SK_PT_UINT64, sk_state_nthreads(st, t));
 	case SK_F_PROC_NCHILDS:
-		return sk_val_u64(out, SK_PT_UINT64, mt->nchilds);
+		return sk_val_u64(out, SK_PT_UINT64, non_leader_threads(st, t));
+	/* libsinsp counts a process's memory on its main thread only */
 	case SK_F_THREAD_VMSIZE:
-		return sk_val_u64(out, SK_PT_UINT64, t->vmsize_kb);
+		return sk_val_u64(out, SK_PT_UINT64, sk_thread_is_main(t) ? t->vmsize_kb : 0);
 	case SK_F_THREAD_VMRSS:
-		return sk_val_u64(out, SK_PT_UINT64, t->vmrss_kb);
+		return sk_val_u64(out, SK_PT_UINT64, sk_thread_is_main(t) ? t->vmrss_kb : 0);
 	case SK_F_THREAD_VMSIZE_B:
-		return sk_val_u64(out, SK_PT_UINT64, (uint64_t)t->vmsize_kb * 1024);
+		return sk_val_u64(out, SK_PT_UINT64,
+				  sk_thread_is_main(t) ? (uint64_t)t->vmsize_kb * 1024 : 0);
 	case SK_F_THREAD_VMRSS_B:
-		return sk_val_u64(out, SK_PT_UINT64, (uint64_t)t->vmrss_kb * 1024);
+		return sk_val_u64(out, SK_PT_UINT64,
+				  sk_thread_is_main(t) ? (uint64_t)t->vmrss_kb * 1024 : 0);
 	case SK_F_PROC_STDIN_TYPE:
 		return std_fd(c, t, 0, false, out);
 	case SK_F_PROC_STDOUT_TYPE:

@@ -1339,6 +1339,85 @@ static bool no_thread_create(uint16_t type)
 	}
 }
 
+/* A context switch carries the switched-out thread's page faults and its
+ * process's memory (kept on the main thread). Old layouts lack them. */
+static void parse_context_switch(struct sk_state *st, const struct sk_event *ev)
+{
+	struct sk_thread *t = st->cur_thread;
+	if (!t || !p_has(ev, 5))
+		return;
+	t->pfmajor = p_u64(ev, 1, t->pfmajor);
+	t->pfminor = p_u64(ev, 2, t->pfminor);
+	struct sk_thread *m = sk_thread_is_main(t) ? t : sk_state_thread(st, t->pid);
+	if (!m || !sk_thread_is_main(m))
+		return;
+	m->vmsize_kb = (uint32_t)p_u64(ev, 3, m->vmsize_kb);
+	m->vmrss_kb = (uint32_t)p_u64(ev, 4, m->vmrss_kb);
+	m->vmswap_kb = (uint32_t)p_u64(ev, 5, m->vmswap_kb);
+}
+
+/* brk/mmap/mmap2/munmap exits report the thread's memory after the call. */
+static void parse_memory_exit(struct sk_state *st, const struct sk_event *ev)
+{
+	struct sk_thread *t = st->cur_thread;
+	if (!t)
+		return;
+	if (p_has(ev, 1))
+		t->vmsize_kb = (uint32_t)p_u64(ev, 1, t->vmsize_kb);
+	if (p_has(ev, 3)) {
+		t->vmrss_kb = (uint32_t)p_u64(ev, 2, t->vmrss_kb);
+		t->vmswap_kb = (uint32_t)p_u64(ev, 3, t->vmswap_kb);
+	}
+}
+
+/* libsinsp's parser reset(): the fd an event is about. An enter event names
+ * it; an exit event keeps its enter event's when it directly follows it,
+ * else takes it from its own params. cur_fd is that fd's entry (NULL when
+ * the table lacks it); lastevent_fd stays -1 for events that use no fd
+ * (creating events set it when the fd is added). */
+static void track_event_fd(struct sk_state *st, struct sk_thread *t, const struct sk_event *ev,
+			   const struct sk_event_info *info)
+{
+	bool uses_fd = (info->flags & SK_EF_USES_FD) != 0;
+	if (info->dir == 'E') {
+		t->last_enter = (uint32_t)ev->type + 1;
+		t->lastevent_fd = -1;
+		if (uses_fd) {
+			unsigned loc = enter_fd_location(ev->type);
+			t->lastevent_fd = p_has(ev, loc) ? p_s64(ev, loc, -1) : -1;
+			st->cur_fd = sk_state_fd(st, t, t->lastevent_fd);
+		}
+		return;
+	}
+	bool paired = t->last_enter == ev->type ||
+		      (ev->type == SKE_SYSCALL_EXECVE_19_X &&
+		       t->last_enter == (uint32_t)SKE_SYSCALL_EXECVEAT_E + 1);
+	if (!paired)
+		t->lastevent_fd = -1;
+	if (!uses_fd)
+		return;
+	int loc = exit_fd_location(ev->type);
+	if (t->lastevent_fd == -1 && loc >= 0 && p_has(ev, (unsigned)loc))
+		t->lastevent_fd = p_s64(ev, (unsigned)loc, -1);
+	struct sk_fdinfo *f = sk_state_fd(st, t, t->lastevent_fd);
+	if (f)
+		f->name_changed = false;
+	st->cur_fd = f;
+}
+
+void sk_state_enter_event(struct sk_state *st, const struct sk_event *ev)
+{
+	st->cur_thread = NULL;
+	st->cur_fd = NULL;
+	const struct sk_event_info *info = ev->info ? ev->info : sk_event_info_get(ev->type);
+	if (!info || info->dir != 'E' || !(info->category & SK_EC_SYSCALL) || ev->tid < 0)
+		return;
+	struct sk_thread *t = sk_state_thread_touch(st, ev->tid, ev->ts);
+	st->cur_thread = t;
+	if (t)
+		track_event_fd(st, t, ev, info);
+}
+
 bool sk_state_update(struct sk_state *st, const struct sk_event *ev)
 {
 	st->stats.events++;
@@ -1373,22 +1452,8 @@ bool sk_state_update(struct sk_state *st, const struct sk_event *ev)
 		}
 	}
 	st->cur_thread = t;
-	if (t && (info->flags & SK_EF_USES_FD) && info->dir == 'X') {
-		int loc = exit_fd_location(ev->type);
-		t->lastevent_fd = -1;
-		if (loc >= 0 && p_has(ev, (unsigned)loc))
-			t->lastevent_fd = p_s64(ev, (unsigned)loc, -1);
-		struct sk_fdinfo *f = sk_state_fd(st, t, t->lastevent_fd);
-		if (f)
-			f->name_changed = false;
-		st->cur_fd = f;
-	} else if (t && (info->flags & SK_EF_USES_FD) && info->dir == 'E') {
-		/* libsinsp's parser still meets enter events of old captures (and
-		 * of anything that delivers them): their fd is the one they name */
-		unsigned loc = enter_fd_location(ev->type);
-		t->lastevent_fd = p_has(ev, loc) ? p_s64(ev, loc, -1) : -1;
-		st->cur_fd = sk_state_fd(st, t, t->lastevent_fd);
-	}
+	if (t && ev->type != SKE_SCHEDSWITCH_6_E)
+		track_event_fd(st, t, ev, info);
 	switch (ev->type) {
 	case SKE_SYSCALL_CLONE_20_X: case SKE_SYSCALL_FORK_20_X: case SKE_SYSCALL_VFORK_20_X:
 	case SKE_SYSCALL_CLONE3_X:
@@ -1415,6 +1480,13 @@ bool sk_state_update(struct sk_state *st, const struct sk_event *ev)
 		break;
 	case SKE_SOCKET_SOCKETPAIR_X:
 		parse_socketpair(st, ev);
+		break;
+	case SKE_SCHEDSWITCH_6_E:
+		parse_context_switch(st, ev);
+		break;
+	case SKE_SYSCALL_BRK_4_X: case SKE_SYSCALL_MMAP_X: case SKE_SYSCALL_MMAP2_X:
+	case SKE_SYSCALL_MUNMAP_X:
+		parse_memory_exit(st, ev);
 		break;
 	case SKE_SOCKET_BIND_X:
 		parse_bind(st, ev);

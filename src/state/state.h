@@ -86,6 +86,7 @@ struct sk_thread {
 	uint64_t pidns_init_start_ts;
 	uint64_t lastevent_ts;       /* ns of the last event of this thread */
 	int64_t lastevent_fd;        /* fd used by the last event (-1 none) */
+	uint32_t last_enter;         /* type + 1 of the last enter event seen (0 none) */
 	uint64_t lastaccess_ts;      /* ns of the last lookup by an event (purge) */
 	uint64_t nchilds;            /* threads whose parent link points here */
 	/* Container this thread runs in (NULL = host): matched from cgroups. */
@@ -227,6 +228,11 @@ struct sk_fdinfo *sk_state_cur_fd(const struct sk_state *st);
  * enter events, see `saker inspect`); sk_state_update does it on its own.
  * NULL when tid < 0 or the table is full. */
 struct sk_thread *sk_state_thread_touch(struct sk_state *st, int64_t tid, uint64_t ts);
+/* An enter event the converted stream folded away (old captures, raw
+ * `saker inspect`), met as libsinsp's parser met it: its thread touched
+ * and its fd made the current one (sk_state_cur_thread/cur_fd), nothing
+ * else parsed. Events other than syscall enter events are ignored. */
+void sk_state_enter_event(struct sk_state *st, const struct sk_event *ev);
 
 /* Removes threads idle for longer than the timeout (as of `now_ns`) whose
  * process is gone. Called by sk_state_update periodically on its own too. */

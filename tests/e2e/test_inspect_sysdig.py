@@ -138,6 +138,10 @@ KNOWN = [
     (FD_FIELDS, [CURRENT], lambda d: d.type in NEW_PARAMS,
      "older table: sysdig 0.29 expects the fd/path on the enter events that current "
      "captures no longer have, so its fd table is stale or empty on these events"),
+    (FD_FIELDS, [CURRENT], lambda d: d.type == "symlinkat" and d.want == "<NA>",
+     "newer table: symlinkat uses its linkdirfd (EF_USES_FD, fd location 2) in the current "
+     "table, so fd.num is that dirfd (-100 = AT_FDCWD) and the fd fields take libsinsp's "
+     "no-entry values (typechar 'o', name ''); sysdig 0.29's table gives it no fd"),
     ("evt.category", [CURRENT], lambda d: d.type in ("close", "fcntl"),
      "older table: I/O subcategory follows the fd, which sysdig 0.29 does not resolve here"),
     ("evt.buflen", [CURRENT], lambda d: d.type in ("close", "fcntl"),
@@ -178,9 +182,6 @@ KNOWN = [
      "enter events of fd-creating syscalls; current libs have no enter events"),
     (FD_FIELDS, ["ping_sendto.scap"], _any("sendmsg"),
      "newer state: the socket created before the capture is known from the sendmsg tuple"),
-    (FD_FIELDS, OLD, lambda d: d.got == "<NA>" and d.srow.get("fd.typechar") == "o",
-     "older semantic: sysdig 0.29 invents an untyped fd ('o', empty name) for fds 1/2 "
-     "missing from the capture's fd table; saker leaves them unknown"),
     ("proc.p*", OLD, lambda d: d.krow.get("thread.ismain") == "false"
      and d.field in ("proc.pname", "proc.pcmdline"),
      "newer semantic: a secondary thread's parent process is its process's parent "
@@ -190,9 +191,6 @@ KNOWN = [
      "newer semantic: a failed connect (res < 0, not EINPROGRESS) leaves the socket as it "
      "was (parse_connect_exit without connection-status tracking); sysdig 0.29 took the "
      "tuple anyway"),
-    (FD_FIELDS, OLD, lambda d: d.srow.get("fd.num") == "-1" and d.srow.get("fd.typechar") == "o",
-     "older semantic: sysdig 0.29 shows a placeholder fd (-1, untyped) on enter events "
-     "whose fd is not a created one (setsockopt/getsockopt of a missing fd)"),
     ("fd.cport", OLD, lambda d: d.want == "0" and d.got == "<NA>",
      "newer semantic: current libsinsp gives fd.cport only for a connected IP socket with "
      "a role (none for unix or listening sockets, nor a bound socket without a peer; "
@@ -222,8 +220,6 @@ KNOWN = [
      "older table: sysdig 0.29 does not resolve the dirfd of current openat exit events and "
      "prints '<UNKNOWN>/'; saker joins the dirfd's name + '/' as current libsinsp "
      "(extract_abspath + concatenate_paths, which keeps the base as is: '/' gives '//etc')"),
-    ("fd.num", OLD, _any("pipe"),
-     "the pipe exit event names two fds: sysdig 0.29 reports the second, saker the first"),
     ("proc.ppid", OLD, lambda d: d.got == "<NA>" and d.krow.get("proc.pid", "").isdigit(),
      "newer semantic: proc.ppid is the pid of the parent process found in the thread table "
      "(libs 6872415ec: proc.pX as proc.aX[1]); a parent missing from the table leaves none "

@@ -423,6 +423,49 @@ static void test_fd_socket_ends(void **state)
 	sk_buf_done(&b);
 }
 
+/* fd fields of an event whose fd is not in the table, as libsinsp's
+ * extractors give them: fd.num is the event's fd (-1 for a failed open),
+ * fd.typechar is guessed from the event type, fd.name/fd.directory come
+ * from the event's path; events that use no fd have no fd fields. */
+static void test_fd_without_entry(void **state)
+{
+	(void)state;
+	struct sk_buf b;
+	sk_buf_init(&b, 0);
+	struct sk_state *st = sk_state_new(NULL);
+	seed(st, 2752, 1);
+	sk_state_seed_done(st);
+	struct sk_event ev;
+	build_openat(&b, &ev, -2, "/etc/nope/x.conf", 0, 0); /* ENOENT */
+	sk_state_update(st, &ev);
+	struct sk_eval_ctx c;
+	sk_eval_ctx_init(&c, st);
+	sk_eval_ctx_set_event(&c, &ev);
+	ASSERT_FIELD(&c, "fd.num", NULL, "-1");
+	ASSERT_FIELD(&c, "fd.typechar", NULL, "f");
+	ASSERT_FIELD(&c, "fd.name", NULL, "/etc/nope/x.conf");
+	ASSERT_FIELD(&c, "fd.directory", NULL, "/etc/nope");
+	ASSERT_FIELD(&c, "fd.containername", NULL, ":/etc/nope/x.conf");
+	ASSERT_FIELD(&c, "fd.type", NULL, "<NA>");
+	ASSERT_FIELD(&c, "fd.filename", NULL, "<NA>");
+	ASSERT_FIELD(&c, "fd.uid", NULL, "2752-1");
+	sk_state_post(st, &ev);
+	sk_eval_ctx_done(&c);
+
+	build_openat(&b, &ev, 5, "rel/y", 0, 0); /* success: the table has it */
+	sk_state_update(st, &ev);
+	sk_eval_ctx_init(&c, st);
+	sk_eval_ctx_set_event(&c, &ev);
+	ASSERT_FIELD(&c, "fd.num", NULL, "5");
+	ASSERT_FIELD(&c, "fd.type", NULL, "file");
+	ASSERT_FIELD(&c, "fd.filename", NULL, "y");
+	sk_state_post(st, &ev);
+	sk_eval_ctx_done(&c);
+	sk_state_free(st);
+	sk_buf_done(&b);
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -430,6 +473,7 @@ int main(void)
 		cmocka_unit_test(test_lookup),    cmocka_unit_test(test_evt_fields),
 		cmocka_unit_test(test_names),     cmocka_unit_test(test_ppid),
 		cmocka_unit_test(test_fd_socket_ends),
+		cmocka_unit_test(test_fd_without_entry),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
