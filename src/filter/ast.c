@@ -11,6 +11,8 @@ static void field_done(struct sk_ast_field *f)
 {
 	free(f->name);
 	free(f->arg);
+	for (uint32_t i = 0; i < f->nargs; i++) field_done(&f->args[i]);
+	free(f->args);
 }
 
 static void check_done(struct sk_ast_check *c)
@@ -39,12 +41,24 @@ static char *dup_or_null(const char *s, bool *ok)
 	return d;
 }
 
+/* Deep copy; on failure d is still safe to field_done(). */
 static bool field_clone(struct sk_ast_field *d, const struct sk_ast_field *s)
 {
 	bool ok = true;
 	*d = *s;
+	d->args = NULL;
+	d->nargs = 0;
 	d->name = dup_or_null(s->name, &ok);
 	d->arg = dup_or_null(s->arg, &ok);
+	if (s->nargs) {
+		/* keep the parser's growth invariant: capacity a multiple of 4 */
+		d->args = calloc((s->nargs + 3) / 4 * 4, sizeof(*d->args));
+		if (!d->args) return false;
+		for (uint32_t i = 0; i < s->nargs; i++) {
+			d->nargs = i + 1;
+			if (!field_clone(&d->args[i], &s->args[i])) ok = false;
+		}
+	}
 	return ok;
 }
 
@@ -74,6 +88,8 @@ struct sk_ast *sk_ast_clone(const struct sk_ast *a)
 		d->vals = NULL;
 		d->nvals = 0;
 		d->lhs.name = d->lhs.arg = d->rfield.name = d->rfield.arg = NULL;
+		d->lhs.args = d->rfield.args = NULL;
+		d->lhs.nargs = d->rfield.nargs = 0;
 		if (!field_clone(&d->lhs, &s->lhs) || !field_clone(&d->rfield, &s->rfield)) ok = false;
 		if (s->nvals) {
 			/* keep the parser's growth invariant: capacity a multiple of 8 */
@@ -168,7 +184,7 @@ static bool is_list_op(uint8_t op)
 static int expand_check_lists(struct sk_ast_check *c, sk_ast_list_fn fn, void *ctx,
 			      struct sk_err *err)
 {
-	if (!is_list_op(c->op) || (c->rhs != SK_RHS_LIST && c->rhs != SK_RHS_LISTREF)) return 0;
+	if ((!is_list_op(c->op) && c->mod == SK_MOD_NONE) || (c->rhs != SK_RHS_LIST && c->rhs != SK_RHS_LISTREF)) return 0;
 	/* First pass: does any item name a list? */
 	bool any = c->rhs == SK_RHS_LISTREF;
 	for (uint32_t i = 0; i < c->nvals && !any; i++) {
@@ -311,8 +327,8 @@ static void evttypes(const struct sk_ast *a, bool neg, struct sk_evtset *out)
 	case SK_AST_CHECK: {
 		const struct sk_ast_check *c = &a->u.check;
 		bool eq = c->op == SK_OP_EQ || c->op == SK_OP_IN || c->op == SK_OP_INTERSECTS;
-		if (strcmp(c->lhs.name, "evt.type") != 0 || c->lhs.ntr || c->lhs.arg ||
-		    (!eq && c->op != SK_OP_NE) ||
+		if (c->lhs.kind != SK_OPND_FIELD || strcmp(c->lhs.name, "evt.type") != 0 ||
+		    c->lhs.arg || c->mod != SK_MOD_NONE || (!eq && c->op != SK_OP_NE) ||
 		    (c->rhs != SK_RHS_VALUE && c->rhs != SK_RHS_LIST && c->rhs != SK_RHS_LISTREF)) {
 			set_all(out);
 			return;
@@ -401,17 +417,35 @@ static int render_str(struct sk_buf *b, const char *s, bool force, bool arg)
 static int render_field(struct sk_buf *b, const struct sk_ast_field *f, bool val)
 {
 	int r = 0;
-	if (val && f->ntr == 0) r = sk_buf_puts(b, "val(");
-	for (unsigned i = 0; r >= 0 && i < f->ntr; i++)
-		r = sk_buf_printf(b, "%s(", sk_filter_tr_name(f->tr[i]));
-	if (r >= 0) r = sk_buf_puts(b, f->name ? f->name : "");
+	switch (f->kind) {
+	case SK_OPND_LIT:
+		return render_str(b, f->name, true, false);
+	case SK_OPND_LIST:
+	case SK_OPND_TR:
+		if (f->kind == SK_OPND_TR) r = sk_buf_puts(b, sk_filter_tr_name(f->tr));
+		if (r >= 0) r = sk_buf_putc(b, '(');
+		for (uint32_t i = 0; r >= 0 && i < f->nargs; i++) {
+			if (i) r = sk_buf_puts(b, ", ");
+			if (r >= 0) r = render_field(b, &f->args[i], false);
+		}
+		if (r >= 0) r = sk_buf_putc(b, ')');
+		break;
+	default:
+		if (val) r = sk_buf_puts(b, "val(");
+		if (r >= 0) r = sk_buf_puts(b, f->name ? f->name : "");
+		if (r >= 0 && f->arg && f->kind == SK_OPND_FIELD) {
+			r = sk_buf_putc(b, '[');
+			if (r >= 0) r = render_str(b, f->arg, false, true);
+			if (r >= 0) r = sk_buf_putc(b, ']');
+		}
+		if (r >= 0 && val) r = sk_buf_putc(b, ')');
+		return r;
+	}
 	if (r >= 0 && f->arg) {
 		r = sk_buf_putc(b, '[');
 		if (r >= 0) r = render_str(b, f->arg, false, true);
 		if (r >= 0) r = sk_buf_putc(b, ']');
 	}
-	for (unsigned i = 0; r >= 0 && i < f->ntr; i++) r = sk_buf_putc(b, ')');
-	if (r >= 0 && val && f->ntr == 0) r = sk_buf_putc(b, ')');
 	return r;
 }
 
@@ -437,6 +471,7 @@ static int render(const struct sk_ast *a, struct sk_buf *b, bool nested)
 		const struct sk_ast_check *c = &a->u.check;
 		r = render_field(b, &c->lhs, false);
 		if (r >= 0) r = sk_buf_printf(b, " %s", sk_op_name(c->op));
+		if (r >= 0 && c->mod) r = sk_buf_printf(b, " %s", sk_filter_mod_name(c->mod));
 		if (r < 0) return r;
 		switch (c->rhs) {
 		case SK_RHS_VALUE:
@@ -457,7 +492,7 @@ static int render(const struct sk_ast *a, struct sk_buf *b, bool nested)
 			break;
 		case SK_RHS_FIELD:
 			r = sk_buf_putc(b, ' ');
-			if (r >= 0) r = render_field(b, &c->rfield, true);
+			if (r >= 0) r = render_field(b, &c->rfield, c->rfield.kind == SK_OPND_FIELD);
 			break;
 		default:
 			break;

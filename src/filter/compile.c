@@ -8,31 +8,58 @@
  * needs (value arrays, transformer scratch) belong to each compiled check,
  * so a compiled filter must be evaluated by one thread at a time. */
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "filter/filter_int.h"
 
-#define MAXV 128  /* values of one multi-valued field considered per event */
+#define MAXV 128  /* values of one operand considered per event; further values are ignored */
+#define TR_MAX_BYTES ((size_t)1 << 20)  /* one transformer's output per event; a longer
+                                           result gives the transformer no value */
+#define NUMTXT 48 /* bytes reserved per value when a list argument renders a number as text */
 
+enum opkind {
+	OK_FIELD = 0,   /* a bound field */
+	OK_LIT,         /* a constant string (quoted or number argument) */
+	OK_LIST,        /* "(a, b)" argument: values of its elements, numbers as text */
+	OK_TR1,         /* tolower/toupper/b64/basename/len of one operand */
+	OK_JOIN,
+	OK_CONCAT,
+	OK_GETOPT,
+};
+
+/* A compiled operand: a tree mirroring struct sk_ast_field. Every node owns
+ * its value array and scratch, so evaluating one node never invalidates the
+ * values of another (a parent reads its children's values while building
+ * its own). */
 struct operand {
-	struct sk_fieldref *ref;
-	uint8_t tr[SK_AST_MAX_TR];  /* in application order (innermost first) */
-	uint8_t ntr;
-	uint8_t in_type;            /* type before transformers */
-	uint32_t in_flags;
-	uint8_t type;               /* type after transformers */
-	uint32_t flags;
-	struct sk_buf scratch[2];   /* transformer output, ping-pong per level */
-	struct sk_value *vals;      /* MAXV values, reused per event */
+	uint8_t kind;               /* enum opkind */
+	uint8_t tr;                 /* OK_TR1: enum sk_transformer */
+	uint8_t type;               /* value type of this node's output */
+	uint32_t flags;             /* SK_FF_* of the output (SK_FF_LIST for lists) */
+	uint32_t leaf_flags;        /* OR of the flags of every field below (SK_FF_NO_RHS) */
+	uint32_t pos;
+	struct sk_fieldref *ref;    /* OK_FIELD */
+	struct operand *kids;
+	uint32_t nkids;
+	struct sk_value *vals;      /* MAXV values (1 for OK_LIT), reused per event */
+	struct sk_buf scratch;      /* transformer output */
+	char *lit;                  /* OK_LIT text */
+	char sel;                   /* OK_GETOPT: the [o] selector, 0 = whole result list */
+	bool optconst;              /* OK_GETOPT: optstring is a literal, pre-parsed below */
+	uint64_t optvalid[4], optarg[4];
+	bool optcolon;
 };
 
 struct check {
 	/* hot: read first on every evaluation (keep within the first cache line) */
 	bool evt_fast;              /* evt.type =/!=/in literal(s): a bit test on the code */
 	uint8_t op;
+	uint8_t mod;                /* enum sk_op_mod */
 	uint8_t tc;                 /* enum sk_tclass of the lhs after transformers */
 	bool has_rhs;
 	bool use_sset, use_uset;
@@ -43,11 +70,13 @@ struct check {
 	char *lit_mem;
 	struct sk_strmap sset;
 	struct sk_u64map uset;
-	struct sk_value *arr;       /* literal list for linear membership */
+	struct sk_value *arr;       /* literal list for linear membership / modifiers */
 	size_t narr;
 	struct sk_ptrie *trie;
 	pcre2_code *re;
 	pcre2_match_data *md;
+	pcre2_code **res;           /* regex oneof/anyof/allof: one per element */
+	size_t nres;
 };
 
 struct node {
@@ -65,10 +94,12 @@ struct sk_filter {
 
 static void operand_done(struct operand *o)
 {
+	for (uint32_t i = 0; i < o->nkids; i++) operand_done(&o->kids[i]);
+	free(o->kids);
 	sk_fieldref_free(o->ref);
-	sk_buf_done(&o->scratch[0]);
-	sk_buf_done(&o->scratch[1]);
+	sk_buf_done(&o->scratch);
 	free(o->vals);
+	free(o->lit);
 }
 
 static void check_free(struct check *c)
@@ -85,6 +116,8 @@ static void check_free(struct check *c)
 		free(c->arr);
 	}
 	sk_ptrie_free(c->trie);
+	for (size_t i = 0; i < c->nres; i++) pcre2_code_free(c->res[i]);
+	free(c->res);
 	pcre2_match_data_free(c->md);
 	pcre2_code_free(c->re);
 	free(c);
@@ -136,44 +169,225 @@ static const char *type_name(uint8_t t)
 	}
 }
 
-static int operand_compile(const struct sk_ast_field *af, enum sk_source src, struct operand *o,
-			   struct sk_err *err)
+/* Compile-wide state: the source, the warning sink. */
+struct cctx {
+	enum sk_source src;
+	sk_filter_warn_fn warn;
+	void *wctx;
+	bool na_warned;
+	struct sk_err *err;
+};
+
+static bool is_str_type(uint8_t t)
 {
-	o->ref = sk_fieldref_new(src, af->name, af->arg, err);
+	return sk_type_class(t) == SK_TC_STR;
+}
+
+static int operand_compile(struct cctx *cc, const struct sk_ast_field *af, struct operand *o,
+			   const struct sk_ast_field *tr);
+
+/* Binds a field leaf. `tr`: the transformer it is an argument of (directly or
+ * in a list), NULL for none. */
+static int field_compile(struct cctx *cc, const struct sk_ast_field *af, struct operand *o,
+			 const struct sk_ast_field *tr)
+{
+	struct sk_err *err = cc->err;
+	o->kind = OK_FIELD;
+	o->ref = sk_fieldref_new(cc->src, af->name, af->arg, err);
 	if (!o->ref) {
 		if (err) err->col = (int)af->pos + 1;
 		return err && err->code ? err->code : -EINVAL;
 	}
-	sk_buf_init(&o->scratch[0], 1 << 20);
-	sk_buf_init(&o->scratch[1], 1 << 20);
 	o->vals = calloc(MAXV, sizeof(*o->vals));
 	if (!o->vals) return sk_err_set(err, -ENOMEM, "out of memory");
-	o->in_type = o->type = sk_fieldref_type(o->ref);
-	o->in_flags = o->flags = sk_fieldref_flags(o->ref);
-	if (af->ntr && (o->flags & SK_FF_NO_TRANSFORMER))
-		return err_at(err, af->pos, -EINVAL, "field '%s' does not accept transformers",
+	o->type = sk_fieldref_type(o->ref);
+	o->flags = o->leaf_flags = sk_fieldref_flags(o->ref);
+	if (tr && (o->flags & SK_FF_NO_TRANSFORMER))
+		return err_at(err, tr->pos, -EINVAL, "field '%s' does not accept transformers",
 			      sk_fieldref_text(o->ref));
-	o->ntr = af->ntr;
-	for (unsigned i = 0; i < af->ntr; i++) {
-		uint8_t tr = af->tr[af->ntr - 1 - i];
-		o->tr[i] = tr;
-		enum sk_tclass tc = sk_type_class(o->type);
-		bool ok;
-		switch (tr) {
-		case SK_TR_B64: ok = tc == SK_TC_STR || tc == SK_TC_BYTES; break;
-		case SK_TR_LEN: ok = tc == SK_TC_STR || tc == SK_TC_BYTES || (o->flags & SK_FF_LIST); break;
-		default: ok = tc == SK_TC_STR; break;
-		}
-		if (!ok)
-			return err_at(err, af->pos, -EINVAL,
-				      "transformer %s() cannot be applied to %s field '%s'",
-				      sk_filter_tr_name(tr), type_name(o->type), sk_fieldref_text(o->ref));
-		if (tr == SK_TR_LEN) {
-			o->type = SK_PT_UINT64;
-			o->flags &= ~(uint32_t)SK_FF_LIST;
+	return 0;
+}
+
+/* Checks the argument count of a transformer; msg names the expected form. */
+static int tr_nargs(struct cctx *cc, const struct sk_ast_field *af, uint32_t lo, uint32_t hi,
+		    const char *msg)
+{
+	if (af->nargs >= lo && af->nargs <= hi) return 0;
+	return err_at(cc->err, af->pos, -EINVAL, "%s() %s", sk_filter_tr_name(af->tr), msg);
+}
+
+/* Sets the optstring tables of a getopt node (getopt(3) rules: a leading ':'
+ * only changes error reporting; "x:" = option x takes a value). */
+static void getopt_parse(const char *os, size_t n, uint64_t valid[4], uint64_t arg[4])
+{
+	memset(valid, 0, 4 * sizeof(uint64_t));
+	memset(arg, 0, 4 * sizeof(uint64_t));
+	for (size_t i = (n && os[0] == ':') ? 1 : 0; i < n; i++) {
+		unsigned char c = (unsigned char)os[i];
+		if (c == ':') continue;
+		valid[c / 64] |= 1ULL << (c % 64);
+		if (i + 1 < n && os[i + 1] == ':') {
+			arg[c / 64] |= 1ULL << (c % 64);
+			i++;
 		}
 	}
+}
+
+static int tr_compile(struct cctx *cc, const struct sk_ast_field *af, struct operand *o)
+{
+	struct sk_err *err = cc->err;
+	const char *name = sk_filter_tr_name(af->tr);
+	o->kids = calloc(af->nargs ? af->nargs : 1, sizeof(*o->kids));
+	if (!o->kids) return sk_err_set(err, -ENOMEM, "out of memory");
+	for (uint32_t i = 0; i < af->nargs; i++) {
+		o->nkids = i + 1;
+		int r = operand_compile(cc, &af->args[i], &o->kids[i], af);
+		if (r < 0) return r;
+		o->leaf_flags |= o->kids[i].leaf_flags;
+	}
+	if (af->arg && af->tr != SK_TR_GETOPT)
+		return err_at(err, af->pos, -EINVAL, "transformer %s() does not take a field argument",
+			      name);
+	o->vals = calloc(MAXV, sizeof(*o->vals));
+	if (!o->vals) return sk_err_set(err, -ENOMEM, "out of memory");
+	sk_buf_init(&o->scratch, TR_MAX_BYTES);
+	const struct operand *k0 = &o->kids[0], *k1 = af->nargs > 1 ? &o->kids[1] : NULL;
+	int r;
+	switch (af->tr) {
+	case SK_TR_JOIN:
+		o->kind = OK_JOIN;
+		if ((r = tr_nargs(cc, af, 2, 2, "takes exactly 2 arguments: a separator and a list")) < 0)
+			return r;
+		if ((k0->flags & SK_FF_LIST) || !is_str_type(k0->type))
+			return err_at(err, af->args[0].pos, -EINVAL,
+				      "join() separator must be a single string");
+		if (!(k1->flags & SK_FF_LIST))
+			return err_at(err, af->args[1].pos, -EINVAL,
+				      "join() second argument must be a list");
+		if (!is_str_type(k1->type))
+			return err_at(err, af->args[1].pos, -EINVAL,
+				      "join() list elements must be strings");
+		o->type = SK_PT_CHARBUF;
+		return 0;
+	case SK_TR_CONCAT:
+		o->kind = OK_CONCAT;
+		if ((r = tr_nargs(cc, af, 2, UINT32_MAX, "takes at least 2 arguments")) < 0) return r;
+		for (uint32_t i = 0; i < o->nkids; i++)
+			if (o->kids[i].type != SK_PT_CHARBUF || (o->kids[i].flags & SK_FF_LIST))
+				return err_at(err, af->args[i].pos, -EINVAL,
+					      "concat() arguments must be strings (not lists)");
+		o->type = SK_PT_CHARBUF;
+		return 0;
+	case SK_TR_GETOPT:
+		o->kind = OK_GETOPT;
+		if ((r = tr_nargs(cc, af, 2, 2,
+				  "takes exactly 2 arguments: an argument list and an optstring")) < 0)
+			return r;
+		if (!(k0->flags & SK_FF_LIST) || k0->type != SK_PT_CHARBUF)
+			return err_at(err, af->args[0].pos, -EINVAL,
+				      "getopt() first argument must be a list of strings");
+		if ((k1->flags & SK_FF_LIST) || k1->type != SK_PT_CHARBUF)
+			return err_at(err, af->args[1].pos, -EINVAL,
+				      "getopt() optstring must be a single string");
+		if (af->arg) {
+			if (strlen(af->arg) != 1)
+				return err_at(err, af->pos, -EINVAL,
+					      "getopt() field argument must be a single option "
+					      "character");
+			o->sel = af->arg[0];
+		}
+		if (k1->kind == OK_LIT) {
+			o->optconst = true;
+			getopt_parse(k1->lit, strlen(k1->lit), o->optvalid, o->optarg);
+		}
+		o->type = SK_PT_CHARBUF;
+		o->flags = o->sel ? 0 : SK_FF_LIST;
+		return 0;
+	default:
+		break;
+	}
+	o->kind = OK_TR1;
+	o->tr = af->tr;
+	if ((r = tr_nargs(cc, af, 1, 1, "takes exactly one argument")) < 0) return r;
+	o->type = k0->type;
+	o->flags = k0->flags;
+	enum sk_tclass tc = sk_type_class(o->type);
+	bool ok;
+	switch (af->tr) {
+	case SK_TR_B64: ok = tc == SK_TC_STR || tc == SK_TC_BYTES; break;
+	case SK_TR_LEN: ok = tc == SK_TC_STR || tc == SK_TC_BYTES || (o->flags & SK_FF_LIST); break;
+	default: ok = tc == SK_TC_STR; break;
+	}
+	if (!ok && k0->kind == OK_FIELD)
+		return err_at(err, af->pos, -EINVAL,
+			      "transformer %s() cannot be applied to %s field '%s'", name,
+			      type_name(o->type), sk_fieldref_text(k0->ref));
+	if (!ok)
+		return err_at(err, af->pos, -EINVAL,
+			      "transformer %s() cannot be applied to a %s%s value", name,
+			      (o->flags & SK_FF_LIST) ? "list " : "", type_name(o->type));
+	if (af->tr == SK_TR_LEN) {
+		o->type = SK_PT_UINT64;
+		o->flags &= ~(uint32_t)SK_FF_LIST;
+	}
 	return 0;
+}
+
+static int operand_compile(struct cctx *cc, const struct sk_ast_field *af, struct operand *o,
+			   const struct sk_ast_field *tr)
+{
+	struct sk_err *err = cc->err;
+	o->pos = af->pos;
+	switch (af->kind) {
+	case SK_OPND_FIELD:
+		return field_compile(cc, af, o, tr);
+	case SK_OPND_LIT:
+		o->kind = OK_LIT;
+		o->type = SK_PT_CHARBUF;
+		o->lit = strdup(af->name ? af->name : "");
+		o->vals = calloc(1, sizeof(*o->vals));
+		if (!o->lit || !o->vals) return sk_err_set(err, -ENOMEM, "out of memory");
+		o->vals[0].type = SK_PT_CHARBUF;
+		o->vals[0].str.p = o->lit;
+		o->vals[0].str.len = (uint32_t)strlen(o->lit);
+		return 0;
+	case SK_OPND_LIST:
+		o->kind = OK_LIST;
+		o->type = SK_PT_CHARBUF;
+		o->flags = SK_FF_LIST;
+		o->kids = calloc(af->nargs ? af->nargs : 1, sizeof(*o->kids));
+		o->vals = calloc(MAXV, sizeof(*o->vals));
+		if (!o->kids || !o->vals) return sk_err_set(err, -ENOMEM, "out of memory");
+		for (uint32_t i = 0; i < af->nargs; i++) {
+			o->nkids = i + 1;
+			int r = operand_compile(cc, &af->args[i], &o->kids[i], tr);
+			if (r < 0) return r;
+			o->leaf_flags |= o->kids[i].leaf_flags;
+			enum sk_tclass tc = sk_type_class(o->kids[i].type);
+			if (tc == SK_TC_OTHER || tc == SK_TC_BYTES)
+				return err_at(err, af->args[i].pos, -EINVAL,
+					      "list element of type %s cannot be used as a string",
+					      type_name(o->kids[i].type));
+		}
+		/* numbers are rendered as text into a buffer sized once here, so
+		 * evaluation never grows it (pointers into it stay valid) */
+		sk_buf_init(&o->scratch, MAXV * NUMTXT + 1);
+		if (sk_buf_reserve(&o->scratch, MAXV * NUMTXT) < 0)
+			return sk_err_set(err, -ENOMEM, "out of memory");
+		return 0;
+	case SK_OPND_TR:
+		return tr_compile(cc, af, o);
+	default:
+		return err_at(err, af->pos, -EINVAL, "malformed operand");
+	}
+}
+
+/* Text of an operand for messages: the field as written, else the transformer. */
+static const char *operand_text(const struct operand *o, const struct sk_ast_field *af)
+{
+	if (o->ref) return sk_fieldref_text(o->ref);
+	if (af->kind == SK_OPND_TR) return sk_filter_tr_name(af->tr);
+	return "value";
 }
 
 /* Which operators apply to which type class (conditions.md §2). */
@@ -312,8 +526,8 @@ static bool evt_type_known(const char *name)
 static int check_evt_type_values(const struct sk_ast_check *ac, enum sk_source src,
 				 struct sk_err *err)
 {
-	if (src != SK_SRC_SYSCALL || strcmp(ac->lhs.name, "evt.type") != 0 || ac->lhs.ntr ||
-	    ac->lhs.arg)
+	if (src != SK_SRC_SYSCALL || ac->lhs.kind != SK_OPND_FIELD ||
+	    strcmp(ac->lhs.name, "evt.type") != 0 || ac->lhs.arg)
 		return 0;
 	if (ac->op != SK_OP_EQ && ac->op != SK_OP_NE && ac->op != SK_OP_IN &&
 	    ac->op != SK_OP_INTERSECTS)
@@ -327,28 +541,210 @@ static int check_evt_type_values(const struct sk_ast_check *ac, enum sk_source s
 	return 0;
 }
 
-static int check_compile(const struct sk_ast *a, enum sk_source src, struct check **out,
-			 struct sk_err *err)
+/* ---- warnings (conditions.md §3, §6) ---- */
+
+static void warn(struct cctx *cc, enum sk_filter_warn code, uint32_t pos, const char *fmt, ...)
+	SK_PRINTF(4, 5);
+static void warn(struct cctx *cc, enum sk_filter_warn code, uint32_t pos, const char *fmt, ...)
 {
+	if (!cc->warn) return;
+	char msg[700];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cc->warn(cc->wctx, code, (int)pos + 1, msg);
+}
+
+/* The last field leaf of an operand in left-to-right order (Falco's warning
+ * resolver looks at the last field it visited on the left side). */
+static const struct sk_ast_field *last_field(const struct sk_ast_field *f)
+{
+	if (f->kind == SK_OPND_FIELD) return f;
+	for (uint32_t i = f->nargs; i-- > 0;) {
+		const struct sk_ast_field *r = last_field(&f->args[i]);
+		if (r) return r;
+	}
+	return NULL;
+}
+
+static bool lit_is_na(const struct sk_ast_field *f)
+{
+	if (f->kind == SK_OPND_LIT) return strcmp(f->name, "<NA>") == 0;
+	for (uint32_t i = 0; i < f->nargs; i++)
+		if (lit_is_na(&f->args[i])) return true;
+	return false;
+}
+
+/* Falco: a ka.* / jevt.* field compared for (in)equality with "<NA>". */
+static void warn_na(struct cctx *cc, const struct sk_ast *a)
+{
+	const struct sk_ast_check *ac = &a->u.check;
+	if (cc->na_warned || ac->mod != SK_MOD_NONE) return;
+	if (ac->op != SK_OP_EQ && ac->op != SK_OP_NE && ac->op != SK_OP_IN &&
+	    ac->op != SK_OP_INTERSECTS && ac->op != SK_OP_PMATCH)
+		return;
+	const struct sk_ast_field *lf = last_field(&ac->lhs);
+	if (!lf || (strncmp(lf->name, "ka.", 3) != 0 && strncmp(lf->name, "jevt.", 5) != 0)) return;
+	bool na = false;
+	if (ac->rhs == SK_RHS_FIELD) na = lit_is_na(&ac->rfield);
+	for (uint32_t i = 0; i < ac->nvals && !na; i++) na = strcmp(ac->vals[i].text, "<NA>") == 0;
+	if (!na) return;
+	cc->na_warned = true;
+	warn(cc, SK_FILTER_WARN_NA_CHECK, a->pos, "%s", "");
+}
+
+/* libsinsp: a regex whose only special characters are anchors or a leading /
+ * trailing ".*"-like wildcard could be =, contains, startswith or endswith. */
+static void warn_regex(struct cctx *cc, const struct sk_ast_value *v)
+{
+	const char *t = v->text, *special = ".+*?^$()[]{}|\\";
+	size_t n = strlen(t);
+	for (size_t i = 0; i < n; i++) {
+		if ((i == 0 && t[i] == '^') || (i == n - 1 && t[i] == '$')) continue;
+		if (((i == 0 && n > 1) || i + 2 == n) && t[i] == '.' && i + 1 < n &&
+		    strchr("+*?", t[i + 1])) {
+			i++;
+			continue;
+		}
+		if (strchr(special, t[i])) return;
+	}
+	warn(cc, SK_FILTER_WARN_VALUE, v->pos,
+	     "regex check with '%s' may be optimized with simpler operators such as '=', "
+	     "'contains', 'startswith', 'endswith'",
+	     t);
+}
+
+/* libsinsp: a constant that (without spaces) names a field or looks like a
+ * transformer call is probably a mistake (val() forgotten, quoted call). */
+static void warn_value(struct cctx *cc, uint8_t op, const struct sk_ast_value *v)
+{
+	if (op == SK_OP_REGEX) warn_regex(cc, v);
+	char buf[256];
+	size_t n = 0;
+	for (const char *p = v->text; *p; p++) {
+		if (*p == ' ' || (*p >= '\t' && *p <= '\r')) continue;
+		if (n + 1 >= sizeof(buf)) return; /* longer than any field name */
+		buf[n++] = *p;
+	}
+	buf[n] = 0;
+	if (n > 0 && strchr(buf, '.')) {
+		char *open = strchr(buf, '['), *arg = NULL;
+		bool shaped = true;
+		if (open) {
+			shaped = n >= 2 && buf[n - 1] == ']';
+			*open = 0;
+			buf[n - 1] = 0;
+			arg = open + 1;
+		}
+		struct sk_fieldref *r = shaped ? sk_fieldref_new(cc->src, buf, arg, NULL) : NULL;
+		if (r) {
+			sk_fieldref_free(r);
+			warn(cc, SK_FILTER_WARN_VALUE, v->pos,
+			     "'%s' may be a valid field misused as a const string value", v->text);
+		}
+		if (open) {
+			*open = '[';
+			buf[n - 1] = ']';
+		}
+	}
+	if (sk_filter_is_tr_call(buf, n))
+		warn(cc, SK_FILTER_WARN_VALUE, v->pos,
+		     "'%s' may be a valid field transformer misused as a const string value",
+		     v->text);
+}
+
+static bool is_str_op(uint8_t op)
+{
+	switch (op) {
+	case SK_OP_EQ: case SK_OP_NE: case SK_OP_CONTAINS: case SK_OP_ICONTAINS:
+	case SK_OP_BCONTAINS: case SK_OP_STARTSWITH: case SK_OP_BSTARTSWITH:
+	case SK_OP_ENDSWITH: case SK_OP_GLOB: case SK_OP_IGLOB: case SK_OP_REGEX:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* oneof/anyof/allof: the literal list (regexes compiled one by one), plus the
+ * hash set `= anyof` and `!= allof` test membership with. */
+static int compile_mod(struct check *c, const struct sk_ast_check *ac, struct sk_err *err)
+{
+	if (c->op != SK_OP_REGEX) {
+		if (c->op != SK_OP_EQ && c->op != SK_OP_NE) {
+			/* compile_list builds sets only for the equality operators */
+			c->arr = calloc(ac->nvals ? ac->nvals : 1, sizeof(*c->arr));
+			if (!c->arr) return sk_err_set(err, -ENOMEM, "out of memory");
+			for (uint32_t i = 0; i < ac->nvals; i++) {
+				char *mem;
+				int r = literal(c, &ac->vals[i], &c->arr[i], &mem, err);
+				if (r < 0) return r;
+				c->narr = i + 1;
+			}
+			return 0;
+		}
+		return compile_list(c, ac, err);
+	}
+	c->res = calloc(ac->nvals ? ac->nvals : 1, sizeof(*c->res));
+	if (!c->res) return sk_err_set(err, -ENOMEM, "out of memory");
+	for (uint32_t i = 0; i < ac->nvals; i++) {
+		int r = compile_regex(c, &ac->vals[i], err);
+		if (r < 0) return r;
+		c->res[c->nres++] = c->re;
+		c->re = NULL;
+		if (i + 1 < ac->nvals) {
+			pcre2_match_data_free(c->md);
+			c->md = NULL;
+		}
+	}
+	if (!c->md) {
+		/* an empty list: nothing matches, but keep eval uniform */
+		c->md = pcre2_match_data_create(1, NULL);
+		if (!c->md) return sk_err_set(err, -ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static int check_compile(struct cctx *cc, const struct sk_ast *a, struct check **out)
+{
+	struct sk_err *err = cc->err;
 	const struct sk_ast_check *ac = &a->u.check;
 	struct check *c = calloc(1, sizeof(*c));
 	if (!c) return sk_err_set(err, -ENOMEM, "out of memory");
 	*out = c;
 	c->op = ac->op;
-	int r = operand_compile(&ac->lhs, src, &c->lhs, err);
+	c->mod = ac->mod;
+	warn_na(cc, a);
+	int r = operand_compile(cc, &ac->lhs, &c->lhs, NULL);
 	if (r < 0) return r;
 	c->tc = (uint8_t)sk_type_class(c->lhs.type);
 	bool list = c->lhs.flags & SK_FF_LIST;
-	const char *fname = sk_fieldref_text(c->lhs.ref);
+	const char *fname = operand_text(&c->lhs, &ac->lhs);
 	if (!op_allowed(c->op, c->tc, list))
 		return err_at(err, ac->op_pos, -EINVAL,
 			      "operator '%s' cannot be used with %s%s field '%s'", sk_op_name(c->op),
 			      list ? "list " : "", type_name(c->lhs.type), fname);
-	if (ac->lhs.ntr == 0 && (c->lhs.flags & SK_FF_PRINT_ONLY))
+	if (c->mod && !is_str_op(c->op))
+		return err_at(err, ac->op_pos, -EINVAL, "operator '%s' does not take a modifier",
+			      sk_op_name(c->op));
+	if (c->mod && (c->tc == SK_TC_IP || c->tc == SK_TC_NET) && c->op != SK_OP_EQ &&
+	    c->op != SK_OP_NE)
+		return err_at(err, ac->op_pos, -EINVAL,
+			      "'%s' with modifier not supported for ip address and network filters",
+			      sk_op_name(c->op));
+	if (ac->lhs.kind == SK_OPND_FIELD && (c->lhs.flags & SK_FF_PRINT_ONLY))
 		return err_at(err, ac->lhs.pos, -EINVAL, "field '%s' cannot be used in conditions",
 			      fname);
-	r = check_evt_type_values(ac, src, err);
+	r = check_evt_type_values(ac, cc->src, err);
 	if (r < 0) return r;
+	if (ac->rhs == SK_RHS_VALUE || ac->rhs == SK_RHS_LIST || ac->rhs == SK_RHS_LISTREF)
+		for (uint32_t i = 0; i < ac->nvals; i++) warn_value(cc, c->op, &ac->vals[i]);
+	if (c->mod) {
+		if (ac->rhs != SK_RHS_LIST && ac->rhs != SK_RHS_LISTREF)
+			return err_at(err, ac->op_pos, -EINVAL, "modifier '%s' needs a list",
+				      sk_filter_mod_name(c->mod));
+		return compile_mod(c, ac, err);
+	}
 	switch (ac->rhs) {
 	case SK_RHS_NONE:
 		if (c->op != SK_OP_EXISTS)
@@ -359,14 +755,14 @@ static int check_compile(const struct sk_ast *a, enum sk_source src, struct chec
 		if (c->op == SK_OP_PMATCH || c->op == SK_OP_REGEX)
 			return err_at(err, ac->rfield.pos, -EINVAL,
 				      "operator '%s' cannot compare with a field", sk_op_name(c->op));
-		r = operand_compile(&ac->rfield, src, &c->rhs, err);
+		r = operand_compile(cc, &ac->rfield, &c->rhs, NULL);
 		if (r < 0) return r;
 		c->has_rhs = true;
-		if ((c->lhs.in_flags | c->rhs.in_flags) & SK_FF_NO_RHS)
+		const char *rname = operand_text(&c->rhs, &ac->rfield);
+		if ((c->lhs.leaf_flags | c->rhs.leaf_flags) & SK_FF_NO_RHS)
 			return err_at(err, ac->rfield.pos, -EINVAL,
 				      "field '%s' cannot be compared with another field",
-				      (c->lhs.in_flags & SK_FF_NO_RHS) ? fname
-								     : sk_fieldref_text(c->rhs.ref));
+				      (c->lhs.leaf_flags & SK_FF_NO_RHS) ? fname : rname);
 		if (c->tc == SK_TC_NET)
 			return err_at(err, ac->rfield.pos, -EINVAL,
 				      "ip network field '%s' cannot be compared with a field", fname);
@@ -374,8 +770,7 @@ static int check_compile(const struct sk_ast *a, enum sk_source src, struct chec
 		if (c->rhs.type != c->lhs.type || (rlist != list && c->op != SK_OP_IN &&
 						   c->op != SK_OP_INTERSECTS))
 			return err_at(err, ac->rfield.pos, -EINVAL,
-				      "fields '%s' and '%s' have different types", fname,
-				      sk_fieldref_text(c->rhs.ref));
+				      "fields '%s' and '%s' have different types", fname, rname);
 		return 0;
 	}
 	case SK_RHS_LIST:
@@ -389,10 +784,6 @@ static int check_compile(const struct sk_ast *a, enum sk_source src, struct chec
 			return compile_list(c, ac, err);
 		if (c->op == SK_OP_REGEX) return compile_regex(c, &ac->vals[0], err);
 		if (c->op == SK_OP_EXISTS) return 0;
-		if (c->tc == SK_TC_STR && (c->op == SK_OP_LT || c->op == SK_OP_LE ||
-					   c->op == SK_OP_GT || c->op == SK_OP_GE)) {
-			/* strcmp order against the literal text */
-		}
 		return literal(c, &ac->vals[0], &c->lit, &c->lit_mem, err);
 	default:
 		return err_at(err, ac->op_pos, -EINVAL, "malformed check");
@@ -425,7 +816,7 @@ static void fast_paths(struct check *c, enum sk_source src)
 			c->sbloom[b / 64] |= 1ULL << (b % 64);
 		}
 	}
-	if (src != SK_SRC_SYSCALL || c->has_rhs || c->lhs.ntr ||
+	if (src != SK_SRC_SYSCALL || c->has_rhs || c->mod || c->lhs.kind != OK_FIELD ||
 	    strcmp(sk_fieldref_text(c->lhs.ref), "evt.type") != 0)
 		return;
 	const struct sk_value *vals;
@@ -453,9 +844,9 @@ static void fast_paths(struct check *c, enum sk_source src)
 	c->evt_fast = true;
 }
 
-static int node_compile(const struct sk_ast *a, enum sk_source src, struct node **out,
-			struct sk_err *err)
+static int node_compile(struct cctx *cc, const struct sk_ast *a, struct node **out)
 {
+	struct sk_err *err = cc->err;
 	struct node *n = calloc(1, sizeof(*n));
 	if (!n) return sk_err_set(err, -ENOMEM, "out of memory");
 	*out = n;
@@ -469,13 +860,13 @@ static int node_compile(const struct sk_ast *a, enum sk_source src, struct node 
 		if (!n->kids) return sk_err_set(err, -ENOMEM, "out of memory");
 		for (uint32_t i = 0; i < a->nkids; i++) {
 			n->nkids = i + 1;
-			int r = node_compile(a->kids[i], src, &n->kids[i], err);
+			int r = node_compile(cc, a->kids[i], &n->kids[i]);
 			if (r < 0) return r;
 		}
 		return 0;
 	case SK_AST_CHECK: {
-		int r = check_compile(a, src, &n->ck, err);
-		if (r == 0) fast_paths(n->ck, src);
+		int r = check_compile(cc, a, &n->ck);
+		if (r == 0) fast_paths(n->ck, cc->src);
 		return r;
 	}
 	case SK_AST_IDENT:
@@ -486,8 +877,9 @@ static int node_compile(const struct sk_ast *a, enum sk_source src, struct node 
 	}
 }
 
-struct sk_filter *sk_filter_compile(const struct sk_ast *a, enum sk_source src,
-				    struct sk_err *err)
+struct sk_filter *sk_filter_compile_warn(const struct sk_ast *a, enum sk_source src,
+					 sk_filter_warn_fn warn, void *warn_ctx,
+					 struct sk_err *err)
 {
 	if (!a) {
 		sk_err_set(err, -EINVAL, "empty condition");
@@ -498,11 +890,18 @@ struct sk_filter *sk_filter_compile(const struct sk_ast *a, enum sk_source src,
 		sk_err_set(err, -ENOMEM, "out of memory");
 		return NULL;
 	}
-	if (node_compile(a, src, &f->root, err) < 0) {
+	struct cctx cc = { .src = src, .warn = warn, .wctx = warn_ctx, .err = err };
+	if (node_compile(&cc, a, &f->root) < 0) {
 		sk_filter_free(f);
 		return NULL;
 	}
 	return f;
+}
+
+struct sk_filter *sk_filter_compile(const struct sk_ast *a, enum sk_source src,
+				    struct sk_err *err)
+{
+	return sk_filter_compile_warn(a, src, NULL, NULL, err);
 }
 
 /* ---- evaluation -------------------------------------------------------------------- */
@@ -568,15 +967,230 @@ static size_t transform(uint8_t tr, uint32_t in_flags, struct sk_value *v, size_
 	return out;
 }
 
-static size_t operand_get(struct operand *o, struct sk_eval_ctx *ctx)
+static size_t operand_get(struct operand *o, struct sk_eval_ctx *ctx);
+
+/* Appends the text of a non-string value (a number in a list argument) to
+ * the pre-sized buffer b; returns false when it does not fit. */
+static bool num_text(const struct sk_value *v, struct sk_buf *b, const char **p, uint32_t *len)
 {
-	size_t n = sk_fieldref_extract(o->ref, ctx, o->vals, MAXV);
-	uint32_t flags = o->in_flags;
-	for (unsigned i = 0; i < o->ntr && n > 0; i++) {
-		n = transform(o->tr[i], flags, o->vals, n, &o->scratch[i & 1]);
-		if (o->tr[i] == SK_TR_LEN) flags &= ~(uint32_t)SK_FF_LIST;
+	char t[NUMTXT];
+	int k;
+	switch (sk_type_class(v->type)) {
+	case SK_TC_SIGNED: k = snprintf(t, sizeof(t), "%" PRId64, v->s64); break;
+	case SK_TC_UNSIGNED: k = snprintf(t, sizeof(t), "%" PRIu64, v->u64); break;
+	case SK_TC_DOUBLE: k = snprintf(t, sizeof(t), "%g", v->dbl); break;
+	case SK_TC_BOOL: k = snprintf(t, sizeof(t), "%s", v->u64 ? "true" : "false"); break;
+	case SK_TC_IP:
+	case SK_TC_NET:
+		if (!inet_ntop(v->ip.v6 ? AF_INET6 : AF_INET, v->ip.b, t, sizeof(t))) return false;
+		k = (int)strlen(t);
+		if (sk_type_class(v->type) == SK_TC_NET)
+			k += snprintf(t + k, sizeof(t) - (size_t)k, "/%u", v->ip.prefix);
+		break;
+	default: return false;
+	}
+	if (k < 0 || b->len + (size_t)k + 1 > b->cap) return false;
+	memcpy(b->data + b->len, t, (size_t)k);
+	*p = b->data + b->len;
+	*len = (uint32_t)k;
+	b->len += (size_t)k;
+	return true;
+}
+
+/* "(a, b, ...)": the values of every element in order (a multi-valued
+ * element contributes all of its values); any element without a value
+ * leaves the list without one. */
+static size_t get_list(struct operand *o, struct sk_eval_ctx *ctx)
+{
+	size_t n = 0;
+	o->scratch.len = 0;
+	for (uint32_t i = 0; i < o->nkids; i++) {
+		struct operand *k = &o->kids[i];
+		size_t m = operand_get(k, ctx);
+		if (m == 0) return 0;
+		bool str = sk_type_class(k->type) == SK_TC_STR;
+		for (size_t j = 0; j < m && n < MAXV; j++) {
+			struct sk_value *v = &o->vals[n];
+			v->type = SK_PT_CHARBUF;
+			if (str) {
+				v->str = k->vals[j].str;
+			} else if (!num_text(&k->vals[j], &o->scratch, &v->str.p, &v->str.len)) {
+				continue;
+			}
+			n++;
+		}
 	}
 	return n;
+}
+
+/* join(sep, list): one string; no value when either argument has none. */
+static size_t get_join(struct operand *o, struct sk_eval_ctx *ctx)
+{
+	if (operand_get(&o->kids[0], ctx) == 0) return 0;
+	size_t m = operand_get(&o->kids[1], ctx);
+	if (m == 0) return 0;
+	const struct sk_value *sep = &o->kids[0].vals[0], *it = o->kids[1].vals;
+	size_t total = (m - 1) * sep->str.len + 1;
+	for (size_t i = 0; i < m; i++) total += it[i].str.len;
+	sk_buf_reset(&o->scratch);
+	if (total > TR_MAX_BYTES || sk_buf_reserve(&o->scratch, total) < 0) return 0;
+	char *w = o->scratch.data;
+	for (size_t i = 0; i < m; i++) {
+		if (i && sep->str.len) {
+			memcpy(w, sep->str.p, sep->str.len);
+			w += sep->str.len;
+		}
+		if (it[i].str.len) memcpy(w, it[i].str.p, it[i].str.len);
+		w += it[i].str.len;
+	}
+	o->vals[0].type = SK_PT_CHARBUF;
+	o->vals[0].str.p = o->scratch.data;
+	o->vals[0].str.len = (uint32_t)(w - o->scratch.data);
+	return 1;
+}
+
+/* concat(a, b, ...): the first value of every argument, concatenated; no
+ * value as soon as one argument has none. */
+static size_t get_concat(struct operand *o, struct sk_eval_ctx *ctx)
+{
+	size_t total = 1;
+	for (uint32_t i = 0; i < o->nkids; i++) {
+		if (operand_get(&o->kids[i], ctx) == 0) return 0;
+		total += o->kids[i].vals[0].str.len;
+	}
+	sk_buf_reset(&o->scratch);
+	if (total > TR_MAX_BYTES || sk_buf_reserve(&o->scratch, total) < 0) return 0;
+	char *w = o->scratch.data;
+	for (uint32_t i = 0; i < o->nkids; i++) {
+		const struct sk_value *v = &o->kids[i].vals[0];
+		if (v->str.len) memcpy(w, v->str.p, v->str.len);
+		w += v->str.len;
+	}
+	o->vals[0].type = SK_PT_CHARBUF;
+	o->vals[0].str.p = o->scratch.data;
+	o->vals[0].str.len = (uint32_t)(w - o->scratch.data);
+	return 1;
+}
+
+static inline bool bit(const uint64_t *set, unsigned char c)
+{
+	return (set[c / 64] >> (c % 64)) & 1;
+}
+
+/* Stores one getopt result (a view into argv or a constant). */
+static void getopt_emit(struct operand *o, size_t *n, const char *p, uint32_t len)
+{
+	if (*n >= MAXV) return;
+	o->vals[*n].type = SK_PT_CHARBUF;
+	o->vals[*n].str.p = p;
+	o->vals[*n].str.len = len;
+	(*n)++;
+}
+
+/* getopt(argv, optstring): short options as getopt(3) scans them. Without a
+ * selector: for each option its letter (and then its value when it takes
+ * one), "?" for a letter not in optstring, "" as the value of an option
+ * whose value is missing. With [o]: the value (or the letter, for an option
+ * without value) of the last -o; no value when -o is absent. Scanning stops
+ * at "--", at the first non-option word, or after an option that took a
+ * value from the rest of its word / the next word; "--long" words are skipped. */
+static size_t get_getopt(struct operand *o, struct sk_eval_ctx *ctx)
+{
+	uint64_t vbuf[4], abuf[4];
+	const uint64_t *valid = o->optvalid, *argm = o->optarg;
+	if (!o->optconst) {
+		if (operand_get(&o->kids[1], ctx) == 0) return 0;
+		const struct sk_value *os = &o->kids[1].vals[0];
+		getopt_parse(os->str.p, os->str.len, vbuf, abuf);
+		valid = vbuf;
+		argm = abuf;
+	}
+	size_t m = operand_get(&o->kids[0], ctx);
+	if (m == 0) return 0;
+	const struct sk_value *av = o->kids[0].vals;
+	size_t n = 0;
+	const char *selp = NULL;
+	uint32_t sell = 0;
+	bool found = false;
+	for (size_t ai = 0; ai < m; ai++) {
+		const char *w = av[ai].str.p;
+		uint32_t wl = av[ai].str.len;
+		if (wl == 2 && w[0] == '-' && w[1] == '-') break;
+		if (wl > 2 && w[0] == '-' && w[1] == '-') continue;
+		if (wl < 2 || w[0] != '-') break;
+		for (uint32_t i = 1; i < wl; i++) {
+			unsigned char opt = (unsigned char)w[i];
+			if (opt == ':' || !bit(valid, opt)) {
+				if (!o->sel) getopt_emit(o, &n, "?", 1);
+				continue;
+			}
+			bool match = !o->sel || opt == (unsigned char)o->sel;
+			if (!bit(argm, opt)) {
+				if (match && o->sel) {
+					selp = w + i;
+					sell = 1;
+					found = true;
+				} else if (match) {
+					getopt_emit(o, &n, w + i, 1);
+				}
+				continue;
+			}
+			const char *vp = NULL;
+			uint32_t vl = 0;
+			bool have = true;
+			if (i + 1 < wl) {
+				vp = w + i + 1;
+				vl = wl - i - 1;
+			} else if (ai + 1 < m) {
+				ai++;
+				vp = av[ai].str.p;
+				vl = av[ai].str.len;
+			} else {
+				have = false;
+			}
+			if (match && o->sel) {
+				selp = have ? vp : "";
+				sell = have ? vl : 0;
+				found = true;
+			} else if (match) {
+				getopt_emit(o, &n, have ? w + i : "", have ? 1 : 0);
+				if (have) getopt_emit(o, &n, vp, vl);
+			}
+			break;
+		}
+	}
+	if (!o->sel) return n;
+	if (!found) return 0;
+	o->vals[0].type = SK_PT_CHARBUF;
+	o->vals[0].str.p = selp;
+	o->vals[0].str.len = sell;
+	return 1;
+}
+
+/* Values of an operand for the current event (in o->vals); 0 = no value. */
+static size_t operand_get(struct operand *o, struct sk_eval_ctx *ctx)
+{
+	switch (o->kind) {
+	case OK_FIELD:
+		return sk_fieldref_extract(o->ref, ctx, o->vals, MAXV);
+	case OK_LIT:
+		return 1;
+	case OK_LIST:
+		return get_list(o, ctx);
+	case OK_JOIN:
+		return get_join(o, ctx);
+	case OK_CONCAT:
+		return get_concat(o, ctx);
+	case OK_GETOPT:
+		return get_getopt(o, ctx);
+	default: {
+		struct operand *k = &o->kids[0];
+		size_t n = operand_get(k, ctx);
+		if (n == 0) return 0;
+		memcpy(o->vals, k->vals, n * sizeof(*o->vals));
+		return transform(o->tr, k->flags, o->vals, n, &o->scratch);
+	}
+	}
 }
 
 static int bytes_cmp(const struct sk_value *a, const struct sk_value *b)
@@ -672,6 +1286,34 @@ static bool in_values(const struct check *c, const struct sk_value *v, const str
 	return false;
 }
 
+/* `v OP mod (list)`: counts the elements v satisfies OP with, stopping as
+ * soon as the answer is known. `= anyof` and `!= allof` are set lookups. */
+static bool mod_match(const struct check *c, const struct sk_value *v)
+{
+	size_t n = c->op == SK_OP_REGEX ? c->nres : c->narr, hits = 0;
+	if (n == 0) return false; /* an empty list matches nothing, whatever the modifier */
+	bool set = c->use_sset || c->use_uset;
+	if (set && c->mod == SK_MOD_ANYOF && c->op == SK_OP_EQ) return in_literals(c, v);
+	if (set && c->mod == SK_MOD_ALLOF && c->op == SK_OP_NE) return !in_literals(c, v);
+	for (size_t i = 0; i < n; i++) {
+		bool m = c->op == SK_OP_REGEX
+				 ? pcre2_match(c->res[i], (PCRE2_SPTR)v->str.p, v->str.len, 0, 0, c->md,
+					       NULL) >= 0
+				 : compare(c, v, &c->arr[i]);
+		switch (c->mod) {
+		case SK_MOD_ONEOF:
+			if (m && ++hits > 1) return false;
+			break;
+		case SK_MOD_ANYOF:
+			if (m) return true;
+			break;
+		default:
+			if (!m) return false;
+		}
+	}
+	return c->mod == SK_MOD_ONEOF ? hits == 1 : c->mod == SK_MOD_ALLOF;
+}
+
 static bool eval_check(struct check *c, struct sk_eval_ctx *ctx)
 {
 	if (c->evt_fast && ctx->ev && !evt_name_dynamic(ctx->ev->type) &&
@@ -699,6 +1341,11 @@ static bool eval_check(struct check *c, struct sk_eval_ctx *ctx)
 		}
 		for (size_t i = 0; i < n; i++)
 			if (compare(c, &lv[i], &rv[0])) return true;
+		return false;
+	}
+	if (c->mod) {
+		for (size_t i = 0; i < n; i++)
+			if (mod_match(c, &lv[i])) return true;
 		return false;
 	}
 	switch (c->op) {

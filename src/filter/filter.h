@@ -61,17 +61,44 @@ enum sk_transformer {
 	SK_TR_B64,
 	SK_TR_BASENAME,
 	SK_TR_LEN,
+	SK_TR_JOIN,     /* join(sep, list) */
+	SK_TR_CONCAT,   /* concat(a, b, ...) */
+	SK_TR_GETOPT,   /* getopt(argv_list, "optstring") [ "[" o "]" ] */
 };
 
-#define SK_AST_MAX_TR 8  /* nesting limit of transformers on one field */
+/* Modifier after a string operator: "= oneof (a, b)" (conditions.md §2). */
+enum sk_op_mod {
+	SK_MOD_NONE = 0,
+	SK_MOD_ONEOF,   /* exactly one element satisfies `value OP element` */
+	SK_MOD_ANYOF,   /* at least one */
+	SK_MOD_ALLOF,   /* every one */
+};
 
-/* A field operand, possibly wrapped in transformers. */
+/* Nesting limit of transformers inside one operand:
+ * toupper(basename(x)) is 2 levels. */
+#define SK_AST_MAX_TR 8
+
+enum sk_ast_opnd_kind {
+	SK_OPND_FIELD = 0,  /* name [ "[" arg "]" ] */
+	SK_OPND_LIT,        /* a quoted string or a number given as a transformer argument:
+	                       name holds the decoded text */
+	SK_OPND_LIST,       /* "(" ... ")" given as a transformer argument: args are the elements
+	                       (fields, transformers, literals; never lists) */
+	SK_OPND_TR,         /* a transformer call: tr, args, and arg = the index after ')' */
+};
+
+/* An operand: a field, possibly wrapped in transformers, which may take
+ * several arguments (join, concat, getopt). A tree; the parser bounds its
+ * transformer nesting at SK_AST_MAX_TR. */
 struct sk_ast_field {
-	char *name;                 /* "proc.aname", "evt.arg.flags" (as written) */
-	char *arg;                  /* bracket argument, decoded; NULL when none */
-	uint8_t tr[SK_AST_MAX_TR];  /* transformers, outermost first: toupper(basename(x)) =
-	                               {TOUPPER, BASENAME} (applied innermost first) */
-	uint8_t ntr;
+	uint8_t kind;               /* enum sk_ast_opnd_kind */
+	uint8_t tr;                 /* SK_OPND_TR: enum sk_transformer */
+	char *name;                 /* FIELD: "proc.aname", "evt.arg.flags" (as written);
+	                               LIT: the text */
+	char *arg;                  /* FIELD: bracket argument, decoded; TR: "[o]" after the call;
+	                               NULL when none */
+	struct sk_ast_field *args;  /* TR: arguments; LIST: elements */
+	uint32_t nargs;
 	uint32_t pos;               /* offset of the operand (first transformer or the name) */
 };
 
@@ -86,7 +113,8 @@ enum sk_rhs_kind {
 	SK_RHS_NONE = 0,   /* exists */
 	SK_RHS_VALUE,      /* one literal: vals[0] */
 	SK_RHS_LIST,       /* "(a, b, ...)": vals[0..nvals-1] (may be empty) */
-	SK_RHS_LISTREF,    /* bare identifier after in/intersects/pmatch: vals[0] is the name;
+	SK_RHS_LISTREF,    /* bare identifier after in/intersects/pmatch or a modifier
+	                      (oneof/anyof/allof): vals[0] is the name;
 	                      a list name, or else the single value (Falco: "in foo" = "in (foo)") */
 	SK_RHS_FIELD,      /* val(field) or a transformer: rfield */
 };
@@ -94,6 +122,7 @@ enum sk_rhs_kind {
 struct sk_ast_check {
 	struct sk_ast_field lhs;
 	uint8_t op;                 /* enum sk_op */
+	uint8_t mod;                /* enum sk_op_mod: then rhs is LIST or LISTREF */
 	uint8_t rhs;                /* enum sk_rhs_kind */
 	uint32_t op_pos;
 	struct sk_ast_value *vals;
@@ -199,6 +228,25 @@ int sk_filter_err_excerpt(const char *text, int col, struct sk_buf *out) SK_WUR;
 struct sk_filter *sk_filter_compile(const struct sk_ast *a, enum sk_source src,
 				    struct sk_err *err);
 void sk_filter_free(struct sk_filter *f); /* NULL-safe */
+
+/* Warnings a condition can compile with (it still compiles). */
+enum sk_filter_warn {
+	/* a ka.* / jevt.* field compared with the literal "<NA>" by =, ==, !=, in,
+	 * intersects or pmatch (Falco: LOAD_UNSAFE_NA_CHECK, empty message);
+	 * reported at most once per compile */
+	SK_FILTER_WARN_NA_CHECK = 1,
+	/* libsinsp's compiler warnings (Falco: LOAD_COMPILE_CONDITION): a string
+	 * value that names a field or looks like a transformer call, a regex that a
+	 * simpler operator could do; one per value, msg in libsinsp's wording */
+	SK_FILTER_WARN_VALUE,
+};
+/* Called once per warning, in condition order; col is 1-based (0 = none). */
+typedef void (*sk_filter_warn_fn)(void *ctx, enum sk_filter_warn code, int col, const char *msg);
+
+/* sk_filter_compile() that also reports warnings through `warn` (may be NULL). */
+struct sk_filter *sk_filter_compile_warn(const struct sk_ast *a, enum sk_source src,
+					 sk_filter_warn_fn warn, void *warn_ctx,
+					 struct sk_err *err);
 
 /* Evaluates a compiled filter. Allocates nothing. */
 bool sk_filter_eval(const struct sk_filter *f, struct sk_eval_ctx *ctx);

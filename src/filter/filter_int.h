@@ -12,6 +12,11 @@ int sk_filter_lex_quoted(const char *s, size_t len, size_t *pos, char **out, siz
 			 const char **errmsg);
 /* Name of a transformer code ("tolower"). */
 const char *sk_filter_tr_name(uint8_t tr);
+/* True when s[0..n) looks like a transformer call: "NAME(" ... ")" with NAME
+ * one of val and the transformers (for the misuse warning). */
+bool sk_filter_is_tr_call(const char *s, size_t n);
+/* Name of a modifier ("oneof"), "" for none. */
+const char *sk_filter_mod_name(uint8_t mod);
 
 /* Adds every code named `name` to s (generic syscall codes when unknown). */
 void sk_filter_evtset_add_name(struct sk_evtset *s, const char *name);

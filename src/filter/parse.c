@@ -202,6 +202,32 @@ char *sk_filter_decode_item(const char *item, struct sk_err *err)
 	return out;
 }
 
+/* NUMBER = [+-]?[0-9]+\.?[0-9]*([eE][+-][0-9]+)? | 0[xX][0-9a-fA-F]+ */
+static size_t number_len(const struct parser *p)
+{
+	size_t i = p->pos;
+	const char *s = p->s;
+	if (i + 2 < p->len && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X') &&
+	    is_hex(s[i + 2])) {
+		i += 2;
+		while (i < p->len && is_hex(s[i])) i++;
+		return i - p->pos;
+	}
+	if (i < p->len && (s[i] == '+' || s[i] == '-')) i++;
+	if (i >= p->len || !is_digit(s[i])) return 0;
+	while (i < p->len && is_digit(s[i])) i++;
+	if (i < p->len && s[i] == '.') {
+		i++;
+		while (i < p->len && is_digit(s[i])) i++;
+	}
+	if (i + 2 < p->len && (s[i] == 'e' || s[i] == 'E') && (s[i + 1] == '+' || s[i + 1] == '-') &&
+	    is_digit(s[i + 2])) {
+		i += 2;
+		while (i < p->len && is_digit(s[i])) i++;
+	}
+	return i - p->pos;
+}
+
 /* ---- fields and transformers ------------------------------------------------ */
 
 static const struct {
@@ -209,7 +235,8 @@ static const struct {
 	uint8_t tr;
 } transformers[] = {
 	{ "tolower", SK_TR_TOLOWER }, { "toupper", SK_TR_TOUPPER }, { "b64", SK_TR_B64 },
-	{ "basename", SK_TR_BASENAME }, { "len", SK_TR_LEN },
+	{ "basename", SK_TR_BASENAME }, { "len", SK_TR_LEN },     { "join", SK_TR_JOIN },
+	{ "concat", SK_TR_CONCAT },     { "getopt", SK_TR_GETOPT },
 };
 
 const char *sk_filter_tr_name(uint8_t tr)
@@ -217,6 +244,18 @@ const char *sk_filter_tr_name(uint8_t tr)
 	for (size_t i = 0; i < SK_ARRAY_LEN(transformers); i++)
 		if (transformers[i].tr == tr) return transformers[i].name;
 	return "?";
+}
+
+bool sk_filter_is_tr_call(const char *s, size_t n)
+{
+	static const char *const names[] = { "val", "tolower", "toupper", "b64", "basename",
+					     "len", "join", "concat", "getopt" };
+	for (size_t i = 0; i < SK_ARRAY_LEN(names); i++) {
+		size_t l = strlen(names[i]);
+		if (n >= l + 2 && memcmp(s, names[i], l) == 0 && s[l] == '(' && s[n - 1] == ')')
+			return true;
+	}
+	return false;
 }
 
 /* If the text at pos is TRNAME "(", returns its code and its length. */
@@ -251,27 +290,15 @@ static size_t word_len(const struct parser *p, unsigned *dots)
 	return i - p->pos;
 }
 
-/* field = FIELDNAME [ "[" (QUOTED | ARGBARE) "]" ] at pos. */
-static bool parse_field_name(struct parser *p, struct sk_ast_field *f)
+/* Optional "[" (QUOTED | ARGBARE) "]" at pos, stored in *arg. */
+static bool parse_bracket_arg(struct parser *p, char **arg)
 {
-	unsigned dots;
-	size_t start = p->pos, n = word_len(p, &dots);
-	if (n == 0 || dots == 0) {
-		fail(p, start, "expected a field name");
-		return false;
-	}
-	f->name = strndup(p->s + start, n);
-	if (!f->name) {
-		oom(p);
-		return false;
-	}
-	p->pos += n;
 	if (peek(p, 0) != '[') return true;
 	size_t open = p->pos++;
 	char c = peek(p, 0);
 	if (c == '"' || c == '\'') {
-		f->arg = parse_quoted(p);
-		if (!f->arg) return false;
+		*arg = parse_quoted(p);
+		if (!*arg) return false;
 	} else {
 		size_t a = p->pos;
 		while (p->pos < p->len) {
@@ -284,8 +311,8 @@ static bool parse_field_name(struct parser *p, struct sk_ast_field *f)
 			fail(p, p->pos, "expected a field argument after '['");
 			return false;
 		}
-		f->arg = strndup(p->s + a, p->pos - a);
-		if (!f->arg) {
+		*arg = strndup(p->s + a, p->pos - a);
+		if (!*arg) {
 			oom(p);
 			return false;
 		}
@@ -298,34 +325,157 @@ static bool parse_field_name(struct parser *p, struct sk_ast_field *f)
 	return true;
 }
 
-/* lhs = field | transformer "(" lhs ")". */
+/* field = FIELDNAME [ "[" (QUOTED | ARGBARE) "]" ] at pos. */
+static bool parse_field_name(struct parser *p, struct sk_ast_field *f)
+{
+	unsigned dots;
+	size_t start = p->pos, n = word_len(p, &dots);
+	if (n == 0 || dots == 0) {
+		fail(p, start, "expected a field name");
+		return false;
+	}
+	f->kind = SK_OPND_FIELD;
+	f->pos = (uint32_t)start;
+	f->name = strndup(p->s + start, n);
+	if (!f->name) {
+		oom(p);
+		return false;
+	}
+	p->pos += n;
+	return parse_bracket_arg(p, &f->arg);
+}
+
+/* Appends a zeroed argument to a transformer or list operand. */
+static struct sk_ast_field *push_arg(struct parser *p, struct sk_ast_field *f)
+{
+	if (f->nargs % 4 == 0) {
+		struct sk_ast_field *na = realloc(f->args, (f->nargs + 4) * sizeof(*na));
+		if (!na) return oom(p);
+		f->args = na;
+	}
+	struct sk_ast_field *a = &f->args[f->nargs++];
+	memset(a, 0, sizeof(*a));
+	return a;
+}
+
+static bool parse_tr_call(struct parser *p, struct sk_ast_field *f, unsigned depth);
+
+/* A literal transformer argument: QUOTED or NUMBER. 1 parsed, 0 absent, -1 error. */
+static int parse_lit_arg(struct parser *p, struct sk_ast_field *a)
+{
+	char c = peek(p, 0);
+	a->pos = (uint32_t)p->pos;
+	if (c == '"' || c == '\'') {
+		a->kind = SK_OPND_LIT;
+		a->name = parse_quoted(p);
+		return a->name ? 1 : -1;
+	}
+	size_t n = number_len(p);
+	if (n == 0) return 0;
+	a->kind = SK_OPND_LIT;
+	a->name = strndup(p->s + p->pos, n);
+	if (!a->name) return oom(p), -1;
+	p->pos += n;
+	return 1;
+}
+
+/* tlarg = field | transformer | QUOTED | NUMBER (an element of a list argument). */
+static bool parse_tlarg(struct parser *p, struct sk_ast_field *a, unsigned depth)
+{
+	size_t n;
+	if (at_transformer(p, &n)) return parse_tr_call(p, a, depth);
+	int r = parse_lit_arg(p, a);
+	if (r) return r > 0;
+	unsigned dots;
+	if (word_len(p, &dots) && dots) return parse_field_name(p, a);
+	fail(p, p->pos,
+	     "expected a list element: a field, a transformer, a quoted string or a number");
+	return false;
+}
+
+/* targ = transformer | field | QUOTED | NUMBER | "(" [ tlarg { "," tlarg } ] ")". */
+static bool parse_targ(struct parser *p, struct sk_ast_field *a, unsigned depth)
+{
+	size_t n;
+	if (peek(p, 0) == '(') {
+		size_t open = p->pos++;
+		a->kind = SK_OPND_LIST;
+		a->pos = (uint32_t)open;
+		skip_blank(p);
+		if (peek(p, 0) == ')') {
+			p->pos++;
+			return true;
+		}
+		for (;;) {
+			skip_blank(p);
+			struct sk_ast_field *e = push_arg(p, a);
+			if (!e || !parse_tlarg(p, e, depth)) return false;
+			skip_blank(p);
+			char ch = peek(p, 0);
+			if (ch == ',') {
+				p->pos++;
+				continue;
+			}
+			if (ch == ')') {
+				p->pos++;
+				return true;
+			}
+			fail(p, p->pos < p->len ? p->pos : open,
+			     p->pos < p->len ? "expected ',' or ')' in list"
+					     : "unterminated list: expected ')'");
+			return false;
+		}
+	}
+	if (at_transformer(p, &n)) return parse_tr_call(p, a, depth);
+	int r = parse_lit_arg(p, a);
+	if (r) return r > 0;
+	unsigned dots;
+	if (word_len(p, &dots) && dots) return parse_field_name(p, a);
+	fail(p, p->pos,
+	     "expected a transformer argument: a field, a transformer, a quoted string, a "
+	     "number or a list");
+	return false;
+}
+
+/* transformer = TRNAME "(" targ { "," targ } ")" [ "[" arg "]" ] at pos;
+ * `depth` transformers enclose it. */
+static bool parse_tr_call(struct parser *p, struct sk_ast_field *f, unsigned depth)
+{
+	size_t n;
+	uint8_t tr = at_transformer(p, &n);
+	f->kind = SK_OPND_TR;
+	f->tr = tr;
+	f->pos = (uint32_t)p->pos;
+	if (depth >= SK_AST_MAX_TR) {
+		fail(p, p->pos, "transformers nested too deeply (max %d)", SK_AST_MAX_TR);
+		return false;
+	}
+	size_t open = p->pos + n;
+	p->pos += n + 1;
+	for (;;) {
+		skip_blank(p);
+		struct sk_ast_field *a = push_arg(p, f);
+		if (!a || !parse_targ(p, a, depth + 1)) return false;
+		skip_blank(p);
+		if (peek(p, 0) == ',') {
+			p->pos++;
+			continue;
+		}
+		if (peek(p, 0) == ')') break;
+		fail(p, p->pos < p->len ? p->pos : open, "expected ')' to close %s()",
+		     sk_filter_tr_name(tr));
+		return false;
+	}
+	p->pos++;
+	return parse_bracket_arg(p, &f->arg);
+}
+
+/* lhs = field | transformer. */
 static bool parse_operand(struct parser *p, struct sk_ast_field *f)
 {
 	size_t n;
-	uint8_t tr;
-	f->pos = (uint32_t)p->pos;
-	size_t opens[SK_AST_MAX_TR];
-	while ((tr = at_transformer(p, &n)) != 0) {
-		if (f->ntr == SK_AST_MAX_TR) {
-			fail(p, p->pos, "transformers nested too deeply (max %d)", SK_AST_MAX_TR);
-			return false;
-		}
-		opens[f->ntr] = p->pos + n;
-		f->tr[f->ntr++] = tr;
-		p->pos += n + 1;
-		skip_blank(p);
-	}
-	if (!parse_field_name(p, f)) return false;
-	for (unsigned i = 0; i < f->ntr; i++) {
-		skip_blank(p);
-		if (peek(p, 0) != ')') {
-			fail(p, p->pos < p->len ? p->pos : opens[f->ntr - 1 - i],
-			     "expected ')' to close %s()", sk_filter_tr_name(f->tr[f->ntr - 1 - i]));
-			return false;
-		}
-		p->pos++;
-	}
-	return true;
+	if (at_transformer(p, &n)) return parse_tr_call(p, f, 0);
+	return parse_field_name(p, f);
 }
 
 /* rhs_expr = "val(" field ")" | transformer. Returns 1 when present and
@@ -334,20 +484,24 @@ static int parse_rhs_expr(struct parser *p, struct sk_ast_field *f)
 {
 	size_t n;
 	if (at_word(p, "val(")) {
-		f->pos = (uint32_t)p->pos;
-		size_t open = p->pos + 3;
+		size_t start = p->pos, open = p->pos + 3;
 		p->pos += 4;
 		skip_blank(p);
 		if (!parse_field_name(p, f)) return -1;
+		f->pos = (uint32_t)start;
 		skip_blank(p);
 		if (peek(p, 0) != ')') {
 			fail(p, p->pos < p->len ? p->pos : open, "expected ')' to close val()");
 			return -1;
 		}
 		p->pos++;
+		if (peek(p, 0) == '[') {
+			fail(p, p->pos, "val() does not take a field argument");
+			return -1;
+		}
 		return 1;
 	}
-	if (at_transformer(p, &n)) return parse_operand(p, f) ? 1 : -1;
+	if (at_transformer(p, &n)) return parse_tr_call(p, f, 0) ? 1 : -1;
 	return 0;
 }
 
@@ -435,32 +589,6 @@ static bool parse_list(struct parser *p, struct sk_ast_check *c)
 	}
 }
 
-/* NUMBER = [+-]?[0-9]+\.?[0-9]*([eE][+-][0-9]+)? | 0[xX][0-9a-fA-F]+ */
-static size_t number_len(const struct parser *p)
-{
-	size_t i = p->pos;
-	const char *s = p->s;
-	if (i + 2 < p->len && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X') &&
-	    is_hex(s[i + 2])) {
-		i += 2;
-		while (i < p->len && is_hex(s[i])) i++;
-		return i - p->pos;
-	}
-	if (i < p->len && (s[i] == '+' || s[i] == '-')) i++;
-	if (i >= p->len || !is_digit(s[i])) return 0;
-	while (i < p->len && is_digit(s[i])) i++;
-	if (i < p->len && s[i] == '.') {
-		i++;
-		while (i < p->len && is_digit(s[i])) i++;
-	}
-	if (i + 2 < p->len && (s[i] == 'e' || s[i] == 'E') && (s[i + 1] == '+' || s[i + 1] == '-') &&
-	    is_digit(s[i + 2])) {
-		i += 2;
-		while (i < p->len && is_digit(s[i])) i++;
-	}
-	return i - p->pos;
-}
-
 /* ---- operators ----------------------------------------------------------------- */
 
 enum op_class { OPC_UNARY, OPC_NUM, OPC_STR, OPC_LIST };
@@ -494,6 +622,12 @@ static const struct {
 	{ "regex", SK_OP_REGEX, OPC_STR, true },
 };
 
+const char *sk_filter_mod_name(uint8_t mod)
+{
+	static const char *const names[] = { "", "oneof", "anyof", "allof" };
+	return mod < SK_ARRAY_LEN(names) ? names[mod] : "";
+}
+
 const char *sk_op_name(enum sk_op op)
 {
 	if (op == SK_OP_EQ) return "=";
@@ -520,17 +654,70 @@ static int match_op(const struct parser *p)
 	return -1;
 }
 
+/* True when "and", "or" or "not" starts at pos and is not part of a longer
+ * alphanumeric word (libsinsp's test; '_' ends the keyword). */
+static bool at_bool_keyword(const struct parser *p)
+{
+	static const char *const kws[] = { "and", "or", "not" };
+	for (size_t i = 0; i < SK_ARRAY_LEN(kws); i++) {
+		size_t n = strlen(kws[i]);
+		char next = peek(p, n);
+		if (at_word(p, kws[i]) && !(is_alpha(next) || is_digit(next))) return true;
+	}
+	return false;
+}
+
+/* MOD list_value after a string operator and its blank (conditions.md §2):
+ * "oneof"/"anyof"/"allof" is a modifier only when whitespace follows and then
+ * "(" or an identifier that is not and/or/not. Returns true when it was one
+ * (the list is parsed; errors set p->failed), false with pos unchanged when
+ * the word is an ordinary value. */
+static bool parse_modifier(struct parser *p, struct sk_ast_check *c)
+{
+	static const struct {
+		const char *w;
+		uint8_t mod;
+	} mods[] = { { "oneof", SK_MOD_ONEOF }, { "anyof", SK_MOD_ANYOF }, { "allof", SK_MOD_ALLOF } };
+	size_t save = p->pos;
+	for (size_t i = 0; i < SK_ARRAY_LEN(mods); i++) {
+		if (!at_word(p, mods[i].w) || !is_blank(peek(p, 5))) continue;
+		p->pos += 5;
+		skip_blank(p);
+		char ch = peek(p, 0);
+		if (ch != '(' && (!is_alpha(ch) || at_bool_keyword(p))) break;
+		c->mod = mods[i].mod;
+		if (ch == '(') {
+			parse_list(p, c);
+			return true;
+		}
+		size_t n = 0;
+		while (p->pos + n < p->len && is_ident_char(p->s[p->pos + n])) n++;
+		struct sk_ast_value *v;
+		if (!push_value(p, c, &v)) return true;
+		v->pos = (uint32_t)p->pos;
+		v->text = strndup(p->s + p->pos, n);
+		if (!v->text) return oom(p), true;
+		p->pos += n;
+		c->rhs = SK_RHS_LISTREF;
+		return true;
+	}
+	p->pos = save;
+	return false;
+}
+
 /* condition_tail after the lhs. */
 static bool parse_tail(struct parser *p, struct sk_ast_check *c)
 {
 	skip_blank(p);
 	int oi = match_op(p);
 	if (oi < 0) {
+		size_t b = c->lhs.pos, e = p->pos;
+		while (e > b && is_blank(p->s[e - 1])) e--;
 		if (p->pos >= p->len)
-			fail(p, p->pos, "expected an operator after '%s', found end of condition",
-			     c->lhs.name);
+			fail(p, p->pos, "expected an operator after '%.*s', found end of condition",
+			     (int)(e - b), p->s + b);
 		else
-			fail(p, p->pos, "expected an operator after '%s'", c->lhs.name);
+			fail(p, p->pos, "expected an operator after '%.*s'", (int)(e - b), p->s + b);
 		return false;
 	}
 	c->op = ops[oi].op;
@@ -539,6 +726,10 @@ static bool parse_tail(struct parser *p, struct sk_ast_check *c)
 	if (ops[oi].cls == OPC_UNARY) {
 		c->rhs = SK_RHS_NONE;
 		return true;
+	}
+	if (ops[oi].cls == OPC_STR && is_blank(peek(p, 0))) {
+		skip_blank(p);
+		if (parse_modifier(p, c)) return !p->failed;
 	}
 	skip_blank(p);
 	int r = parse_rhs_expr(p, &c->rfield);

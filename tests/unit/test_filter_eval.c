@@ -22,7 +22,7 @@ struct fake_field {
 	const char *name;
 	uint8_t type;
 	uint32_t flags;
-	const char *vals[4]; /* text of each value; NULL-terminated; none = missing */
+	const char *vals[8]; /* text of each value; NULL-terminated; none = missing */
 };
 
 static const struct fake_field fake[] = {
@@ -53,6 +53,14 @@ static const struct fake_field fake[] = {
 	  { "bash", "sshd", "systemd" } },
 	{ "t.printonly", SK_PT_CHARBUF, SK_FF_PRINT_ONLY, { "x" } },
 	{ "t.arg", SK_PT_CHARBUF, SK_FF_ARG_ALLOWED, { "argval" } },
+	{ "t.argv", SK_PT_CHARBUF, SK_FF_LIST, { "-ab", "-t", "tv", "-c", "rest", "-a" } },
+	{ "t.argv2", SK_PT_CHARBUF, SK_FF_LIST, { "-x", "file", "-y" } },
+	{ "t.argv3", SK_PT_CHARBUF, SK_FF_LIST, { "--exec", "-x", "--", "-y" } },
+	{ "t.argv4", SK_PT_CHARBUF, SK_FF_LIST, { "-t" } },
+	{ "t.argv5", SK_PT_CHARBUF, SK_FF_LIST, { "-t1", "-t", "2", "-" } },
+	{ "t.opts", SK_PT_CHARBUF, 0, { "abt:c:" } },
+	{ "t.notr", SK_PT_CHARBUF, SK_FF_NO_TRANSFORMER, { "x" } },
+	{ "ka.user.name", SK_PT_CHARBUF, 0, { "bob" } },
 };
 
 struct sk_fieldref {
@@ -94,7 +102,7 @@ size_t sk_fieldref_extract(const struct sk_fieldref *f, struct sk_eval_ctx *c,
 {
 	(void)c;
 	size_t n = 0;
-	for (; n < 4 && n < max && f->f->vals[n]; n++) {
+	for (; n < 8 && n < max && f->f->vals[n]; n++) {
 		const char *t = f->f->vals[n];
 		struct sk_value *v = &out[n];
 		memset(v, 0, sizeof(*v));
@@ -268,6 +276,116 @@ static const struct evcase evcases[] = {
 	{ "not (t.num = 1 or t.num = -42)", false },
 	{ "not not t.num = -42", true },
 	{ "t.arg[x] = argval", true },
+
+	/* conditions.md §5 join(sep, list): elements joined with sep */
+	{ "join(',', t.list) = 'a,b,c'", true },
+	{ "join('', t.list) = abc", true },
+	{ "join(t.str, t.list) = 'aHello WorldbHello Worldc'", true },
+	{ "join(',', t.emptylist) exists", false },
+	{ "join(t.missing, t.list) exists", false },
+	{ "join('-', (t.str, 'x', t.num)) = 'Hello World-x--42'", true }, /* numbers as text */
+	{ "join('-', (t.bool, t.ip, 7)) = 'true-10.1.2.3-7'", true },
+	{ "join('-', (t.str, t.missing)) exists", false }, /* an element without value */
+	{ "join(',', ('a')) = a", true },
+	{ "join(',', (t.list, 'd')) = 'a,b,c,d'", true }, /* a list element adds all its values */
+	{ "len(join(',', t.list)) = 5", true },
+	{ "toupper(join(',', t.list)) = 'A,B,C'", true },
+	{ "join(',', (tolower(t.str), toupper(t.str2))) = 'hello world,HELLO WORLD'", true },
+	{ "join(' ', (t.str2)) = val(t.str2)", true },
+	{ "len((t.str, t.num, 'x')) = 3", true },
+	{ "len(t.list) = len(t.argv2)", true },
+	/* concat(a, b, ...): any missing part -> no value */
+	{ "concat(t.str, '-', t.str2) = 'Hello World-hello world'", true },
+	{ "concat(t.str, t.missing) exists", false },
+	{ "concat(t.str, t.missing) != x", false },
+	{ "not concat(t.str, t.missing) = x", true },
+	{ "concat('a', 1) = a1", true },
+	{ "concat(t.empty, t.empty) = ''", true },
+	{ "t.str = concat('Hello', ' World')", true },
+	{ "t.str = concat('Hello', t.missing)", false },
+	{ "concat(t.str, 'x') in ('Hello Worldx', 'y')", true },
+	{ "concat(t.str, 'x') startswith Hello", true },
+	{ "concat(tolower(t.str), b64(t.b64)) = 'hello worldhello'", true },
+	{ "tolower('ABC') = abc", true },
+	{ "tolower(concat('A', t.str)) = val(t.str2)", false },
+	/* getopt(argv, optstring) and getopt(...)[o] */
+	{ "join(',', getopt(t.argv, 'abt:c:')) = 'a,b,t,tv,c,rest,a'", true },
+	{ "join(',', getopt(t.argv, ':abt:c:')) = 'a,b,t,tv,c,rest,a'", true },
+	{ "join(',', getopt(t.argv, 'at:c:')) = 'a,?,t,tv,c,rest,a'", true }, /* unknown b */
+	{ "join(',', getopt(t.argv, t.opts)) = 'a,b,t,tv,c,rest,a'", true },
+	{ "len(getopt(t.argv, 'abt:c:')) = 7", true },
+	{ "getopt(t.argv, 'abt:c:')[t] = tv", true },
+	{ "getopt(t.argv, 'abt:c:')[c] = rest", true },
+	{ "getopt(t.argv, 'abt:c:')[a] = a", true },
+	{ "getopt(t.argv, 'abt:c:')[z] exists", false },
+	{ "getopt(t.argv, 'abt:c:')[\"t\"] = val(t.str)", false },
+	{ "getopt(t.argv, t.opts)[t] = tv", true },
+	{ "getopt(t.argv, t.missing)[t] exists", false },
+	{ "getopt(t.argv, 'abt:c:') intersects (tv, zz)", true },
+	{ "getopt(t.argv, 'abt:c:') in (a, b)", false },
+	{ "join(',', getopt(t.argv2, 'xy')) = x", true },     /* stops at "file" */
+	{ "join(',', getopt(t.argv3, 'xy')) = x", true },     /* skips --exec, stops at -- */
+	{ "join('|', getopt(t.argv4, 't:')) = ''", true },    /* missing value: "" */
+	{ "getopt(t.argv4, 't:')[t] = ''", true },
+	{ "join(',', getopt(t.argv5, 't:')) = 't,1,t,2'", true }, /* stops at "-" */
+	{ "getopt(t.argv5, 't:')[t] = 2", true },                 /* last one wins */
+	{ "getopt(('-n', '-t', 'x'), 'nt:')[t] = x", true },
+	{ "getopt(('-nt', 'x', t.str), 'nt:')[t] = x", true },
+	{ "join(',', getopt(('-ntx'), 'nt:')) = 'n,t,x'", true },
+	{ "getopt(t.emptylist, 'a')[a] exists", false },
+
+	/* §2 modifiers: exactly one / at least one / every element */
+	{ "t.str = oneof (x, 'Hello World')", true },
+	{ "t.str = oneof ('Hello World', 'Hello World')", false },
+	{ "t.str = anyof (x, 'Hello World')", true },
+	{ "t.str = anyof (x, y)", false },
+	{ "t.str = allof ('Hello World', 'Hello World')", true },
+	{ "t.str = allof ('Hello World', x)", false },
+	{ "t.str == anyof (x, 'Hello World')", true },
+	{ "t.str contains oneof (Hello, World)", false },
+	{ "t.str contains anyof (Hello, xyz)", true },
+	{ "t.str contains allof (Hello, World)", true },
+	{ "t.str contains allof (Hello, xyz)", false },
+	{ "t.str != allof (a, b)", true },
+	{ "t.str != allof (a, 'Hello World')", false },
+	{ "t.str != oneof (a, 'Hello World')", true },
+	{ "t.str != anyof ('Hello World')", false },
+	{ "t.str startswith oneof (H, He, x)", false },
+	{ "t.str startswith oneof (H, x)", true },
+	{ "t.str endswith anyof (World, x)", true },
+	{ "t.str glob anyof ('*World', x)", true },
+	{ "t.str iglob allof ('hello*', '*WORLD')", true },
+	{ "t.str glob allof ('hello*', '*World')", false },
+	{ "t.str regex oneof ('H.*', '.*d', x)", false },
+	{ "t.str regex oneof ('H.*', x)", true },
+	{ "t.str regex allof ('H.*', '.*d')", true },
+	{ "t.str regex anyof (x)", false },
+	{ "t.str icontains allof (HELLO, world)", true },
+	{ "t.buf bcontains anyof (2f6574, ffff)", true },
+	{ "t.buf bstartswith allof (2f, 2f65)", true },
+	{ "t.num = oneof (1, -42)", true },
+	{ "t.num = anyof (1, 2)", false },
+	{ "t.num != allof (1, 2)", true },
+	{ "t.dbl = anyof (1, 3)", true },
+	{ "t.ip = anyof (10.1.2.3, 1.1.1.1)", true },
+	{ "t.ip != allof (10.1.2.3, 1.1.1.1)", false },
+	{ "t.net = anyof (10.0.0.0/8, 192.168.0.0/16)", true },
+	{ "t.net = oneof (10.0.0.0/8, 10.1.0.0/16)", false },
+	{ "t.str = anyof ()", false },
+	{ "t.str != allof ()", false },
+	{ "t.str = oneof ()", false },
+	{ "t.missing = anyof (a)", false },
+	{ "t.missing != allof (a)", false },
+	{ "not t.missing = anyof (a)", true },
+	{ "t.any = anyof (sshd, x)", true },   /* existential over ancestors */
+	{ "t.any = allof (sshd, x)", false },
+	{ "t.arg = anyof argval", true },      /* an identifier that names no list is a value */
+	{ "tolower(t.str) = anyof ('hello world')", true },
+	{ "concat(t.str, '!') endswith oneof ('!', 'd!')", false }, /* both match */
+	{ "concat(t.str, '!') endswith oneof ('d!', 'x')", true },
+	/* a modifier word without a list after it is an ordinary value */
+	{ "t.str = oneof", false },
+	{ "t.arg = oneof or t.num = -42", true },
 };
 
 static void test_eval_table(void **state)
@@ -337,6 +455,46 @@ static const struct errcase errcases[] = {
 	{ "t.printonly = x", 1, "cannot be used in conditions" },
 	{ "t.str[1] = x", 1, "takes no argument" },
 	{ "t.port = nosuchservice", 10, "not a valid numeric value" },
+	/* §5 transformer argument rules */
+	{ "join(t.list, t.list) = x", 6, "separator must be a single string" },
+	{ "join(t.num, t.list) = x", 6, "separator must be a single string" },
+	{ "join(',', t.str) = x", 11, "second argument must be a list" },
+	{ "join(',') = x", 1, "join() takes exactly 2 arguments" },
+	{ "join(',', t.list, t.list) = x", 1, "join() takes exactly 2 arguments" },
+	{ "join(',', (t.buf)) = x", 12, "list element of type bytebuf" },
+	{ "join(',', t.list) contains x and join(',', t.list)[1] = x", 34,
+	  "does not take a field argument" },
+	{ "concat(t.str) = x", 1, "concat() takes at least 2 arguments" },
+	{ "concat(t.str, t.list) = x", 15, "concat() arguments must be strings" },
+	{ "concat(t.str, t.path) = x", 15, "concat() arguments must be strings" },
+	{ "concat(t.str, t.num) = x", 15, "concat() arguments must be strings" },
+	{ "concat(t.str, getopt(t.list, 'a')) = x", 15, "concat() arguments must be strings" },
+	{ "getopt(t.str, 'a') exists", 8, "first argument must be a list" },
+	{ "getopt(t.list, t.list) exists", 16, "optstring must be a single string" },
+	{ "getopt(t.list, 'a', 'b') exists", 1, "takes exactly 2 arguments" },
+	{ "getopt(t.list, 'a')[ab] = x", 1, "single option character" },
+	{ "getopt(t.list, 'a') = x", 21, "cannot be used with list string field 'getopt'" },
+	{ "getopt(t.list, 'a')[a] in (x) and getopt(t.list, 'a') contains x", 55,
+	  "operator 'contains'" },
+	{ "tolower(t.str, t.str) = x", 1, "tolower() takes exactly one argument" },
+	{ "tolower(t.str)[1] = x", 1, "does not take a field argument" },
+	{ "tolower((t.str)) = x", 18, "cannot be used with list string field 'tolower'" },
+	{ "b64((t.num)) exists and tolower((t.str)) exists and toupper(t.num) = x", 53,
+	  "cannot be applied to numeric field 't.num'" },
+	{ "len(t.num, 'x') = 1", 1, "len() takes exactly one argument" },
+	{ "concat(t.notr, 'x') = x", 1, "does not accept transformers" },
+	{ "join(',', (t.any)) = x", 1, "does not accept transformers" },
+	{ "t.str = concat(t.str, tolower(t.notr))", 23, "does not accept transformers" },
+	{ "t.str = val(t.str) and concat(t.str, 'x') = val(t.num)", 45, "different types" },
+	{ "t.path = concat(t.str, 'x')", 10, "different types" },
+	{ "t.str = concat(t.any, 'x')", 9, "does not accept transformers" },
+	/* §2 modifiers: string operators only; values converted by the field type */
+	{ "t.list = oneof (a)", 8, "cannot be used with list string field" },
+	{ "t.num contains anyof (1)", 7, "operator 'contains' cannot be used with numeric" },
+	{ "t.num = anyof (1, abc)", 19, "not a valid numeric value" },
+	{ "t.str regex anyof (x, '(')", 23, "invalid regex" },
+	{ "t.buf bcontains anyof (zz)", 24, "not a valid hex string" },
+	{ "t.ip = oneof (10.1.2)", 15, "not a valid ip address value" },
 };
 
 static void test_compile_errors(void **state)

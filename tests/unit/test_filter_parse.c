@@ -88,6 +88,36 @@ static void test_accepts(void **state)
 	roundtrip("proc.name = val(proc.pname)", "proc.name = val(proc.pname)");
 	roundtrip("proc.name = tolower(proc.pname)", "proc.name = tolower(proc.pname)");
 	roundtrip("proc.name in val(proc.pname)", "proc.name in val(proc.pname)");
+	/* conditions.md §1/§5: multi-argument transformers, literal and list arguments */
+	roundtrip("join(',', fd.types) = a", "join(\",\", fd.types) = a");
+	roundtrip("join( proc.name ,(proc.pname,'x', 12,tolower(fd.name)) ) = a",
+		  "join(proc.name, (proc.pname, \"x\", \"12\", tolower(fd.name))) = a");
+	roundtrip("join(',', ()) exists", "join(\",\", ()) exists");
+	roundtrip("concat(proc.name, \"-\", proc.pid) = x",
+		  "concat(proc.name, \"-\", proc.pid) = x");
+	roundtrip("getopt((proc.args[0], proc.args[1]), 'it:')[t] = sh",
+		  "getopt((proc.args[0], proc.args[1]), \"it:\")[t] = sh");
+	roundtrip("getopt((proc.args[0]), 'it:')[\"t\"] = sh",
+		  "getopt((proc.args[0]), \"it:\")[t] = sh");
+	roundtrip("toupper(concat(basename(fd.name), 'x')) = val(proc.name)",
+		  "toupper(concat(basename(fd.name), \"x\")) = val(proc.name)");
+	roundtrip("proc.name = concat(proc.pname, 0x1f)", "proc.name = concat(proc.pname, \"0x1f\")");
+	roundtrip("tolower('ABC') = abc", "tolower(\"ABC\") = abc");
+	roundtrip("len((proc.name, fd.name)) = 2", "len((proc.name, fd.name)) = 2");
+	/* §2 modifiers: only with whitespace and then a list or an identifier */
+	roundtrip("proc.name = oneof (a, b)", "proc.name = oneof (a, b)");
+	roundtrip("proc.name != allof (a,'b c')", "proc.name != allof (a, \"b c\")");
+	roundtrip("proc.name contains anyof\t(a)", "proc.name contains anyof (a)");
+	roundtrip("proc.name =  anyof  ()", "proc.name = anyof ()");
+	roundtrip("proc.name regex allof my_list", "proc.name regex allof my_list");
+	roundtrip("proc.name = oneof", "proc.name = oneof");
+	roundtrip("proc.name = oneof and x", "proc.name = oneof and x");
+	roundtrip("proc.name = allof or x", "proc.name = allof or x");
+	roundtrip("proc.name = anyof andx", "proc.name = anyof andx");
+	roundtrip("proc.name =oneof", "proc.name = oneof");
+	roundtrip("(proc.name = oneof)", "proc.name = oneof");
+	roundtrip("proc.name = \"oneof\"", "proc.name = \"oneof\"");
+	roundtrip("proc.name in (oneof, anyof)", "proc.name in (oneof, anyof)");
 	roundtrip("proc.name contains \"a\\\"b\"", "proc.name contains \"a\\\"b\"");
 	roundtrip("proc.name = 'it\\'s'", "proc.name = \"it's\"");
 	roundtrip("proc.name = \"\\x41\\t\"", "proc.name = \"A\\t\"");
@@ -142,7 +172,30 @@ static const struct bad bads[] = {
 	{ "proc.aname[2 = x", 13, "expected ']'" },
 	{ "proc.aname[] = x", 12, "expected a field argument" },
 	{ "tolower(proc.name = x", 19, "expected ')' to close tolower()" },
-	{ "tolower(3) = x", 9, "expected a field name" },
+	/* conditions.md §1 targ: a bare word is neither a field nor a literal */
+	{ "tolower(x) = y", 9, "expected a transformer argument" },
+	{ "join(',', (a)) = y", 12, "expected a list element" },
+	{ "join(',', (proc.name, (x))) = y", 23, "expected a list element" },
+	{ "join(',' proc.name) = y", 10, "expected ')' to close join()" },
+	{ "concat(proc.name, ) = y", 19, "expected a transformer argument" },
+	{ "concat(proc.name, \"a) = y", 19, "unterminated quoted string" },
+	{ "join(',', (proc.name x.y)) = y", 22, "expected ',' or ')' in list" },
+	{ "join(',', (proc.name", 11, "unterminated list" },
+	{ "getopt((proc.name), 'a')[] = y", 26, "expected a field argument" },
+	{ "getopt((proc.name), 'a')[o = y", 27, "expected ']'" },
+	{ "concat(proc.name, proc.pname) exists x", 38, "unexpected token after 'exists'" },
+	{ "concat(a.b, c.d)", 17, "expected an operator after 'concat(a.b, c.d)', found end" },
+	{ "proc.name = val(proc.pname)[1]", 28, "val() does not take a field argument" },
+	/* §2 modifiers: a modifier needs a list or an identifier after it */
+	{ "proc.name = oneof (a", 19, "unterminated list" },
+	{ "proc.name = oneof (a,)", 22, "expected a value" },
+	{ "proc.name = oneof (x) y", 23, "expecting 'or', 'and'" },
+	{ "proc.name = oneof(a, b)", 18, "expecting 'or', 'and'" },
+	{ "proc.name = oneof  x.y", 21, "expecting 'or', 'and'" },
+	{ "proc.name = oneof 'x'", 19, "expecting 'or', 'and'" },
+	/* and/or/not followed by a non-alphanumeric ('_') is a keyword, so no modifier */
+	{ "proc.name = anyof and_x", 19, "expected blank or '(' after 'and'" },
+	{ "proc.name = anyof not_list", 19, "unexpected token after 'anyof'" },
 	{ "proc.name = val(x)", 17, "expected a field name" },
 	{ "proc.name = val(proc.pname", 16, "expected ')' to close val()" },
 	{ "not", 1, "unexpected keyword 'not'" },
