@@ -376,6 +376,45 @@ void rl_compiled_free(struct sk_rules *r)
 	sk_strmap_init(&r->crule_by_name);
 }
 
+/* Warnings sk_filter_compile_warn reported for one condition (bounded: more
+ * than a rule can sensibly carry are dropped). */
+struct cwarns {
+	int n;
+	struct {
+		int code, col;
+		char msg[256];
+	} w[16];
+};
+
+static void collect_warn(void *ctx, enum sk_filter_warn code, int col, const char *msg)
+{
+	struct cwarns *cw = ctx;
+	if (cw->n >= (int)SK_ARRAY_LEN(cw->w))
+		return;
+	cw->w[cw->n].code = code;
+	cw->w[cw->n].col = col;
+	sk_strlcpy(cw->w[cw->n].msg, msg, sizeof(cw->w[cw->n].msg));
+	cw->n++;
+}
+
+/* Falco reports the <NA> check (context: the condition's start) whether or
+ * not the condition compiles, the compiler's value warnings (context: the
+ * value) only when it does. */
+static void emit_warns(struct sk_rules *r, const struct cwarns *cw, bool compiled,
+		       const struct rl_ctx *parent, const char *text)
+{
+	for (int i = 0; i < cw->n; i++) {
+		struct rl_ctx c;
+		if (cw->w[i].code == SK_FILTER_WARN_NA_CHECK) {
+			cond_ctx(r, &c, parent, text, 0);
+			rl_add(r, false, SK_LOAD_UNSAFE_NA_CHECK, &c, "%s", "");
+		} else if (compiled) {
+			cond_ctx(r, &c, parent, text, cw->w[i].col > 0 ? (size_t)cw->w[i].col - 1 : 0);
+			rl_add(r, false, SK_LOAD_COMPILE_CONDITION, &c, "%s", cw->w[i].msg);
+		}
+	}
+}
+
 static const char *const deprecated_fields[] = {"evt.dir", "evt.latency", "evt.wait_latency"};
 
 static int compile_rule(struct sk_rules *r, const struct rl_rule *ru, struct clist *lists,
@@ -455,7 +494,9 @@ static int compile_rule(struct sk_rules *r, const struct rl_rule *ru, struct cli
 	sk_ast_evttypes(ast, &es);
 	struct sk_err e;
 	sk_err_clear(&e);
-	struct sk_filter *f = sk_filter_compile(ast, (enum sk_source)src, &e);
+	struct cwarns cw = {0};
+	struct sk_filter *f = sk_filter_compile_warn(ast, (enum sk_source)src, collect_warn, &cw, &e);
+	emit_warns(r, &cw, f != NULL, &ru->cond_ctx, text);
 	if (!f && e.code != -ENOSYS) {
 		struct rl_ctx c;
 		cond_ctx(r, &c, &ru->cond_ctx, text, e.col > 0 ? (size_t)e.col - 1 : 0);

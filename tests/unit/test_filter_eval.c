@@ -519,6 +519,91 @@ static void test_compile_errors(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/* ---- warnings (conditions.md §3, §6) ---- */
+
+struct wcase {
+	const char *cond;
+	const char *want; /* "code@col:msg-substring;..." of every warning, in order */
+};
+
+static void collect(void *ctx, enum sk_filter_warn code, int col, const char *msg)
+{
+	struct sk_buf *b = ctx;
+	assert_int_equal(sk_buf_printf(b, "%d@%d:%s;", (int)code, col, msg), 0);
+}
+
+static const struct wcase wcases[] = {
+	{ "t.str = t.str2", "2@9:'t.str2' may be a valid field misused as a const string value;" },
+	{ "t.str = ' t . str2 '",
+	  "2@9:' t . str2 ' may be a valid field misused as a const string value;" },
+	{ "t.str = t.arg[1]", "2@9:'t.arg[1]' may be a valid field misused;" },
+	{ "t.str = t.nosuch", "" },
+	{ "t.str = val(t.str2)", "" },
+	{ "t.str in (a, t.num)", "2@14:'t.num' may be a valid field;" },
+	{ "t.str = 'tolower(t.str)'",
+	  "2@9:'tolower(t.str)' may be a valid field transformer misused as a const string "
+	  "value;" },
+	{ "t.str = 'concat(a)'", "2@9:'concat(a)' may be a valid field transformer;" },
+	{ "t.str = 'concat(a'", "" },
+	{ "t.str regex 'abc.*'",
+	  "2@13:regex check with 'abc.*' may be optimized with simpler operators such as '=', "
+	  "'contains', 'startswith', 'endswith';" },
+	{ "t.str regex '.*abc'", "2@13:regex check with '.*abc';" },
+	{ "t.str regex '^abc$'", "2@13:regex check with '^abc$';" },
+	{ "t.str regex abc", "2@13:regex check with 'abc';" },
+	{ "t.str regex 'a.c'", "" },
+	{ "t.str regex 'a|b'", "" },
+	{ "t.str regex anyof (abc, 'a.c')", "2@20:regex check with 'abc';" },
+	{ "ka.user.name = '<NA>' or ka.user.name != '<NA>'", "1@1:;" }, /* once */
+	{ "t.num = 1 and tolower(ka.user.name) in (x, '<NA>')", "1@15:;" },
+	{ "ka.user.name pmatch ('<NA>')", "1@1:;" },
+	{ "ka.user.name contains '<NA>'", "" },
+	{ "ka.user.name = oneof ('<NA>')", "" },
+	{ "t.str = '<NA>'", "" },
+};
+
+static void test_warnings(void **state)
+{
+	(void)state;
+	int bad = 0;
+	for (size_t i = 0; i < sizeof(wcases) / sizeof(wcases[0]); i++) {
+		struct sk_err err;
+		sk_err_clear(&err);
+		struct sk_ast *a = sk_filter_parse(wcases[i].cond, &err);
+		assert_non_null(a);
+		struct sk_buf b;
+		sk_buf_init(&b, 0);
+		struct sk_filter *f = sk_filter_compile_warn(a, SK_SRC_SYSCALL, collect, &b, &err);
+		sk_ast_free(a);
+		if (!f) {
+			print_error("[%s]: %s\n", wcases[i].cond, err.msg);
+			bad++;
+		}
+		sk_filter_free(f);
+		/* each expected item must appear, in order, and no other */
+		const char *got = sk_buf_cstr(&b), *w = wcases[i].want, *at = got;
+		size_t nwant = 0, ngot = 0;
+		for (const char *p = got; *p; p++) ngot += *p == ';';
+		while (*w) {
+			const char *semi = strchr(w, ';');
+			char item[256];
+			snprintf(item, sizeof(item), "%.*s", (int)(semi - w), w);
+			const char *hit = strstr(at, item);
+			if (!hit) break;
+			at = hit + strlen(item);
+			w = semi + 1;
+			nwant++;
+		}
+		if (*w || nwant != ngot) {
+			print_error("[%s]: warnings [%s], want [%s]\n", wcases[i].cond, got,
+				    wcases[i].want);
+			bad++;
+		}
+		sk_buf_done(&b);
+	}
+	assert_int_equal(bad, 0);
+}
+
 /* ---- pure operators --------------------------------------------------------------- */
 
 static bool g(const char *p, const char *s) { return sk_glob_match(p, strlen(p), s, strlen(s), false); }
@@ -618,6 +703,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_eval_table), cmocka_unit_test(test_compile_errors),
+		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_glob),       cmocka_unit_test(test_pmatch),
 		cmocka_unit_test(test_decoders),   cmocka_unit_test(test_literals),
 	};

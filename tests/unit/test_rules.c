@@ -206,6 +206,44 @@ static void test_unknown_source_and_plugins(void **state)
 	sk_rules_free(r);
 }
 
+/* conditions.md §3 and §6: Falco's condition warnings (LOAD_UNSAFE_NA_CHECK
+ * with an empty message, LOAD_COMPILE_CONDITION in libsinsp's wording). */
+static void test_condition_warnings(void **state)
+{
+	(void)state;
+	static const char *const srcs[] = { "syscall", "k8s_audit" };
+	struct sk_rules_opts o = { .sources = srcs, .nsources = 2 };
+	struct sk_rules *r = sk_rules_new(&o);
+	const struct sk_load_result *res = load(r,
+		"- rule: k\n  desc: d\n  condition: ka.user.name != \"<NA>\" and ka.verb=create\n"
+		"  output: o\n  priority: WARNING\n  source: k8s_audit\n  skip-if-unknown-filter: true\n"
+		"- rule: s\n  desc: d\n  condition: evt.type = open and proc.name = proc.pname and "
+		"fd.name regex '^/etc/.*'\n  output: o\n  priority: WARNING\n");
+	/* no ka.* fields are registered yet: skip-if-unknown-filter keeps the
+	 * file valid; the <NA> warning comes before compilation, as in Falco */
+	assert_true(sk_load_result_ok(res));
+	assert_true(has_msg(res, false, "LOAD_UNKNOWN_FILTER", "nonexistent field ka.user.name"));
+	assert_true(has_msg(res, false, "LOAD_UNSAFE_NA_CHECK", ""));
+	assert_true(has_msg(res, false, "LOAD_COMPILE_CONDITION",
+			    "'proc.pname' may be a valid field misused as a const string value"));
+	assert_true(has_msg(res, false, "LOAD_COMPILE_CONDITION",
+			    "regex check with '^/etc/.*' may be optimized with simpler operators "
+			    "such as '=', 'contains', 'startswith', 'endswith'"));
+	/* pmatch, in: equality-like; a modifier is not (Falco's resolver) */
+	sk_rules_free(r);
+	r = sk_rules_new(&o);
+	res = load(r, "- rule: k2\n  desc: d\n  condition: ka.verb = anyof (\"<NA>\")\n"
+		      "  output: o\n  priority: WARNING\n  source: k8s_audit\n"
+		      "  skip-if-unknown-filter: true\n");
+	assert_false(has_msg(res, false, "LOAD_UNSAFE_NA_CHECK", ""));
+	sk_rules_free(r);
+	r = sk_rules_new(NULL);
+	res = load(r, "- rule: s\n  desc: d\n  condition: evt.type = open and proc.name in (a, b)\n"
+		      "  output: o\n  priority: WARNING\n");
+	assert_false(sk_load_result_has_warnings(res));
+	sk_rules_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -216,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_errors_with_locations),
 		cmocka_unit_test(test_condition_error_wording),
 		cmocka_unit_test(test_unknown_source_and_plugins),
+		cmocka_unit_test(test_condition_warnings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
