@@ -4,7 +4,8 @@
  *       replays CAPTURE (state updated as the engine does) and, for every
  *       event, times K evaluations of each representative condition (a long
  *       `in` list, a `pmatch` list, a regex, a deep macro-expanded
- *       condition); prints ns per evaluation.
+ *       condition, join/concat, oneof/anyof modifiers); prints ns per
+ *       evaluation.
  *   filter_bench scan CAPTURE FILTER [-n N]
  *       replays CAPTURE, evaluates FILTER on every event and prints the
  *       evt.num of matches (a minimal `inspect`), then events/s on stderr.
@@ -93,10 +94,12 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[i], "--raw") == 0) oo.raw = true; /* sysdig 0.29 numbering */
 	}
 
-	struct bench benches[4] = { { "in list (306 names)", NULL, 0, 0, 0 },
+	struct bench benches[6] = { { "in list (306 names)", NULL, 0, 0, 0 },
 				    { "pmatch list (18 paths)", NULL, 0, 0, 0 },
 				    { "regex", NULL, 0, 0, 0 },
-				    { "deep macro-expanded", NULL, 0, 0, 0 } };
+				    { "deep macro-expanded", NULL, 0, 0, 0 },
+				    { "join/concat transformers", NULL, 0, 0, 0 },
+				    { "= anyof / contains anyof", NULL, 0, 0, 0 } };
 	struct sk_filter *scan = NULL;
 	size_t nb = 0;
 	if (micro) {
@@ -106,7 +109,13 @@ int main(int argc, char **argv)
 		benches[1].f = build(pmatch_cond);
 		benches[2].f = build(regex_cond);
 		benches[3].f = build(deep_cond);
-		nb = 4;
+		/* libs 0.24/0.25 forms: a string built per event, and modifiers */
+		benches[4].f = build("concat(proc.name, \":\", fd.name) = \"bash:/etc/passwd\" or "
+				     "join(\",\", (proc.name, proc.pname, user.name)) startswith "
+				     "\"sshd,\"");
+		benches[5].f = build("proc.name = anyof (bash, sh, zsh, dash, ksh) or "
+				     "fd.name contains anyof (passwd, shadow, sudoers)");
+		nb = 6;
 		for (size_t i = 0; i < nb; i++)
 			if (!benches[i].f) return 1;
 	} else {

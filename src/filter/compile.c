@@ -77,6 +77,7 @@ struct check {
 	pcre2_match_data *md;
 	pcre2_code **res;           /* regex oneof/anyof/allof: one per element */
 	size_t nres;
+	const char *ltext;          /* the lhs for messages (compile time only) */
 };
 
 struct node {
@@ -448,7 +449,7 @@ static int literal(struct check *c, const struct sk_ast_value *av, struct sk_val
 	}
 	if (sk_literal_parse(c->lhs.type, t, v) < 0)
 		return err_at(err, av->pos, -EINVAL, "'%s' is not a valid %s value for '%s'", t,
-			      type_name(c->lhs.type), sk_fieldref_text(c->lhs.ref));
+			      type_name(c->lhs.type), c->ltext);
 	*mem = NULL;
 	return 0;
 }
@@ -720,6 +721,7 @@ static int check_compile(struct cctx *cc, const struct sk_ast *a, struct check *
 	c->tc = (uint8_t)sk_type_class(c->lhs.type);
 	bool list = c->lhs.flags & SK_FF_LIST;
 	const char *fname = operand_text(&c->lhs, &ac->lhs);
+	c->ltext = fname;
 	if (!op_allowed(c->op, c->tc, list))
 		return err_at(err, ac->op_pos, -EINVAL,
 			      "operator '%s' cannot be used with %s%s field '%s'", sk_op_name(c->op),

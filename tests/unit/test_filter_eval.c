@@ -495,6 +495,8 @@ static const struct errcase errcases[] = {
 	{ "t.str regex anyof (x, '(')", 23, "invalid regex" },
 	{ "t.buf bcontains anyof (zz)", 24, "not a valid hex string" },
 	{ "t.ip = oneof (10.1.2)", 15, "not a valid ip address value" },
+	{ "len(t.str) = x", 14, "not a valid numeric value for 'len'" }, /* fuzz: lhs without field */
+	{ "len(t.str) = anyof (1, x)", 24, "not a valid numeric value for 'len'" },
 };
 
 static void test_compile_errors(void **state)
