@@ -145,25 +145,50 @@ static size_t ancestors(const struct sk_fieldref *f, struct sk_eval_ctx *c, stru
 }
 
 /* The ancestor (or self) whose pid equals `id` (session/group leader). */
-static struct sk_thread *leader(struct sk_state *st, struct sk_thread *t, int64_t id)
+/* libsinsp get_oldest_matching_ancestor for the session (sid) or process
+ * group (vpgid) leader: outside a pid namespace the thread whose tid is the
+ * id, if the table has it; else (or in a namespace) the oldest of the
+ * unbroken run of ancestors sharing the id. */
+enum leader_kind { BY_SID, BY_VPGID, BY_PGID };
+
+static int64_t leader_id(const struct sk_thread *t, enum leader_kind k)
 {
-	struct sk_thread *a = sk_state_main_thread(st, t);
-	if (!a)
-		a = t;
-	for (int i = 0; a && i < MAX_ANCESTORS; i++) {
-		if (a->pid == id || a->vpid == id)
-			return a;
-		a = sk_state_parent(st, a);
-	}
-	return NULL;
+	return k == BY_SID ? t->sid : k == BY_VPGID ? t->vpgid : t->pgid;
 }
 
-static size_t leader_value(struct sk_eval_ctx *c, struct sk_thread *t, int64_t id, int what,
-			   struct sk_value *out)
+static struct sk_thread *leader(struct sk_state *st, struct sk_thread *t, enum leader_kind k)
 {
-	struct sk_thread *l = leader(c->state, t, id);
+	int64_t id = leader_id(t, k);
+	if (id == -1)
+		return NULL;
+	/* sid and vpgid are namespace-relative; pgid is not */
+	bool in_pidns = (t->flags & SK_CL_CHILD_IN_PIDNS) || (t->tid != t->vtid && t->vtid >= 0);
+	if (k == BY_PGID || !in_pidns) {
+		struct sk_thread *l = sk_state_thread(st, id);
+		if (l)
+			return l;
+	}
+	struct sk_thread *found = NULL;
+	struct sk_thread *p = sk_state_thread(st, t->ptid);
+	for (int i = 0; p && p->tid != -1 && i < MAX_ANCESTORS; i++) {
+		if (leader_id(p, k) != id)
+			break;
+		found = p;
+		if (p->ptid == p->tid)
+			break;
+		p = sk_state_thread(st, p->ptid);
+	}
+	return found;
+}
+
+/* proc.sname & co: the leader's comm/exe/exepath; "" (a value) when there
+ * is no leader, as libsinsp's get_ancestor_field_as_string. */
+static size_t leader_value(struct sk_eval_ctx *c, struct sk_thread *t, enum leader_kind k,
+			   int what, struct sk_value *out)
+{
+	struct sk_thread *l = leader(c->state, t, k);
 	if (!l)
-		return 0;
+		return sk_val_cstr(out, "");
 	switch (what) {
 	case 0: return sk_val_str(out, l->comm.s, l->comm.len);
 	case 1: return sk_val_str(out, l->exe.s, l->exe.len);
@@ -320,27 +345,27 @@ size_t sk_fx_proc(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_
 	case SK_F_PROC_SID:
 		return sk_val_s64(out, SK_PT_INT64, t->sid);
 	case SK_F_PROC_SNAME:
-		return leader_value(c, t, t->sid, 0, out);
+		return leader_value(c, t, BY_SID, 0, out);
 	case SK_F_PROC_SID_EXE:
-		return leader_value(c, t, t->sid, 1, out);
+		return leader_value(c, t, BY_SID, 1, out);
 	case SK_F_PROC_SID_EXEPATH:
-		return leader_value(c, t, t->sid, 2, out);
+		return leader_value(c, t, BY_SID, 2, out);
 	case SK_F_PROC_VPGID:
 		return sk_val_s64(out, SK_PT_INT64, t->vpgid);
 	case SK_F_PROC_VPGID_NAME:
-		return leader_value(c, t, t->vpgid, 0, out);
+		return leader_value(c, t, BY_VPGID, 0, out);
 	case SK_F_PROC_VPGID_EXE:
-		return leader_value(c, t, t->vpgid, 1, out);
+		return leader_value(c, t, BY_VPGID, 1, out);
 	case SK_F_PROC_VPGID_EXEPATH:
-		return leader_value(c, t, t->vpgid, 2, out);
+		return leader_value(c, t, BY_VPGID, 2, out);
 	case SK_F_PROC_PGID:
 		return sk_val_s64(out, SK_PT_INT64, t->pgid);
 	case SK_F_PROC_PGID_NAME:
-		return leader_value(c, t, t->pgid, 0, out);
+		return leader_value(c, t, BY_PGID, 0, out);
 	case SK_F_PROC_PGID_EXE:
-		return leader_value(c, t, t->pgid, 1, out);
+		return leader_value(c, t, BY_PGID, 1, out);
 	case SK_F_PROC_PGID_EXEPATH:
-		return leader_value(c, t, t->pgid, 2, out);
+		return leader_value(c, t, BY_PGID, 2, out);
 	case SK_F_PROC_DURATION:
 		return mt->clone_ts && ev ? sk_val_u64(out, SK_PT_RELTIME, ev->ts - mt->clone_ts) : 0;
 	case SK_F_PROC_PID_TS:

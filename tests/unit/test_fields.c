@@ -466,6 +466,44 @@ static void test_fd_without_entry(void **state)
 }
 
 
+/* proc.sname as libsinsp: the session leader is the thread whose tid is the
+ * sid (outside a pid namespace); no sid (-1) gives "" (a value, not none). */
+static void test_session_leader(void **state)
+{
+	(void)state;
+	struct sk_buf b;
+	sk_buf_init(&b, 0);
+	struct sk_event ev;
+	build_openat(&b, &ev, 3, "/x", 0, 0); /* tid 2752 */
+	for (int round = 0; round < 2; round++) {
+		struct sk_state *st = sk_state_new(NULL);
+		struct sk_scap_meta_ops ops;
+		sk_state_meta_ops(st, &ops);
+		struct sk_scap_thread t;
+		memset(&t, 0, sizeof(t));
+		t.tid = t.pid = t.sid = 1000;
+		t.ptid = 1;
+		t.vpgid = t.pgid = t.vtid = t.vpid = -1;
+		t.comm = (struct sk_bytes){"sshd", 4};
+		t.exe = t.comm;
+		assert_int_equal(ops.thread(ops.ctx, &t), 0);
+		t.tid = t.pid = 2752;
+		t.ptid = 1000;
+		t.sid = round == 0 ? 1000 : -1;
+		t.comm = (struct sk_bytes){"cat", 3};
+		assert_int_equal(ops.thread(ops.ctx, &t), 0);
+		sk_state_seed_done(st);
+		struct sk_eval_ctx c;
+		sk_eval_ctx_init(&c, st);
+		sk_eval_ctx_set_event(&c, &ev);
+		ASSERT_FIELD(&c, "proc.sname", NULL, round == 0 ? "sshd" : "");
+		sk_eval_ctx_done(&c);
+		sk_state_free(st);
+	}
+	sk_buf_done(&b);
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -474,6 +512,7 @@ int main(void)
 		cmocka_unit_test(test_names),     cmocka_unit_test(test_ppid),
 		cmocka_unit_test(test_fd_socket_ends),
 		cmocka_unit_test(test_fd_without_entry),
+		cmocka_unit_test(test_session_leader),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
