@@ -1,10 +1,12 @@
 /* inspect.c — `saker inspect`: a sysdig-style event printer for captures.
  *
- *   saker inspect [-p FORMAT] [-n N] [-D] [-C] [-q] FILE [FILTER]
+ *   saker inspect [-p FORMAT] [-n N] [-D] [-C] [-q] [-w OUT] FILE [FILTER]
  *
  * Reads the capture without layout conversion by default, so event numbers
  * and old enter/exit records line up with `sysdig -r FILE` (see
- * docs/inspect.md); -C reads it converted, as the engine does. */
+ * docs/inspect.md); -C reads it converted, as the engine does. -w copies
+ * the capture's metadata and the events read (honouring -n and FILTER) to
+ * a new capture, like `sysdig -r FILE -w OUT`. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,27 +156,224 @@ static bool initial_state_event(uint16_t type)
 	}
 }
 
+/* -w: the capture's metadata, collected while the reader opens it (the
+ * state sees it too) and written before the first event, so the copy reads
+ * like the original. Interfaces and users/groups must each go in one block:
+ * libscap keeps only the last block of each kind. Bounded by what the
+ * reader accepts as metadata (its max_meta_block). */
+struct meta_copy {
+	struct sk_scap_meta_ops st;  /* the state's callbacks, called first */
+	struct sk_arena a;
+	struct sk_scap_machine mi;
+	bool have_mi;
+	struct sk_scap_iface *ifs;
+	size_t nifs, cifs;
+	struct sk_scap_user *us;
+	size_t nus, cus;
+	struct sk_scap_group *gs;
+	size_t ngs, cgs;
+	struct sk_scap_thread *ts;
+	size_t nts, cts;
+	struct sk_scap_fd *fds;
+	uint64_t *fdtid;             /* owner of fds[i] */
+	size_t nfds, cfds, cfdtid;
+	int err;
+};
+
+/* Slot n of a growable array of elem-sized items (NULL on OOM, array kept). */
+static void *slot(void *arr_p, size_t *cap, size_t n, size_t elem)
+{
+	void **arr = arr_p;
+	if (n >= *cap) {
+		size_t c = *cap ? 2 * *cap : 64;
+		void *p = realloc(*arr, c * elem);
+		if (!p)
+			return NULL;
+		*arr = p;
+		*cap = c;
+	}
+	return (char *)*arr + n * elem;
+}
+
+static struct sk_bytes mc_dup(struct meta_copy *m, struct sk_bytes b)
+{
+	struct sk_bytes r = {"", 0};
+	if (!b.len)
+		return r;
+	char *p = sk_arena_strndup(&m->a, b.p, b.len);
+	if (!p) {
+		m->err = -ENOMEM;
+		return r;
+	}
+	r.p = p;
+	r.len = b.len;
+	return r;
+}
+
+static int mc_section(void *ctx)
+{
+	struct meta_copy *m = ctx;
+	return m->st.section ? m->st.section(m->st.ctx) : 0;
+}
+
+static int mc_machine(void *ctx, const struct sk_scap_machine *mi)
+{
+	struct meta_copy *m = ctx;
+	m->mi = *mi;
+	m->have_mi = true;
+	return m->st.machine ? m->st.machine(m->st.ctx, mi) : 0;
+}
+
+static int mc_iface(void *ctx, const struct sk_scap_iface *i)
+{
+	struct meta_copy *m = ctx;
+	struct sk_scap_iface *d = slot(&m->ifs, &m->cifs, m->nifs, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	m->nifs++;
+	*d = *i;
+	d->name = mc_dup(m, i->name);
+	if (m->err)
+		return m->err;
+	return m->st.iface ? m->st.iface(m->st.ctx, i) : 0;
+}
+
+static int mc_user(void *ctx, const struct sk_scap_user *u)
+{
+	struct meta_copy *m = ctx;
+	struct sk_scap_user *d = slot(&m->us, &m->cus, m->nus, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	m->nus++;
+	*d = *u;
+	d->name = mc_dup(m, u->name);
+	d->homedir = mc_dup(m, u->homedir);
+	d->shell = mc_dup(m, u->shell);
+	if (m->err)
+		return m->err;
+	return m->st.user ? m->st.user(m->st.ctx, u) : 0;
+}
+
+static int mc_group(void *ctx, const struct sk_scap_group *g)
+{
+	struct meta_copy *m = ctx;
+	struct sk_scap_group *d = slot(&m->gs, &m->cgs, m->ngs, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	m->ngs++;
+	*d = *g;
+	d->name = mc_dup(m, g->name);
+	if (m->err)
+		return m->err;
+	return m->st.group ? m->st.group(m->st.ctx, g) : 0;
+}
+
+static int mc_thread(void *ctx, const struct sk_scap_thread *t)
+{
+	struct meta_copy *m = ctx;
+	struct sk_scap_thread *d = slot(&m->ts, &m->cts, m->nts, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	m->nts++;
+	*d = *t;
+	d->comm = mc_dup(m, t->comm);
+	d->exe = mc_dup(m, t->exe);
+	d->exepath = mc_dup(m, t->exepath);
+	d->args = mc_dup(m, t->args);
+	d->cwd = mc_dup(m, t->cwd);
+	d->env = mc_dup(m, t->env);
+	d->cgroups = mc_dup(m, t->cgroups);
+	d->root = mc_dup(m, t->root);
+	if (m->err)
+		return m->err;
+	return m->st.thread ? m->st.thread(m->st.ctx, t) : 0;
+}
+
+static int mc_fd(void *ctx, uint64_t tid, const struct sk_scap_fd *f)
+{
+	struct meta_copy *m = ctx;
+	struct sk_scap_fd *d = slot(&m->fds, &m->cfds, m->nfds, sizeof(*d));
+	uint64_t *o = slot(&m->fdtid, &m->cfdtid, m->nfds, sizeof(*o));
+	if (!d || !o)
+		return -ENOMEM;
+	m->nfds++;
+	*d = *f;
+	*o = tid;
+	d->name = mc_dup(m, f->name);
+	if (m->err)
+		return m->err;
+	return m->st.fd ? m->st.fd(m->st.ctx, tid, f) : 0;
+}
+
+static void meta_copy_init(struct meta_copy *m, const struct sk_scap_meta_ops *st,
+			   struct sk_scap_meta_ops *ops)
+{
+	memset(m, 0, sizeof(*m));
+	m->st = *st;
+	sk_arena_init(&m->a, 0);
+	*ops = (struct sk_scap_meta_ops){.ctx = m, .section = mc_section, .machine = mc_machine,
+					 .iface = mc_iface, .user = mc_user, .group = mc_group,
+					 .thread = mc_thread, .fd = mc_fd};
+}
+
+static void meta_copy_done(struct meta_copy *m)
+{
+	free(m->ifs);
+	free(m->us);
+	free(m->gs);
+	free(m->ts);
+	free(m->fds);
+	free(m->fdtid);
+	sk_arena_done(&m->a);
+}
+
+/* Writes the blocks in the order libscap writes them: MI, IL, UL, PL, FDL
+ * (one FDL block per run of fds of the same thread). */
+static int meta_copy_write(struct sk_scap_writer *w, const struct meta_copy *m)
+{
+	int rc = 0;
+	if (m->have_mi)
+		rc = sk_scap_write_machine(w, &m->mi);
+	if (!rc && m->nifs)
+		rc = sk_scap_write_ifaces(w, m->ifs, m->nifs);
+	if (!rc && (m->nus || m->ngs))
+		rc = sk_scap_write_users(w, m->us, m->nus, m->gs, m->ngs);
+	if (!rc && m->nts)
+		rc = sk_scap_write_threads(w, m->ts, m->nts);
+	for (size_t i = 0, j; !rc && i < m->nfds; i = j) {
+		for (j = i + 1; j < m->nfds && m->fdtid[j] == m->fdtid[i]; j++)
+			;
+		rc = sk_scap_write_fds(w, m->fdtid[i], m->fds + i, j - i);
+	}
+	return rc;
+}
+
 static int usage(void)
 {
-	fprintf(stderr, "usage: saker inspect [-p FORMAT] [-n N] [-D] [-C] [-q] FILE [FILTER]\n"
+	fprintf(stderr, "usage: saker inspect [-p FORMAT] [-n N] [-D] [-C] [-q] [-w OUT] FILE "
+			"[FILTER]\n"
 			"  -p FORMAT  print these %%fields (a leading '*' prints every event,\n"
 			"             missing values as <NA>)\n"
 			"  -n N       stop after reading N events\n"
 			"  -D         also print internal events (procinfo, ...)\n"
 			"  -C         read converted, as the engine does (default: as stored,\n"
 			"             numbered like sysdig)\n"
-			"  -q         print nothing (read and update the state only, as sysdig -q)\n");
+			"  -q         print nothing (read and update the state only, as sysdig -q)\n"
+			"  -w OUT     also write the capture's metadata and the events read\n"
+			"             (after -n and FILTER) to the capture OUT (gzip if it ends\n"
+			"             in .gz)\n");
 	return 2;
 }
 
 int sk_app_inspect(int argc, char **argv)
 {
 	const char *fmt = DEFAULT_FORMAT;
+	const char *wpath = NULL;
 	uint64_t limit = 0;
 	bool internal = false, convert = false, quiet = false;
 	int opt;
 	optind = 1;
-	while ((opt = getopt(argc, argv, "+p:n:DCqh")) != -1) {
+	while ((opt = getopt(argc, argv, "+p:n:DCqw:h")) != -1) {
 		switch (opt) {
 		case 'p':
 			fmt = optarg;
@@ -194,6 +393,9 @@ int sk_app_inspect(int argc, char **argv)
 		case 'q':
 			quiet = true;
 			break;
+		case 'w':
+			wpath = optarg;
+			break;
 		default:
 			return usage();
 		}
@@ -211,6 +413,10 @@ int sk_app_inspect(int argc, char **argv)
 	struct sk_filter *filter = NULL;
 	struct sk_state *st = NULL;
 	struct sk_scap_reader *r = NULL, *conv = NULL;
+	struct sk_scap_writer *w = NULL;
+	struct meta_copy mc;
+	struct sk_scap_meta_ops ops, tee;
+	meta_copy_init(&mc, &(struct sk_scap_meta_ops){0}, &tee);
 	struct sk_event cev;
 	int cn = 0;
 	struct sk_eval_ctx ctx;
@@ -236,15 +442,25 @@ int sk_app_inspect(int argc, char **argv)
 		fprintf(stderr, "saker inspect: out of memory\n");
 		goto out;
 	}
-	struct sk_scap_meta_ops ops;
 	sk_state_meta_ops(st, &ops);
+	mc.st = ops;
 	struct sk_scap_open_opts oo = {.raw = !convert};
-	r = sk_scap_open_ex(path, &oo, &ops, &err);
+	r = sk_scap_open_ex(path, &oo, wpath ? &tee : &ops, &err);
 	if (!r) {
 		char msg[1200];
 		sk_err_format(&err, msg, sizeof(msg));
 		fprintf(stderr, "saker inspect: %s: %s\n", path, msg);
 		goto out;
+	}
+	if (wpath) {
+		size_t wl = strlen(wpath);
+		w = sk_scap_writer_open(wpath, wl > 3 && !strcmp(wpath + wl - 3, ".gz"), &err);
+		int wr = w ? meta_copy_write(w, &mc) : -1;
+		if (wr) {
+			fprintf(stderr, "saker inspect: %s: %s\n", wpath,
+				w ? strerror(-wr) : err.msg);
+			goto out;
+		}
 	}
 	sk_state_seed_done(st);
 	/* Raw mode: a second, converted reader feeds the state (which speaks the
@@ -297,8 +513,13 @@ int sk_app_inspect(int argc, char **argv)
 			shown = false;
 		if (ev.dump_flags & SK_DF_STATE_ONLY)
 			shown = false;
-		if (shown && !quiet && (!filter || sk_filter_eval(filter, &ctx)) &&
-		    format_line(&f, &ctx, &line)) {
+		bool match = !filter ||
+			     ((w || (shown && !quiet)) && sk_filter_eval(filter, &ctx));
+		if (w && match && sk_scap_write_event(w, &ev) < 0) {
+			fprintf(stderr, "saker inspect: %s: write error\n", wpath);
+			goto out;
+		}
+		if (shown && !quiet && match && format_line(&f, &ctx, &line)) {
 			if (sk_buf_putc(&line, '\n') == 0)
 				fwrite(line.data, 1, line.len, stdout);
 		}
@@ -318,6 +539,14 @@ int sk_app_inspect(int argc, char **argv)
 	rc = 0;
 out:
 	fflush(stdout);
+	if (w) {
+		int wr = sk_scap_writer_close(w);
+		if (wr && !rc) {
+			fprintf(stderr, "saker inspect: %s: %s\n", wpath, strerror(-wr));
+			rc = 1;
+		}
+	}
+	meta_copy_done(&mc);
 	sk_scap_close(r);
 	sk_scap_close(conv);
 	sk_filter_free(filter);

@@ -38,3 +38,22 @@ def run(args, **kw):
     kw.setdefault("text", True)
     kw.setdefault("timeout", 600)
     return subprocess.run(args, **kw)
+
+
+# Events of the 1M-event current/ capture the differential tests read.
+CURRENT_LIMIT = 100000
+
+
+@pytest.fixture(scope="session")
+def current_copy(saker_bin, fixtures, tmp_path_factory):
+    """The first CURRENT_LIMIT events of the current/ capture, with its
+    metadata, written once per session by `saker inspect -w` (sysdig's -n
+    counts the events it prints, not those it reads). None when absent."""
+    src = sorted((fixtures / "traces" / "current").glob("*.scap.gz"))
+    if not src:
+        return None
+    name = src[0].name[:-len(".scap.gz")] + "-100k.scap"
+    dst = tmp_path_factory.mktemp("current") / name
+    r = run([saker_bin, "inspect", "-q", "-n", str(CURRENT_LIMIT), "-w", str(dst), str(src[0])])
+    assert r.returncode == 0, f"saker inspect -w: {r.stderr}"
+    return dst
