@@ -302,11 +302,22 @@ void sk_state_container_unref(struct sk_state *st, const struct sk_container *cc
 	struct sk_container *c = (struct sk_container *)cc;
 	if (!c || --c->refs)
 		return;
-	/* keep metadata of recently seen containers only while under the bound */
-	if (st->containers.count > st->cfg.max_containers / 2) {
-		sk_strmap_deln(&st->containers, c->full_id, strlen(c->full_id));
+	/* a container with metadata stays until the runtime says it is gone
+	 * (container_removed) or room is needed; without, only while under half
+	 * the bound */
+	if (!c->meta && st->containers.count > st->cfg.max_containers / 2) {
+		sk_strmap_deln(&st->containers, c->id, strlen(c->id));
 		free(c);
 	}
+}
+
+/* Asks the program layer (once) for metadata of a container without any. */
+static void want_meta(struct sk_state *st, struct sk_container *c)
+{
+	if (c->meta || c->requested || !st->ctr_hook)
+		return;
+	c->requested = true;
+	st->ctr_hook(st->ctr_hook_ctx, c->id, c->full_id, c->type);
 }
 
 void sk_state_thread_container(struct sk_state *st, struct sk_thread *t)
@@ -329,29 +340,16 @@ void sk_state_thread_container(struct sk_state *st, struct sk_thread *t)
 		sk_state_container_unref(st, old);
 		return;
 	}
-	if (old && !strcmp(old->full_id, full))
+	if (old && !strcmp(old->id, id))
 		return;
-	size_t fl = strlen(full);
-	struct sk_container *c = sk_strmap_getn(&st->containers, full, fl);
+	struct sk_container *c = sk_state_container_get_or_add(st, id, full, type);
 	if (!c) {
-		if (st->containers.count >= st->cfg.max_containers) {
-			st->stats.containers_dropped++;
-			t->container = NULL;
-			sk_state_container_unref(st, old);
-			return;
-		}
-		c = calloc(1, sizeof(*c));
-		if (!c)
-			return;
-		sk_strlcpy(c->id, id, sizeof(c->id));
-		sk_strlcpy(c->full_id, full, sizeof(c->full_id));
-		c->type = type;
-		if (sk_strmap_putn(&st->containers, full, fl, c) < 0) {
-			free(c);
-			return;
-		}
+		t->container = NULL;
+		sk_state_container_unref(st, old);
+		return;
 	}
 	c->refs++;
 	t->container = c;
 	sk_state_container_unref(st, old);
+	want_meta(st, c);
 }

@@ -1405,6 +1405,21 @@ static void track_event_fd(struct sk_state *st, struct sk_thread *t, const struc
 	st->cur_fd = f;
 }
 
+/* asyncevent "container" / "container_removed": the container plugin's
+ * records (live from runtime clients, or stored in a capture). */
+static void parse_async(struct sk_state *st, const struct sk_event *ev)
+{
+	if (!p_has(ev, 1) || !p_has(ev, 2))
+		return;
+	uint32_t nl, dl;
+	const char *name = p_str(ev, 1, &nl);
+	const uint8_t *data = sk_event_param(ev, 2, &dl);
+	bool added = nl == 9 && !memcmp(name, "container", 9);
+	bool removed = nl == 17 && !memcmp(name, "container_removed", 17);
+	if (data && (added || removed))
+		(void)sk_state_container_json(st, (const char *)data, dl, removed);
+}
+
 void sk_state_enter_event(struct sk_state *st, const struct sk_event *ev)
 {
 	st->cur_thread = NULL;
@@ -1432,10 +1447,21 @@ bool sk_state_update(struct sk_state *st, const struct sk_event *ev)
 	bool visible = info->dir == 'X' || !(info->category & SK_EC_SYSCALL);
 	if (info->flags & SK_EF_SKIPPARSERESET)
 		return visible;
+	if (st->event_ctr)
+		sk_state_event_container_reset(st);
 	switch (ev->type) {
-	case SKE_ASYNCEVENT_E: case SKE_PLUGINEVENT_E: case SKE_USER_ADDED_E:
-	case SKE_USER_DELETED_E: case SKE_GROUP_ADDED_E: case SKE_GROUP_DELETED_E:
+	case SKE_ASYNCEVENT_E:
+		parse_async(st, ev);
+		return visible;
 	case SKE_CONTAINER_JSON_2_E:
+		if (p_has(ev, 0)) {
+			uint32_t jl;
+			const char *js = p_str(ev, 0, &jl);
+			(void)sk_state_container_json(st, js, jl, false);
+		}
+		return visible;
+	case SKE_PLUGINEVENT_E: case SKE_USER_ADDED_E:
+	case SKE_USER_DELETED_E: case SKE_GROUP_ADDED_E: case SKE_GROUP_DELETED_E:
 		return visible;
 	default:
 		break;

@@ -131,8 +131,11 @@ void sk_state_clear(struct sk_state *st)
 	const char *key;
 	size_t klen;
 	it = 0;
-	while (sk_strmap_next(&st->containers, &it, &key, &klen, &v))
+	while (sk_strmap_next(&st->containers, &it, &key, &klen, &v)) {
+		sk_container_meta_free(((struct sk_container *)v)->meta);
 		free(v);
+	}
+	sk_state_event_container_reset(st);
 	sk_strmap_done(&st->containers);
 	sk_strmap_init(&st->containers);
 	users_clear(st);

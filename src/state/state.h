@@ -97,15 +97,60 @@ struct sk_thread {
 	struct sk_thread *parent_link, *child_head, *sib_prev, *sib_next;
 };
 
+/* A key/value pair of container or pod labels. */
+struct sk_kv {
+	const char *key, *value;
+};
+
+/* One mount of a container, as the runtime reports it. */
+struct sk_container_mount {
+	const char *source, *dest, *mode, *propagation;
+	bool rdwr;
+};
+
+/* Runtime metadata of a container: the container plugin's JSON record
+ * (asyncevent "container", old container events), parsed once. Immutable
+ * after parsing; freed when replaced or removed (between events, so field
+ * values that borrow it stay valid for the event being evaluated). Strings
+ * are never NULL except the k8s ones, NULL when the runtime gave no value. */
+struct sk_container_meta {
+	int type;                    /* the plugin's container_type number */
+	const char *type_name;       /* container.type: "docker", "cri", "podman", ... */
+	const char *id, *full_id, *name, *image, *image_id, *image_repo, *image_tag;
+	const char *image_digest, *ip, *cni_json, *pod_sandbox_id, *user;
+	bool privileged, host_pid, host_network, host_ipc, is_pod_sandbox;
+	int64_t created_time;        /* seconds since epoch */
+	const struct sk_kv *labels;  /* sorted by key */
+	size_t nlabels;
+	const struct sk_kv *pod_labels; /* the pod's labels, sorted; NULL = none given */
+	size_t npod_labels;
+	const struct sk_container_mount *mounts;
+	size_t nmounts;
+	/* renderings, made once */
+	const char *labels_str;      /* container.labels: "k:v, k2:v2" without io.kubernetes.* */
+	const char *pod_labels_str;  /* k8s.pod.labels, same form */
+	const char *mounts_str;      /* container.mounts: "src:dst:mode:rdwr:prop,..." */
+	/* Kubernetes, from the io.kubernetes.* labels (NULL when absent) */
+	const char *pod_name, *pod_ns, *pod_uid;
+	/* Deployment / ReplicaSet derived from the pod name (NULL when unknown) */
+	const char *rs_name, *deploy_name;
+	struct sk_arena arena;       /* owns all of the above (private) */
+};
+
 /* Container identity derived from a thread's cgroups (container plugin
- * matching). Metadata members stay empty until something (runtime client,
- * container events) fills them. */
+ * matching), with runtime metadata once a client or a container event has
+ * given it. */
 struct sk_container {
 	char id[65];                 /* container.id: 12-char short id for 64-hex ids */
 	char full_id[129];           /* container.full_id */
-	const char *type;            /* "docker", "cri-o", "containerd", "podman", ... */
+	const char *type;            /* cgroup guess: "docker", "cri", "containerd", "podman", ... */
 	uint64_t refs;               /* threads pointing here (private) */
+	struct sk_container_meta *meta; /* NULL until known (owned) */
+	bool requested;              /* the lookup hook was called (private) */
 };
+
+/* The metadata every host process shows (container.name "host", ...). */
+extern const struct sk_container_meta sk_container_host_meta;
 
 /* L4 protocols (SCAP_L4_*). */
 enum sk_l4proto {
@@ -183,7 +228,10 @@ struct sk_state_stats {
 	uint64_t fds_added, fds_removed;
 	uint64_t fds_dropped;        /* refused because a table reached max_fds_per_process */
 	uint64_t users_dropped;      /* users/groups refused by max_users */
-	uint64_t containers_dropped;
+	uint64_t containers_dropped;  /* refused or evicted because max_containers was reached */
+	uint64_t containers_meta;     /* container records applied */
+	uint64_t containers_removed;  /* container_removed records applied */
+	uint64_t containers_bad;      /* container records that did not parse */
 	uint64_t events;             /* events handed to sk_state_update */
 	uint64_t failed_lookups;     /* events whose thread could not be found or created */
 };
@@ -300,6 +348,34 @@ static inline uint8_t sk_fd_l4proto(const struct sk_fdinfo *f)
 		return SK_L4_NA;
 	}
 }
+
+/* ---- containers --------------------------------------------------------------
+ * Applies a container record in the container plugin's JSON form
+ * ({"container": {...}}): added/updated, or removed. Returns 0, or -EINVAL
+ * for text that is not such a record (nothing changed). */
+int sk_state_container_json(struct sk_state *st, const char *json, size_t len, bool removed);
+/* The container with this short id (or NULL). */
+const struct sk_container *sk_state_container(const struct sk_state *st, const char *id);
+/* Metadata of the container a thread runs in: the host's for host threads,
+ * NULL while a container's metadata is unknown. */
+const struct sk_container_meta *sk_thread_container_meta(const struct sk_thread *t);
+/* The container record the current event carries (asyncevent "container",
+ * old container events), NULL for other events: fields of such an event
+ * describe that container, as in the container plugin. */
+const struct sk_container_meta *sk_state_event_container(const struct sk_state *st);
+/* Called (on the engine thread) once per container seen in a thread's
+ * cgroups without metadata, so that the program layer can ask a runtime.
+ * `type` is the cgroup matcher's guess. */
+typedef void (*sk_state_container_hook)(void *ctx, const char *id, const char *full_id,
+					const char *type);
+void sk_state_set_container_hook(struct sk_state *st, sk_state_container_hook fn, void *ctx);
+/* The Deployment and ReplicaSet a pod belongs to, from its name: with the
+ * pod's `pod-template-hash` label (NULL if none) the ReplicaSet is the name
+ * less its last "-xxxxx" part when that ends in "-<hash>"; without it, only a
+ * name shaped <deployment>-<hash>-<5 chars> in Kubernetes' name-hash
+ * alphabet counts. Returns false (buffers "") when neither applies. */
+bool sk_k8s_owner_names(const char *pod_name, const char *template_hash, char *rs, size_t rs_len,
+			char *deploy, size_t deploy_len);
 
 /* container.id of a thread: "host" when it runs on the host. */
 static inline const char *sk_thread_container_id(const struct sk_thread *t)

@@ -47,7 +47,11 @@ struct sk_state {
 	struct sk_state_stats stats;
 	struct sk_u64map threads;    /* tid -> struct sk_thread * */
 	struct sk_u64map groups;     /* pid -> struct sk_tgroup * */
-	struct sk_strmap containers; /* full_id -> struct sk_container * */
+	struct sk_strmap containers; /* id (short) -> struct sk_container * */
+	sk_state_container_hook ctr_hook;
+	void *ctr_hook_ctx;
+	const struct sk_container_meta *event_ctr; /* record of the current event */
+	struct sk_container_meta *event_ctr_owned; /* a removed record kept for its event */
 	struct sk_u64map users;      /* uid -> struct sk_user_ent * (host) */
 	struct sk_u64map grps;       /* gid -> struct sk_group_ent * (host) */
 	struct sk_scap_machine machine;
@@ -98,6 +102,11 @@ void sk_thread_set_parent(struct sk_state *st, struct sk_thread *t, struct sk_th
 /* Recomputes t->container from t->cgroups. */
 void sk_state_thread_container(struct sk_state *st, struct sk_thread *t);
 void sk_state_container_unref(struct sk_state *st, const struct sk_container *c);
+/* container_meta.c */
+struct sk_container *sk_state_container_get_or_add(struct sk_state *st, const char *id,
+						   const char *full_id, const char *type);
+void sk_container_meta_free(struct sk_container_meta *m);
+void sk_state_event_container_reset(struct sk_state *st);
 
 /* ---- fds ---- */
 struct sk_fdtable *sk_state_fdtable(const struct sk_state *st, const struct sk_thread *t);
