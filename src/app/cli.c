@@ -120,6 +120,23 @@ static int load_conf(struct sk_app_cfg *c, bool explicit_path)
 	return 0;
 }
 
+/* Falco 0.22's -p: "c"/"container" and "k"/"kubernetes" name the container
+ * and pod formats (which stand in for %container.info); anything else is a
+ * format appended to every syscall output. */
+static void set_print_format(struct sk_app_cfg *c, const char *v)
+{
+	if (!strcmp(v, "c") || !strcmp(v, "container")) {
+		c->extra_output = "container=%container.name (id=%container.id)";
+		c->replace_container_info = true;
+	} else if (!strcmp(v, "k") || !strcmp(v, "kubernetes")) {
+		c->extra_output = "k8s.ns=%k8s.ns.name k8s.pod=%k8s.pod.name container=%container.id";
+		c->replace_container_info = true;
+	} else {
+		c->extra_output = v;
+		c->replace_container_info = false;
+	}
+}
+
 /* Returns the option's value: attached (-rFILE, --x=FILE) or the next arg. */
 static const char *optval(int argc, char **argv, int *i, const char *attached)
 {
@@ -178,6 +195,20 @@ int sk_app_cfg_parse(struct sk_app_cfg *c, int argc, char **argv)
 			if (!v)
 				goto missing;
 			rc = sk_strv_push(en ? &c->enable_sources : &c->disable_sources, v);
+		} else if (!strcmp(a, "--cri") || !strncmp(a, "--cri=", 6)) {
+			if (!(v = optval(argc, argv, &i, a[5] == '=' ? a + 6 : NULL)))
+				goto missing;
+			rc = sk_strv_push(&c->cri_sockets, v);
+		} else if (!strcmp(a, "--disable-cri-async")) {
+			/* Falco 0.22: lookups are always asynchronous here */
+		} else if (!strcmp(a, "-k") || !strcmp(a, "-K") || !strncmp(a, "--k8s-api", 9) ||
+			   !strcmp(a, "--k8s-node")) {
+			/* Falco 0.22's API server options: pod metadata comes from the
+			 * container runtime instead, so the value is only accepted */
+			const char *eq = strchr(a, '=');
+			if (!(v = optval(argc, argv, &i, eq ? eq + 1 : NULL)))
+				goto missing;
+			c->k8s_api_given = true;
 		} else if (!strncmp(a, "--validate", 10)) {
 			const char *eq = strchr(a, '=');
 			if (!(v = optval(argc, argv, &i, eq ? eq + 1 : NULL)))
@@ -216,7 +247,8 @@ int sk_app_cfg_parse(struct sk_app_cfg *c, int argc, char **argv)
 				c->run_duration = (long)d;
 				break;
 			}
-			default: break; /* -p, -P: accepted, unused */
+			case 'p': set_print_format(c, v); break;
+			default: break; /* -P: accepted, unused */
 			}
 		} else {
 			fprintf(stderr, "Error: Unrecognized option '%s'\n", a);
@@ -263,6 +295,7 @@ void sk_app_cfg_done(struct sk_app_cfg *c)
 	sk_strv_done(&c->overrides);
 	sk_strv_done(&c->enable_sources);
 	sk_strv_done(&c->disable_sources);
+	sk_strv_done(&c->cri_sockets);
 	for (size_t i = 0; i < c->nsel; i++) {
 		free(c->sel[i].rule);
 		free(c->sel[i].tag);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "app/containers.h"
 #include "app/live.h"
 #include "app/run_int.h"
 #include "config/config.h"
@@ -39,6 +40,7 @@ struct engine {
 	struct sk_app_stats stats;
 	uint64_t alert_errors;         /* sk_outputs_alert failures (queue full, OOM) */
 	uint32_t capture_ms;           /* capture asked for by the current event's matches */
+	struct sk_app_ctr ctr;         /* container metadata (live) */
 };
 
 static volatile sig_atomic_t engine_stop;
@@ -126,6 +128,11 @@ static int live_internal(void *ctx, uint64_t ts, const char *rule, const char *m
 	return sk_outputs_internal(e->out, rule, 7 /* Debug */, ts, msg, keys, values, n);
 }
 
+static int live_async(void *ctx, uint64_t ts, struct sk_event *ev)
+{
+	return sk_app_ctr_next_event(&((struct engine *)ctx)->ctr, ts, ev);
+}
+
 static uint32_t live_capture_ms(void *ctx)
 {
 	return ((struct engine *)ctx)->capture_ms;
@@ -133,6 +140,7 @@ static uint32_t live_capture_ms(void *ctx)
 
 static void engine_done(struct engine *e)
 {
+	sk_app_ctr_done(&e->ctr);
 	sk_outputs_free(e->out);
 	for (size_t i = 0; i < e->nrouts; i++)
 		sk_rule_output_free(e->routs[i]);
@@ -154,6 +162,8 @@ static int engine_init(struct engine *e, const struct sk_app_cfg *c, const struc
 	if (c->conf->thread_table_size > 0)
 		sc.max_threads = (size_t)c->conf->thread_table_size;
 	e->st = sk_state_new(&sc);
+	if (sk_app_ctr_setup(&e->ctr, c) < 0)
+		return -1;
 	sk_eval_ctx_init(&e->ctx, e->st);
 	e->nrouts = sk_rules_count(r);
 	e->routs = calloc(e->nrouts + 1, sizeof(*e->routs));
@@ -287,7 +297,9 @@ int sk_app_engine(struct sk_app_cfg *c, struct sk_rules *r)
 		sk_app_live_opts_from_config(&lo, c);
 		lo.on_internal = live_internal;
 		lo.capture_ms = live_capture_ms;
-		ret = sk_app_live_run(&lo, r, &ops, live_event, &e);
+		lo.next_async = live_async;
+		if (sk_app_ctr_start(&e.ctr, e.st) == 0)
+			ret = sk_app_live_run(&lo, r, &ops, live_event, &e);
 	}
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);

@@ -363,6 +363,14 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Wall-clock ns since epoch, the time base of live events. */
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 int sk_app_live_run(const struct sk_app_live_opts *o, const struct sk_rules *r,
 		    const struct sk_scap_meta_ops *state, sk_app_live_event_fn on_event, void *ctx)
 {
@@ -438,10 +446,25 @@ int sk_app_live_run(const struct sk_app_live_opts *o, const struct sk_rules *r,
 	bool drop_exit = false;
 	struct capture cap;
 	memset(&cap, 0, sizeof(cap));
+	uint64_t injected = 0, last_num = 0;
 	while (!live_stop) {
 		if (o->duration_s > 0 && now_s() - t0 >= (double)o->duration_s)
 			break;
 		struct sk_event ev;
+		bool stop = false;
+		while (o->next_async && !stop && o->next_async(ctx, now_ns(), &ev) == 1) {
+			ev.num = ++last_num;
+			injected++;
+			if (w && sk_scap_write_event(w, &ev) != 0) {
+				fprintf(stderr, "Error: writing %s failed\n", o->write_path);
+				ret = 1;
+				stop = true;
+			}
+			if (on_event && on_event(ctx, &ev) != 0)
+				stop = true;
+		}
+		if (stop)
+			break;
 		int rc = sk_driver_next(d, &ev, 100, &err);
 		if (rc < 0) {
 			fprintf(stderr, "Error: reading live events: %s\n", err.msg);
@@ -451,6 +474,8 @@ int sk_app_live_run(const struct sk_app_live_opts *o, const struct sk_rules *r,
 		if (rc == 0)
 			continue;
 		nev++;
+		ev.num += injected;
+		last_num = ev.num;
 		if (w && sk_scap_write_event(w, &ev) != 0) {
 			fprintf(stderr, "Error: writing %s failed\n", o->write_path);
 			ret = 1;

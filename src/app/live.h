@@ -68,6 +68,10 @@ struct sk_app_live_opts {
 	sk_app_live_capture_fn capture_ms;   /* NULL = captures off; gets sk_app_live_run's ctx */
 	sk_app_live_internal_fn on_internal; /* drop alerts (NULL: alert action does nothing);
 	                                      * gets the ctx given to sk_app_live_run */
+	/* Meta events made in user space (container records), injected into
+	 * the stream between driver events: fills `ev` at time `ts` and returns
+	 * 1, or 0 when none waits. NULL = none. Gets sk_app_live_run's ctx. */
+	int (*next_async)(void *ctx, uint64_t ts, struct sk_event *ev);
 };
 
 /* Fills `o` from the command line (-w, -M, -v) and falco.yaml

@@ -113,6 +113,7 @@ static struct sk_rules *new_engine(const struct sk_app_cfg *cfg)
 {
 	static const char *const srcs[] = {"syscall"};
 	struct sk_rules_opts o = {.sources = srcs, .nsources = 1, .extra_output = cfg->extra_output,
+				  .replace_container_info = cfg->replace_container_info,
 				  .check_output = check_output, .check_output_ctx = cfg->conf};
 	return sk_rules_new(&o);
 }

@@ -49,7 +49,10 @@ struct sk_app_cfg {
 	int priority;
 	bool match_all, json_output, log_stderr, time_iso8601;
 	int log_level;
-	const char *extra_output;
+	const char *extra_output;    /* -p FORMAT (Falco 0.22): appended to syscall outputs */
+	bool replace_container_info; /* -pc/-pk: extra_output stands in for %container.info */
+	struct sk_strv cri_sockets;  /* --cri PATH (Falco 0.22), repeatable */
+	bool k8s_api_given;          /* -k/-K (Falco 0.22): accepted, not needed */
 };
 
 /* Parses argv and the configuration. Returns -1 to continue, or an exit

@@ -35,6 +35,9 @@ int sk_priority_parse(const char *s)
  * essentials, so a bare `saker` prints alerts on stdout. */
 static const char builtin_yaml[] =
 	"stdout_output:\n  enabled: true\n"
+	"append_output:\n  - suggested_output: true\n"
+	"load_plugins: [container]\n"
+	"plugins:\n  - name: container\n    library_path: libcontainer.so\n"
 	"log_stderr: true\n"
 	"log_syslog: false\n";
 

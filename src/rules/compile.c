@@ -417,6 +417,29 @@ static void emit_warns(struct sk_rules *r, const struct cwarns *cw, bool compile
 
 static const char *const deprecated_fields[] = {"evt.dir", "evt.latency", "evt.wait_latency"};
 
+/* Falco 0.22's -pc/-pk: every %container.info of `out` becomes `with`. */
+static int replace_container_info(struct sk_buf *out, const char *with)
+{
+	struct sk_buf t;
+	sk_buf_init(&t, 0);
+	const char *s = sk_buf_cstr(out);
+	int rc = 0;
+	for (const char *p; !rc && (p = strstr(s, "%container.info"));) {
+		rc = sk_buf_append(&t, s, (size_t)(p - s));
+		if (!rc)
+			rc = sk_buf_puts(&t, with);
+		s = p + strlen("%container.info");
+	}
+	if (!rc)
+		rc = sk_buf_puts(&t, s);
+	if (!rc) {
+		sk_buf_reset(out);
+		rc = sk_buf_puts(out, sk_buf_cstr(&t));
+	}
+	sk_buf_done(&t);
+	return rc;
+}
+
 static int compile_rule(struct sk_rules *r, const struct rl_rule *ru, struct clist *lists,
 			size_t nlists, struct rl_crule *out)
 {
@@ -437,9 +460,13 @@ static int compile_rule(struct sk_rules *r, const struct rl_rule *ru, struct cli
 	/* output: appended formats, %container.info */
 	if (sk_buf_puts(&outp, ru->output) < 0)
 		goto fail;
-	if (r->opts.extra_output && r->opts.extra_output[0] && !strcmp(ru->source, "syscall"))
-		if (sk_buf_printf(&outp, " %s", r->opts.extra_output) < 0)
+	bool extra = r->opts.extra_output && r->opts.extra_output[0] && !strcmp(ru->source, "syscall");
+	if (extra && r->opts.replace_container_info && strstr(sk_buf_cstr(&outp), "%container.info")) {
+		if (replace_container_info(&outp, r->opts.extra_output) < 0)
 			goto fail;
+	} else if (extra && sk_buf_printf(&outp, " %s", r->opts.extra_output) < 0) {
+		goto fail;
+	}
 	const char *ci = strstr(sk_buf_cstr(&outp), "%container.info");
 	if (ci) {
 		rl_add(r, false, SK_LOAD_DEPRECATED_ITEM, &ru->ctx,

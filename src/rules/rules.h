@@ -86,6 +86,9 @@ struct sk_rules_opts {
 	/* Text appended (after one space) to every syscall rule's output, e.g.
 	 * the container plugin's suggested fields; NULL = none. */
 	const char *extra_output;
+	/* Falco 0.22's -pc/-pk: extra_output replaces %container.info where a
+	 * rule's output has it, and is appended only where it has not. */
+	bool replace_container_info;
 	/* Check output format tokens against the field registry. */
 	bool check_outputs;
 	/* Validates a rule's output format (after %container.info removal and
