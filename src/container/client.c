@@ -20,6 +20,7 @@
 #define DEF_LABEL_MAX 100
 #define RETRY_MIN_MS 500
 #define RETRY_MAX_MS 30000
+#define CONNECT_RETRY_MAX_MS 5000
 /* A lookup that found nothing is tried again this often, this many times:
  * a cgroup can appear before the runtime answers for its container. */
 #define MISS_RETRY_MS 250
@@ -574,7 +575,8 @@ static void *slot_main(void *arg)
 			e = slot_connect(s, &err);
 			if (!e) {
 				sk_strlcpy(s->last_err, err.msg, sizeof(s->last_err));
-				sleep_ms(c, backoff * 4);
+				/* a runtime started after saker is found within seconds */
+				sleep_ms(c, backoff < CONNECT_RETRY_MAX_MS ? backoff : CONNECT_RETRY_MAX_MS);
 				backoff = backoff * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : backoff * 2;
 				continue;
 			}
