@@ -128,6 +128,28 @@ static int live_internal(void *ctx, uint64_t ts, const char *rule, const char *m
 	return sk_outputs_internal(e->out, rule, 7 /* Debug */, ts, msg, keys, values, n);
 }
 
+/* The end-of-run container metadata figures (stderr, like the drop stats). */
+static void log_container_stats(struct engine *e)
+{
+	if (!e->ctr.enabled)
+		return;
+	struct sk_ctr_stats cs;
+	struct sk_state_stats ss;
+	sk_app_ctr_stats(&e->ctr, &cs);
+	sk_state_stats(e->st, &ss);
+	fprintf(stderr,
+		"Container metadata: lookups=%llu failures=%llu avg_lookup_us=%llu max_lookup_us=%llu "
+		"runtime_events=%llu records=%llu records_dropped=%llu socket_errors=%llu "
+		"known=%llu state_containers=%llu state_records=%llu state_removed=%llu\n",
+		(unsigned long long)cs.lookups, (unsigned long long)cs.lookup_failures,
+		(unsigned long long)(cs.lookups ? cs.lookup_ns_total / cs.lookups / 1000 : 0),
+		(unsigned long long)(cs.lookup_ns_max / 1000), (unsigned long long)cs.events_seen,
+		(unsigned long long)cs.records, (unsigned long long)cs.records_dropped,
+		(unsigned long long)cs.socket_errors, (unsigned long long)cs.known,
+		(unsigned long long)ss.containers, (unsigned long long)ss.containers_meta,
+		(unsigned long long)ss.containers_removed);
+}
+
 static int live_async(void *ctx, uint64_t ts, struct sk_event *ev)
 {
 	return sk_app_ctr_next_event(&((struct engine *)ctx)->ctr, ts, ev);
@@ -298,8 +320,10 @@ int sk_app_engine(struct sk_app_cfg *c, struct sk_rules *r)
 		lo.on_internal = live_internal;
 		lo.capture_ms = live_capture_ms;
 		lo.next_async = live_async;
-		if (sk_app_ctr_start(&e.ctr, e.st) == 0)
+		if (sk_app_ctr_start(&e.ctr, e.st) == 0) {
 			ret = sk_app_live_run(&lo, r, &ops, live_event, &e);
+			log_container_stats(&e);
+		}
 	}
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
