@@ -1,0 +1,908 @@
+/* test_ctr_cri.c — the CRI and containerd engines against a real
+ * containerd (scripts/containers/setup-containerd.sh; root): records
+ * compared field by field with what ContainerStatus/PodSandboxStatus
+ * (verbose) say, listing, events, unknown ids, latency; and the gRPC
+ * transport against hostile peers (a unix socket server in this process
+ * that hangs, sends garbage, answers HTTP/1, or sends broken HTTP/2 gRPC
+ * replies). Tests that need containerd are skipped, with the reason, when
+ * not root or when containerd does not answer; the hostile-peer tests
+ * always run. Pods are made with tests/tools/sk_crictl in a namespace of
+ * their own and removed at the end. */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "container/container_int.h"
+#include "container/ctrd.h"
+#include "container/grpc.h"
+#include "cri.pb-c.h"
+
+#define SOCK "/run/containerd/containerd.sock"
+#define CRI "/runtime.v1.RuntimeService/"
+#define TIMEOUT_MS 2000u
+
+static struct {
+	bool ready;
+	char why[256];
+	char ns[64], pod[64], uid[64];
+	char pod_id[80], ctr_id[80];
+	char mount_dir[64];
+	struct sk_ctr_cfg cfg;
+} g;
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+#define NEED_CONTAINERD()                                                      \
+	do {                                                                   \
+		if (!g.ready) {                                                \
+			print_message("skipped: %s\n", g.why);                 \
+			skip();                                                \
+		}                                                              \
+	} while (0)
+
+/* Runs sk_crictl with `args`; the first line of its output goes to out. */
+static int crictl(char *out, size_t outlen, const char *fmt, ...) SK_PRINTF(3, 4);
+static int crictl(char *out, size_t outlen, const char *fmt, ...)
+{
+	char args[1024], cmd[1400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "%s %s", SK_CRICTL, args);
+	FILE *p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	char line[512] = "";
+	if (!fgets(line, sizeof(line), p))
+		line[0] = 0;
+	while (fgetc(p) != EOF) {
+	}
+	int st = pclose(p);
+	line[strcspn(line, "\n")] = 0;
+	if (out)
+		snprintf(out, outlen, "%s", line);
+	return st == 0 ? 0 : -1;
+}
+
+static void random_uid(char *out, size_t len)
+{
+	unsigned char b[16];
+	FILE *f = fopen("/dev/urandom", "re");
+	if (!f || fread(b, 1, sizeof(b), f) != sizeof(b))
+		memset(b, 0x5a, sizeof(b));
+	if (f)
+		fclose(f);
+	snprintf(out, len, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+		 b[13], b[14], b[15]);
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	memset(&g.cfg, 0, sizeof(g.cfg));
+	g.cfg.timeout_ms = TIMEOUT_MS;
+	g.cfg.label_max_len = 100;
+	struct stat st;
+	if (geteuid() != 0) {
+		snprintf(g.why, sizeof(g.why), "not root");
+		return 0;
+	}
+	if (stat(SOCK, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+		snprintf(g.why, sizeof(g.why), "%s absent: run scripts/containers/setup-containerd.sh",
+			 SOCK);
+		return 0;
+	}
+	char ver[128];
+	if (crictl(ver, sizeof(ver), "version") < 0 || strncmp(ver, "containerd", 10)) {
+		snprintf(g.why, sizeof(g.why), "%s does not answer CRI Version as containerd (%s)",
+			 SOCK, ver);
+		return 0;
+	}
+	snprintf(g.ns, sizeof(g.ns), "saker-unit-cri-%d", (int)getpid());
+	snprintf(g.pod, sizeof(g.pod), "web-74dbb488b6-%d", (int)getpid() % 100000);
+	random_uid(g.uid, sizeof(g.uid));
+	snprintf(g.mount_dir, sizeof(g.mount_dir), "/tmp/saker-unit-cri-%d", (int)getpid());
+	mkdir(g.mount_dir, 0755);
+	char ids[200];
+	int port = 20000 + (int)getpid() % 20000;
+	if (crictl(ids, sizeof(ids),
+		   "run %s %s %s web localhost/saker-test:1 -l app=web -l pod-template-hash=74dbb488b6 "
+		   "-e FOO=bar -e EMPTY= -m %s:/data:ro -- httpd -f -p 127.0.0.1:%d -h /www",
+		   g.pod, g.ns, g.uid, g.mount_dir, port) < 0 ||
+	    sscanf(ids, "%79s %79s", g.pod_id, g.ctr_id) != 2) {
+		snprintf(g.why, sizeof(g.why), "sk_crictl run failed (image missing? run "
+					       "scripts/containers/setup-containerd.sh)");
+		crictl(NULL, 0, "cleanup %s", g.ns);
+		return 0;
+	}
+	g.ready = true;
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	if (g.ns[0])
+		crictl(NULL, 0, "cleanup %s", g.ns);
+	if (g.mount_dir[0])
+		rmdir(g.mount_dir);
+	return 0;
+}
+
+static void short_id(char out[13], const char *id)
+{
+	memcpy(out, id, 12);
+	out[12] = 0;
+}
+
+static struct sk_ctr_engine *cri_engine(void)
+{
+	struct sk_err err = {0};
+	struct sk_ctr_engine *e = sk_ctr_cri_new(&g.cfg, SOCK, &err);
+	if (!e)
+		fail_msg("sk_ctr_cri_new: %s", err.msg);
+	return e;
+}
+
+/* ---- what the runtime itself says ------------------------------------------ */
+
+static struct sk_grpc_target target(void)
+{
+	return (struct sk_grpc_target){SOCK, NULL, TIMEOUT_MS};
+}
+
+static Runtime__V1__ContainerStatusResponse *container_status(const char *id)
+{
+	Runtime__V1__ContainerStatusRequest rq = RUNTIME__V1__CONTAINER_STATUS_REQUEST__INIT;
+	rq.container_id = (char *)id;
+	rq.verbose = true;
+	ProtobufCMessage *r = NULL;
+	struct sk_err err = {0};
+	struct sk_grpc_target t = target();
+	assert_int_equal(sk_grpc_unary(&t, CRI "ContainerStatus", &rq.base,
+				       &runtime__v1__container_status_response__descriptor, &r, &err),
+			 0);
+	return (Runtime__V1__ContainerStatusResponse *)r;
+}
+
+static Runtime__V1__PodSandboxStatusResponse *sandbox_status(const char *id)
+{
+	Runtime__V1__PodSandboxStatusRequest rq = RUNTIME__V1__POD_SANDBOX_STATUS_REQUEST__INIT;
+	rq.pod_sandbox_id = (char *)id;
+	rq.verbose = true;
+	ProtobufCMessage *r = NULL;
+	struct sk_err err = {0};
+	struct sk_grpc_target t = target();
+	assert_int_equal(sk_grpc_unary(&t, CRI "PodSandboxStatus", &rq.base,
+				       &runtime__v1__pod_sandbox_status_response__descriptor, &r, &err),
+			 0);
+	return (Runtime__V1__PodSandboxStatusResponse *)r;
+}
+
+static json_t *info_of(void *const *entries, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct sk_pb_kv *kv = entries[i];
+		if (!strcmp(kv->key, "info"))
+			return json_loads(kv->value, 0, NULL);
+	}
+	return NULL;
+}
+
+static void assert_label(json_t *obj, const char *k, const char *v)
+{
+	json_t *x = json_object_get(obj, k);
+	if (!json_is_string(x))
+		fail_msg("label %s missing", k);
+	assert_string_equal(json_string_value(x), v);
+}
+
+/* Every map entry appears in obj with the same value. */
+static void assert_map_in(json_t *obj, void *const *entries, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct sk_pb_kv *kv = entries[i];
+		assert_label(obj, kv->key, kv->value);
+	}
+}
+
+/* The sandbox-derived keys every record of the pod carries. */
+static void assert_pod_keys(const struct sk_ctr_info *o, const Runtime__V1__PodSandboxStatus *sb)
+{
+	assert_string_equal(o->pod_sandbox_id, sb->id);
+	assert_string_equal(o->pod_sandbox_id, g.pod_id);
+	assert_non_null(o->pod_sandbox_labels);
+	assert_int_equal(json_object_size(o->pod_sandbox_labels), sb->n_labels);
+	assert_map_in(o->pod_sandbox_labels, (void *const *)sb->labels, sb->n_labels);
+	assert_label(o->pod_sandbox_labels, "app", "web");
+	assert_label(o->pod_sandbox_labels, "pod-template-hash", "74dbb488b6");
+	assert_label(o->labels, "io.kubernetes.sandbox.id", sb->id);
+	assert_label(o->labels, "io.kubernetes.pod.name", sb->metadata->name);
+	assert_label(o->labels, "io.kubernetes.pod.namespace", sb->metadata->namespace_);
+	assert_label(o->labels, "io.kubernetes.pod.uid", sb->metadata->uid);
+	assert_label(o->labels, "io.kubernetes.pod.name", g.pod);
+	assert_label(o->labels, "io.kubernetes.pod.uid", g.uid);
+	const Runtime__V1__NamespaceOption *nso = sb->linux->namespaces->options;
+	assert_int_equal(o->host_network, nso->network == RUNTIME__V1__NAMESPACE_MODE__NODE);
+	assert_int_equal(o->host_pid, nso->pid == RUNTIME__V1__NAMESPACE_MODE__NODE);
+	assert_int_equal(o->host_ipc, nso->ipc == RUNTIME__V1__NAMESPACE_MODE__NODE);
+	assert_true(o->host_network);
+	assert_false(o->host_pid);
+	assert_string_equal(o->ip, sb->network ? sb->network->ip : "");
+	assert_string_equal(o->cni_json, "");
+	assert_int_equal(o->type, SK_CT_CONTAINERD); /* runtime_name "containerd" */
+}
+
+static void check_container_record(const struct sk_ctr_info *o)
+{
+	Runtime__V1__ContainerStatusResponse *r = container_status(g.ctr_id);
+	Runtime__V1__PodSandboxStatusResponse *sr = sandbox_status(g.pod_id);
+	const Runtime__V1__ContainerStatus *s = r->status;
+	json_t *info = info_of((void *const *)r->info, r->n_info);
+	assert_non_null(info);
+
+	assert_string_equal(o->full_id, s->id);
+	assert_string_equal(o->full_id, g.ctr_id);
+	assert_string_equal(o->name, s->metadata->name);
+	assert_string_equal(o->name, "web");
+	assert_false(o->is_pod_sandbox);
+	/* containerd: status.image is the tag, image_ref the image id */
+	assert_string_equal(o->image, s->image->image);
+	assert_string_equal(o->image, "localhost/saker-test:1");
+	assert_string_equal(o->image_repo, "localhost/saker-test");
+	assert_string_equal(o->image_tag, "1");
+	assert_string_equal(o->image_digest, s->image_ref);
+	const char *cfg_image = json_string_value(
+		json_object_get(json_object_get(json_object_get(info, "config"), "image"), "image"));
+	assert_non_null(cfg_image);
+	assert_string_equal(o->image_id, strchr(cfg_image, ':') + 1);
+	assert_int_equal(strlen(o->image_id), 64);
+	assert_string_equal(o->user, "0");
+	assert_int_equal(o->created_time, s->created_at / 1000000000);
+	assert_true(o->created_time > 1600000000);
+	assert_int_equal(o->privileged,
+			 json_is_true(json_object_get(info, "privileged")));
+	assert_false(o->privileged);
+	/* no resources requested: the plugin's defaults */
+	assert_int_equal(o->cpu_period, 100000);
+	assert_int_equal(o->cpu_shares, 1024);
+	assert_int_equal(o->cpu_quota, 0);
+	assert_int_equal(o->memory_limit, 0);
+	assert_int_equal(o->swap_limit, 0);
+	assert_int_equal(o->cpuset_cpu_count, 0);
+	/* labels: the container's (kubelet's four) plus the sandbox keys */
+	assert_map_in(o->labels, (void *const *)s->labels, s->n_labels);
+	assert_label(o->labels, "io.kubernetes.container.name", "web");
+	assert_int_equal(json_object_size(o->labels), s->n_labels + 1);
+	/* env from the verbose config; mounts from the status */
+	assert_int_equal(json_array_size(o->env), 2);
+	assert_string_equal(json_string_value(json_array_get(o->env, 0)), "FOO=bar");
+	assert_string_equal(json_string_value(json_array_get(o->env, 1)), "EMPTY=");
+	assert_int_equal(json_array_size(o->mounts), s->n_mounts);
+	assert_int_equal(json_array_size(o->mounts), 1);
+	json_t *m = json_array_get(o->mounts, 0);
+	assert_string_equal(json_string_value(json_object_get(m, "Source")), g.mount_dir);
+	assert_string_equal(json_string_value(json_object_get(m, "Destination")), "/data");
+	assert_true(json_is_false(json_object_get(m, "RW")));
+	assert_string_equal(json_string_value(json_object_get(m, "Propagation")), "private");
+	assert_pod_keys(o, sr->status);
+
+	/* and the JSON record carries them */
+	char *j = sk_ctr_info_to_json(o, 100);
+	assert_non_null(j);
+	json_t *doc = json_loads(j, 0, NULL);
+	json_t *c = json_object_get(doc, "container");
+	char shortid[13];
+	short_id(shortid, g.ctr_id);
+	assert_string_equal(json_string_value(json_object_get(c, "id")), shortid);
+	assert_string_equal(json_string_value(json_object_get(c, "full_id")), g.ctr_id);
+	assert_int_equal(json_integer_value(json_object_get(c, "type")), SK_CT_CONTAINERD);
+	json_decref(doc);
+	free(j);
+	json_decref(info);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	protobuf_c_message_free_unpacked(&sr->base, NULL);
+}
+
+/* ---- tests: records ------------------------------------------------------------- */
+
+static void inspect_ok(struct sk_ctr_engine *e, const char *id, struct sk_ctr_info *o)
+{
+	struct sk_err err = {0};
+	memset(o, 0, sizeof(*o));
+	int rc = e->ops->inspect(e, id, o, &err);
+	if (rc != 0)
+		fail_msg("inspect %s: %d %s", id, rc, err.msg);
+}
+
+static void test_inspect_container_full_id(void **state)
+{
+	(void)state;
+	NEED_CONTAINERD();
+	struct sk_ctr_engine *e = cri_engine();
+	struct sk_ctr_info o;
+	inspect_ok(e, g.ctr_id, &o);
+	check_container_record(&o);
+	sk_ctr_info_done(&o);
+	e->ops->free(e);
+}
+
+static void test_inspect_container_short_id(void **state)
+{
+	(void)state;
+	NEED_CONTAINERD();
+	struct sk_ctr_engine *e = cri_engine();
+	char shortid[13];
+	short_id(shortid, g.ctr_id);
+	struct sk_ctr_info o;
+	inspect_ok(e, shortid, &o);
+	check_container_record(&o);
+	sk_ctr_info_done(&o);
+	e->ops->free(e);
+}
+
+static void check_sandbox_record(const struct sk_ctr_info *o)
+{
+	Runtime__V1__PodSandboxStatusResponse *sr = sandbox_status(g.pod_id);
+	const Runtime__V1__PodSandboxStatus *sb = sr->status;
+	json_t *info = info_of((void *const *)sr->info, sr->n_info);
+	assert_true(o->is_pod_sandbox);
+	assert_string_equal(o->full_id, sb->id);
+	assert_string_equal(o->name, sb->metadata->name);
+	assert_string_equal(o->name, g.pod);
+	assert_string_equal(o->image, json_string_value(json_object_get(info, "image")));
+	assert_string_equal(o->image, "registry.k8s.io/pause:3.6");
+	assert_string_equal(o->image_repo, "registry.k8s.io/pause");
+	assert_string_equal(o->image_tag, "3.6");
+	assert_int_equal(o->created_time, sb->created_at / 1000000000);
+	assert_false(o->privileged);
+	/* the pod's own labels, and the kubernetes identity keys */
+	assert_map_in(o->labels, (void *const *)sb->labels, sb->n_labels);
+	assert_int_equal(json_object_size(o->labels), sb->n_labels + 4);
+	assert_pod_keys(o, sb);
+	json_decref(info);
+	protobuf_c_message_free_unpacked(&sr->base, NULL);
+}
+
+static void test_inspect_sandbox(void **state)
+{
+	(void)state;
+	NEED_CONTAINERD();
+	struct sk_ctr_engine *e = cri_engine();
+	struct sk_ctr_info o;
+	inspect_ok(e, g.pod_id, &o);
+	check_sandbox_record(&o);
+	sk_ctr_info_done(&o);
+	char shortid[13];
+	short_id(shortid, g.pod_id);
+	inspect_ok(e, shortid, &o);
+	check_sandbox_record(&o);
+	sk_ctr_info_done(&o);
+	e->ops->free(e);
+}
+
+static void test_inspect_unknown(void **state)
+{
+	(void)state;
+	NEED_CONTAINERD();
+	struct sk_ctr_engine *e = cri_engine();
+	const char *ids[] = {"0123456789ab", "00000000000000000000000000000000000000000000000000000000"
+					     "00000000", "not-a-container"};
+	for (size_t i = 0; i < SK_ARRAY_LEN(ids); i++) {
+		struct sk_ctr_info o;
+		memset(&o, 0, sizeof(o));
+		struct sk_err err = {0};
+		assert_int_equal(e->ops->inspect(e, ids[i], &o, &err), -ENOENT);
+		assert_int_equal(err.code, -ENOENT);
+		assert_null(o.full_id);
+		sk_ctr_info_done(&o);
+	}
+	e->ops->free(e);
+}
+
+struct seen {
+	const char *want[2];
+	bool found[2];
+};
+
+static void on_list(void *ctx, const char *id)
+{
+	struct seen *s = ctx;
+	for (int i = 0; i < 2; i++)
+		if (!strcmp(id, s->want[i]))
+			s->found[i] = true;
+}
+
+static void test_list(void **state)
+{
+	(void)state;
+	NEED_CONTAINERD();
+	struct sk_ctr_engine *e = cri_engine();
+	struct seen s = {{g.ctr_id, g.pod_id}, {false, false}};
+	struct sk_err err = {0};
+	assert_int_equal(e->ops->list(e, on_list, &s, &err), 0);
+	assert_true(s.found[0]);
+	assert_true(s.found[1]);
+	e->ops->free(e);
+}
+
+/* ---- events --------------------------------------------------------------------- */
+
+#define MAX_EVENTS 256
+
+struct watch_run {
+	struct sk_ctr_engine *e;
+	atomic_bool stop;
+	pthread_mutex_t mu;
+	struct {
+		enum sk_ctr_event_kind kind;
+		char id[80];
+	} ev[MAX_EVENTS];
+	size_t n;
+	int rc;
+	struct sk_err err;
+	uint64_t returned_ms;
+};
+
+static void on_event(void *ctx, enum sk_ctr_event_kind kind, const char *id)
+{
+	struct watch_run *w = ctx;
+	pthread_mutex_lock(&w->mu);
+	if (w->n < MAX_EVENTS) {
+		w->ev[w->n].kind = kind;
+		snprintf(w->ev[w->n].id, sizeof(w->ev[w->n].id), "%s", id);
+		w->n++;
+	}
+	pthread_mutex_unlock(&w->mu);
+}
+
+static void *watch_thread(void *arg)
+{
+	struct watch_run *w = arg;
+	w->rc = w->e->ops->watch(w->e, on_event, w, &w->stop, &w->err);
+	w->returned_ms = now_ms();
+	return NULL;
+}
+
+static bool saw(struct watch_run *w, enum sk_ctr_event_kind kind, const char *id)
+{
+	bool found = false;
+	pthread_mutex_lock(&w->mu);
+	for (size_t i = 0; i < w->n && !found; i++)
+		found = w->ev[i].kind == kind && !strcmp(w->ev[i].id, id);
+	pthread_mutex_unlock(&w->mu);
+	return found;
+}
+
+static bool wait_for(struct watch_run *w, enum sk_ctr_event_kind kind, const char *id)
+{
+	for (int i = 0; i < 200; i++) {
+		if (saw(w, kind, id))
+			return true;
+		usleep(50 * 1000);
+	}
+	return false;
+}
+
+static void run_watch_scenario(struct sk_ctr_engine *e)
+{
+	static struct watch_run w;
+	memset(&w, 0, sizeof(w));
+	w.e = e;
+	pthread_mutex_init(&w.mu, NULL);
+	atomic_init(&w.stop, false);
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, watch_thread, &w), 0);
+	usleep(500 * 1000); /* subscribed by then (a version call and a stream) */
+
+	char id[100];
+	assert_int_equal(crictl(id, sizeof(id), "create %s tmp localhost/saker-test:1 -- sleep 1000",
+				g.pod_id), 0);
+	assert_true(wait_for(&w, SK_CTR_EV_CREATE, id));
+	assert_int_equal(crictl(NULL, 0, "start %s", id), 0);
+	assert_true(wait_for(&w, SK_CTR_EV_START, id));
+	assert_int_equal(crictl(NULL, 0, "stop %s 0", id), 0);
+	assert_int_equal(crictl(NULL, 0, "rm %s", id), 0);
+	assert_true(wait_for(&w, SK_CTR_EV_DESTROY, id));
+
+	uint64_t t0 = now_ms();
+	atomic_store(&w.stop, true);
+	pthread_join(th, NULL);
+	if (w.rc != 0)
+		fail_msg("watch returned %d: %s", w.rc, w.err.msg);
+	uint64_t took = w.returned_ms - t0;
+	print_message("watch returned %llu ms after stop\n", (unsigned long long)took);
+	assert_true(took <= TIMEOUT_MS);
+	pthread_mutex_destroy(&w.mu);
+}
+
+static void test_watch(void **state)
+{
+	(void)state;
+	NEED_CONTAINERD();
+	struct sk_ctr_engine *e = cri_engine();
+	run_watch_scenario(e);
+	e->ops->free(e);
+}
+
+/* ---- latency ---------------------------------------------------------------------- */
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void test_inspect_latency(void **state)
+{
+	(void)state;
+	NEED_CONTAINERD();
+	struct sk_ctr_engine *e = cri_engine();
+	uint64_t us[100];
+	char shortid[13];
+	short_id(shortid, g.ctr_id);
+	for (int i = 0; i < 100; i++) {
+		struct timespec a, b;
+		struct sk_ctr_info o;
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		inspect_ok(e, shortid, &o);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		sk_ctr_info_done(&o);
+		us[i] = (uint64_t)((b.tv_sec - a.tv_sec) * 1000000 + (b.tv_nsec - a.tv_nsec) / 1000);
+	}
+	qsort(us, 100, sizeof(us[0]), cmp_u64);
+	print_message("CRI inspect latency over 100 calls: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+		      us[49] / 1000.0, us[98] / 1000.0, us[99] / 1000.0);
+	assert_true(us[98] < TIMEOUT_MS * 1000u);
+	e->ops->free(e);
+}
+
+/* ---- the containerd engine ---------------------------------------------------------- */
+
+static void test_containerd_engine(void **state)
+{
+	(void)state;
+	NEED_CONTAINERD();
+	struct sk_err err = {0};
+	struct sk_ctr_engine *e = sk_ctr_containerd_new(&g.cfg, SOCK, &err);
+	if (!e)
+		fail_msg("sk_ctr_containerd_new: %s", err.msg);
+	/* the CRI containers are containerd containers in namespace k8s.io */
+	struct sk_ctr_info o;
+	inspect_ok(e, g.ctr_id, &o);
+	assert_int_equal(o.type, SK_CT_CONTAINERD);
+	assert_string_equal(o.full_id, g.ctr_id);
+	assert_int_equal(strlen(o.name), 12);
+	assert_string_equal(o.image, "localhost/saker-test:1");
+	assert_string_equal(o.image_repo, "localhost/saker-test");
+	assert_string_equal(o.image_tag, "1");
+	assert_int_equal(strncmp(o.image_digest, "sha256:", 7), 0);
+	assert_string_equal(o.pod_sandbox_id, g.pod_id);
+	assert_false(o.is_pod_sandbox);
+	/* as the plugin reads the spec: a namespace listed, even one joined by
+	 * path (the host-network sandbox's), is not the host's */
+	assert_false(o.host_network);
+	assert_false(o.host_pid);
+	assert_false(o.privileged);
+	assert_string_equal(o.user, "0");
+	assert_label(o.labels, "io.kubernetes.pod.name", g.pod);
+	assert_label(o.labels, "io.cri-containerd.kind", "container");
+	bool foo = false;
+	size_t i;
+	json_t *v;
+	json_array_foreach(o.env, i, v)
+		foo |= !strcmp(json_string_value(v), "FOO=bar");
+	assert_true(foo);
+	bool data = false;
+	json_array_foreach(o.mounts, i, v)
+		data |= !strcmp(json_string_value(json_object_get(v, "Destination")), "/data") &&
+			json_is_false(json_object_get(v, "RW"));
+	assert_true(data);
+	sk_ctr_info_done(&o);
+	/* the sandbox is one too; a short id works */
+	char shortid[13];
+	short_id(shortid, g.pod_id);
+	inspect_ok(e, shortid, &o);
+	assert_true(o.is_pod_sandbox);
+	assert_string_equal(o.full_id, g.pod_id);
+	sk_ctr_info_done(&o);
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(e->ops->inspect(e, "no-such-container", &o, &err), -ENOENT);
+	struct seen s = {{g.ctr_id, g.pod_id}, {false, false}};
+	assert_int_equal(e->ops->list(e, on_list, &s, &err), 0);
+	assert_true(s.found[0] && s.found[1]);
+	run_watch_scenario(e);
+	e->ops->free(e);
+}
+
+/* ---- hostile peers ------------------------------------------------------------------- */
+
+enum peer_mode {
+	PEER_HANG,        /* accepts, reads, never answers */
+	PEER_GARBAGE,     /* random bytes */
+	PEER_HTTP1,       /* an HTTP/1.1 reply */
+	PEER_H2_HUGE,     /* HTTP/2 gRPC reply announcing a 4 GiB message */
+	PEER_H2_UNDECODABLE, /* a message that is not the expected protobuf */
+	PEER_H2_NO_STATUS,   /* a message, then the stream ends without grpc-status */
+	PEER_H2_COMPRESSED,  /* a frame flagged compressed */
+	PEER_H2_NOT_FOUND,   /* trailers-only reply, grpc-status 5 */
+};
+
+struct peer {
+	enum peer_mode mode;
+	char path[108];
+	int lfd;
+	pthread_t th;
+};
+
+static void write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	while (n) {
+		ssize_t k = write(fd, c, n);
+		if (k <= 0)
+			return;
+		c += k;
+		n -= (size_t)k;
+	}
+}
+
+static void h2_frame(int fd, uint8_t type, uint8_t flags, uint32_t stream, const void *p,
+		     size_t n)
+{
+	uint8_t h[9] = {(uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n, type, flags,
+			(uint8_t)(stream >> 24), (uint8_t)(stream >> 16), (uint8_t)(stream >> 8),
+			(uint8_t)stream};
+	write_all(fd, h, 9);
+	if (n)
+		write_all(fd, p, n);
+}
+
+/* HPACK by hand: ":status: 200" is static entry 8; content-type (entry 31)
+ * and grpc-status as literals without indexing. */
+static const uint8_t H2_HEADERS[] = {0x88, 0x0f, 0x10, 16, 'a', 'p', 'p', 'l', 'i', 'c', 'a',
+				     't', 'i', 'o', 'n', '/', 'g', 'r', 'p', 'c'};
+static const uint8_t H2_STATUS0[] = {0x00, 11, 'g', 'r', 'p', 'c', '-', 's', 't', 'a', 't',
+				     'u', 's', 1, '0'};
+static const uint8_t H2_STATUS5[] = {0x88, 0x0f, 0x10, 16, 'a', 'p', 'p', 'l', 'i', 'c', 'a',
+				     't', 'i', 'o', 'n', '/', 'g', 'r', 'p', 'c',
+				     0x00, 11, 'g', 'r', 'p', 'c', '-', 's', 't', 'a', 't',
+				     'u', 's', 1, '5'};
+
+static void serve_h2(int fd, enum peer_mode mode)
+{
+	h2_frame(fd, 4, 0, 0, NULL, 0); /* SETTINGS */
+	h2_frame(fd, 4, 1, 0, NULL, 0); /* ACK of the client's */
+	if (mode == PEER_H2_NOT_FOUND) {
+		h2_frame(fd, 1, 0x5, 1, H2_STATUS5, sizeof(H2_STATUS5));
+		return;
+	}
+	h2_frame(fd, 1, 0x4, 1, H2_HEADERS, sizeof(H2_HEADERS)); /* HEADERS, END_HEADERS */
+	uint8_t data[32] = {0};
+	size_t n = 5;
+	switch (mode) {
+	case PEER_H2_HUGE:
+		data[1] = data[2] = data[3] = data[4] = 0xff;
+		n = 16;
+		break;
+	case PEER_H2_UNDECODABLE:
+		data[4] = 10;
+		memset(data + 5, 0xff, 10);
+		n = 15;
+		break;
+	case PEER_H2_COMPRESSED:
+		data[0] = 1;
+		break;
+	default:
+		break;
+	}
+	h2_frame(fd, 0, mode == PEER_H2_NO_STATUS ? 1 : 0, 1, data, n);
+	if (mode != PEER_H2_NO_STATUS)
+		h2_frame(fd, 1, 0x5, 1, H2_STATUS0, sizeof(H2_STATUS0)); /* trailers */
+}
+
+static void *peer_thread(void *arg)
+{
+	struct peer *p = arg;
+	for (;;) {
+		int fd = accept4(p->lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			return NULL;
+		char buf[4096];
+		struct pollfd pf = {fd, POLLIN, 0};
+		/* the client's preface, SETTINGS, HEADERS and DATA */
+		if (poll(&pf, 1, 1000) > 0 && read(fd, buf, sizeof(buf)) <= 0) {
+			close(fd);
+			continue;
+		}
+		switch (p->mode) {
+		case PEER_HANG:
+			break;
+		case PEER_GARBAGE:
+			for (size_t i = 0; i < sizeof(buf); i++)
+				buf[i] = (char)(rand() & 0xff);
+			write_all(fd, buf, sizeof(buf));
+			break;
+		case PEER_HTTP1: {
+			const char r[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+					 "Content-Length: 5\r\n\r\nhello";
+			write_all(fd, r, sizeof(r) - 1);
+			break;
+		}
+		default:
+			serve_h2(fd, p->mode);
+			break;
+		}
+		/* stay until the client leaves */
+		while (read(fd, buf, sizeof(buf)) > 0) {
+		}
+		close(fd);
+	}
+}
+
+static void peer_start(struct peer *p, enum peer_mode mode)
+{
+	p->mode = mode;
+	snprintf(p->path, sizeof(p->path), "/tmp/saker-unit-peer-%d-%d.sock", (int)getpid(),
+		 (int)mode);
+	unlink(p->path);
+	p->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(p->lfd >= 0);
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", p->path);
+	assert_int_equal(bind(p->lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(p->lfd, 8), 0);
+	assert_int_equal(pthread_create(&p->th, NULL, peer_thread, p), 0);
+}
+
+static void peer_stop(struct peer *p)
+{
+	shutdown(p->lfd, SHUT_RDWR);
+	close(p->lfd);
+	pthread_join(p->th, NULL);
+	unlink(p->path);
+}
+
+/* The constructor's Version call against `mode` fails with `want` (0 = any
+ * error) within the timeout. */
+static void check_peer(enum peer_mode mode, int want)
+{
+	struct peer p;
+	peer_start(&p, mode);
+	struct sk_ctr_cfg cfg = g.cfg;
+	cfg.timeout_ms = 500;
+	struct sk_err err = {0};
+	uint64_t t0 = now_ms();
+	struct sk_ctr_engine *e = sk_ctr_cri_new(&cfg, p.path, &err);
+	uint64_t took = now_ms() - t0;
+	print_message("peer mode %d: %llu ms, %d: %s\n", (int)mode, (unsigned long long)took,
+		      err.code, err.msg);
+	assert_null(e);
+	assert_true(err.code < 0);
+	if (want)
+		assert_int_equal(err.code, want);
+	assert_true(took < cfg.timeout_ms + 500);
+	/* the containerd engine and the event stream fare the same */
+	sk_err_clear(&err);
+	assert_null(sk_ctr_containerd_new(&cfg, p.path, &err));
+	assert_true(err.code < 0);
+	atomic_bool stop = false;
+	t0 = now_ms();
+	assert_true(sk_ctrd_watch(p.path, 500, NULL, on_event, NULL, &stop, &err) < 0);
+	assert_true(now_ms() - t0 < cfg.timeout_ms + 500);
+	peer_stop(&p);
+}
+
+static void test_peer_hangs(void **state)
+{
+	(void)state;
+	check_peer(PEER_HANG, -ETIMEDOUT);
+}
+
+static void test_peer_garbage(void **state)
+{
+	(void)state;
+	check_peer(PEER_GARBAGE, -EPROTO);
+}
+
+static void test_peer_http1(void **state)
+{
+	(void)state;
+	check_peer(PEER_HTTP1, -EPROTO);
+}
+
+static void test_peer_h2_huge_message(void **state)
+{
+	(void)state;
+	check_peer(PEER_H2_HUGE, -EMSGSIZE);
+}
+
+static void test_peer_h2_undecodable(void **state)
+{
+	(void)state;
+	check_peer(PEER_H2_UNDECODABLE, -EPROTO);
+}
+
+static void test_peer_h2_no_status(void **state)
+{
+	(void)state;
+	check_peer(PEER_H2_NO_STATUS, -EPROTO);
+}
+
+static void test_peer_h2_compressed(void **state)
+{
+	(void)state;
+	check_peer(PEER_H2_COMPRESSED, -EPROTO);
+}
+
+static void test_peer_h2_not_found(void **state)
+{
+	(void)state;
+	check_peer(PEER_H2_NOT_FOUND, -ENOENT);
+}
+
+static void test_no_socket(void **state)
+{
+	(void)state;
+	struct sk_err err = {0};
+	assert_null(sk_ctr_cri_new(&g.cfg, "/nonexistent/cri.sock", &err));
+	assert_int_equal(err.code, -ECONNREFUSED);
+	assert_null(sk_ctr_containerd_new(&g.cfg, "/nonexistent/containerd.sock", &err));
+}
+
+static void test_count_cpuset(void **state)
+{
+	(void)state;
+	assert_int_equal(sk_ctr_count_cpuset("1,7"), 2);
+	assert_int_equal(sk_ctr_count_cpuset("1-4,7"), 5);
+	assert_int_equal(sk_ctr_count_cpuset("1-4,7-10,12"), 9);
+	assert_int_equal(sk_ctr_count_cpuset(""), 0);
+	assert_int_equal(sk_ctr_count_cpuset("1-2-3"), 0);
+	assert_int_equal(sk_ctr_count_cpuset("x"), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_count_cpuset),
+		cmocka_unit_test(test_no_socket),
+		cmocka_unit_test(test_peer_hangs),
+		cmocka_unit_test(test_peer_garbage),
+		cmocka_unit_test(test_peer_http1),
+		cmocka_unit_test(test_peer_h2_huge_message),
+		cmocka_unit_test(test_peer_h2_undecodable),
+		cmocka_unit_test(test_peer_h2_no_status),
+		cmocka_unit_test(test_peer_h2_compressed),
+		cmocka_unit_test(test_peer_h2_not_found),
+		cmocka_unit_test(test_inspect_container_full_id),
+		cmocka_unit_test(test_inspect_container_short_id),
+		cmocka_unit_test(test_inspect_sandbox),
+		cmocka_unit_test(test_inspect_unknown),
+		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_watch),
+		cmocka_unit_test(test_inspect_latency),
+		cmocka_unit_test(test_containerd_engine),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
