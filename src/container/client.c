@@ -21,10 +21,13 @@
 #define RETRY_MIN_MS 500
 #define RETRY_MAX_MS 30000
 #define CONNECT_RETRY_MAX_MS 5000
-/* A lookup that found nothing is tried again this often, this many times:
- * a cgroup can appear before the runtime answers for its container. */
-#define MISS_RETRY_MS 250
-#define MISS_RETRIES 8
+/* A lookup that found nothing is tried again, first after MISS_RETRY_MS and
+ * then twice as long each time, MISS_RETRIES times (about 5 s in all): a
+ * runtime announces a container (containerd's /containers/create) a few
+ * milliseconds before its own API answers for it, and the container's first
+ * process starts soon after, so the first retries must come fast. */
+#define MISS_RETRY_MS 10
+#define MISS_RETRIES 10
 /* A container no runtime knows is not asked about again for this long. */
 #define NEGATIVE_TTL_MS 30000
 
@@ -337,7 +340,14 @@ static void want_lookup_locked(struct sk_ctr_client *c, const char *id, int slot
 	kn->touched = sk_ctr_mono_ns();
 	if (strlen(id) > strlen(kn->full_id))
 		sk_strlcpy(kn->full_id, id, sizeof(kn->full_id));
-	if (kn->queued || (kn->have && !force))
+	if (kn->queued) {
+		if (urgent && kn->misses) {
+			kn->retry_at = 0; /* news from the runtime: retry now */
+			pthread_cond_signal(&c->cv);
+		}
+		return;
+	}
+	if (kn->have && !force)
 		return;
 	if (!force && kn->misses >= MISS_RETRIES && kn->touched < kn->retry_at)
 		return;
@@ -410,7 +420,7 @@ static void lookup_one(struct sk_ctr_client *c, const struct request *r)
 			uint64_t now = sk_ctr_mono_ns();
 			if (kn->misses < MISS_RETRIES) {
 				/* the runtime may not know it yet: ask again shortly */
-				kn->retry_at = now + (uint64_t)MISS_RETRY_MS * 1000000ull;
+				kn->retry_at = now + ((uint64_t)MISS_RETRY_MS * 1000000ull << (kn->misses - 1));
 				kn->queued = queue_lookup_locked(c, r->id, r->slot, false);
 			} else {
 				kn->retry_at = now + (uint64_t)NEGATIVE_TTL_MS * 1000000ull;
@@ -430,24 +440,31 @@ static bool next_request(struct sk_ctr_client *c, struct request *out)
 			return false;
 		}
 		/* the first due request; ones waiting for a retry go to the back */
+		uint64_t now = sk_ctr_mono_ns(), next_due = UINT64_MAX;
 		for (size_t n = c->rq_len; n > 0; n--) {
 			*out = c->rq[c->rq_head];
 			c->rq_head = (c->rq_head + 1) % c->cfg.max_pending;
 			struct known *kn = known_get_locked(c, out->id, false);
-			if (!kn || kn->misses == 0 || sk_ctr_mono_ns() >= kn->retry_at) {
+			if (!kn || kn->misses == 0 || now >= kn->retry_at) {
 				c->rq_len--;
 				pthread_mutex_unlock(&c->mu);
 				return true;
 			}
+			if (kn->retry_at < next_due)
+				next_due = kn->retry_at;
 			c->rq[(c->rq_head + c->rq_len - 1) % c->cfg.max_pending] = *out;
 		}
+		if (next_due == UINT64_MAX) {
+			pthread_cond_wait(&c->cv, &c->mu); /* nothing queued */
+			continue;
+		}
+		/* sleep until the earliest retry (or a signal) */
+		uint64_t wait_ns = next_due - now;
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += (long)MISS_RETRY_MS * 1000000L / 5;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		uint64_t t = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec + wait_ns;
+		ts.tv_sec = (time_t)(t / 1000000000ull);
+		ts.tv_nsec = (long)(t % 1000000000ull);
 		pthread_cond_timedwait(&c->cv, &c->mu, &ts);
 	}
 }
