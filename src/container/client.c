@@ -414,7 +414,8 @@ static void lookup_one(struct sk_ctr_client *c, const struct request *r)
 		}
 		push_record_locked(c, false, json);
 	} else {
-		atomic_fetch_add(&c->lookup_failures, 1);
+		if (!kn || kn->misses + 1 >= MISS_RETRIES)
+			atomic_fetch_add(&c->lookup_failures, 1); /* given up on */
 		if (kn) {
 			kn->misses++;
 			uint64_t now = sk_ctr_mono_ns();

@@ -83,7 +83,9 @@ void sk_ctr_record_free(struct sk_ctr_record *r);
 
 /* Counters (monotonic unless noted), read from any thread. */
 struct sk_ctr_stats {
-	uint64_t lookups, lookup_failures, lookup_ns_total, lookup_ns_max;
+	uint64_t lookups;            /* runtime inspect rounds (each retry counts) */
+	uint64_t lookup_failures;    /* containers given up on after every retry */
+	uint64_t lookup_ns_total, lookup_ns_max;
 	uint64_t events_seen;        /* runtime events received */
 	uint64_t records, records_dropped;
 	uint64_t socket_errors;      /* connect/protocol failures */
