@@ -151,7 +151,7 @@ static void warn_failures(struct sk_app_ctr *a)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (a->warned || now.tv_sec < a->next_check_s)
 		return;
-	a->next_check_s = now.tv_sec + 5;
+	a->next_check_s = now.tv_sec + 1;
 	struct sk_ctr_stats s;
 	sk_ctr_client_stats(a->client, &s);
 	if (!s.socket_errors && !s.records_dropped)
@@ -168,7 +168,7 @@ int sk_app_ctr_next_event(struct sk_app_ctr *a, uint64_t ts, struct sk_event *ev
 {
 	if (!a || !a->client)
 		return 0;
-	if (!(++a->calls & 1023))
+	if (!(++a->calls & 255))
 		warn_failures(a);
 	struct sk_ctr_record r;
 	if (!sk_ctr_client_poll(a->client, &r))

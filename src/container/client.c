@@ -592,6 +592,10 @@ static void *slot_main(void *arg)
 		if (!e) {
 			e = slot_connect(s, &err);
 			if (!e) {
+				/* a socket that exists but does not answer is an error;
+				 * one that does not exist is a runtime not installed */
+				if (access(s->socket, F_OK) == 0)
+					atomic_fetch_add(&c->socket_errors, 1);
 				sk_strlcpy(s->last_err, err.msg, sizeof(s->last_err));
 				/* a runtime started after saker is found within seconds */
 				sleep_ms(c, backoff < CONNECT_RETRY_MAX_MS ? backoff : CONNECT_RETRY_MAX_MS);
