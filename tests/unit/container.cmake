@@ -1,0 +1,2 @@
+# Tests of src/container/ (runtime engines against real runtimes, hostile peers).
+sk_unit_test(test_ctr_docker sk_container)
