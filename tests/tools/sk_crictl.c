@@ -272,12 +272,15 @@ static int create(const char *pod_id, const char *cname, const char *image, stru
 	if (kv_put(&o->clabels, "io.kubernetes.pod.name", md->name, ld) ||
 	    kv_put(&o->clabels, "io.kubernetes.pod.namespace", md->namespace_, ld) ||
 	    kv_put(&o->clabels, "io.kubernetes.pod.uid", md->uid, ld) ||
-	    kv_put(&o->clabels, "io.kubernetes.container.name", cname, ld))
+	    kv_put(&o->clabels, "io.kubernetes.container.name", cname, ld)) {
+		protobuf_c_message_free_unpacked(&sr->base, NULL);
 		return die("%s: too many labels", pod_id);
-
+	}
 	char *img_id = NULL;
-	if (image_id(image, &img_id) < 0)
+	if (image_id(image, &img_id) < 0) {
+		protobuf_c_message_free_unpacked(&sr->base, NULL);
 		return -1;
+	}
 	Runtime__V1__ContainerMetadata cm = RUNTIME__V1__CONTAINER_METADATA__INIT;
 	cm.name = (char *)cname;
 	Runtime__V1__ImageSpec is = RUNTIME__V1__IMAGE_SPEC__INIT;
@@ -532,6 +535,7 @@ int main(int argc, char **argv)
 		if (runp(a[0], a[1], a[2], &o, &id) < 0)
 			return 1;
 		printf("%s\n", id);
+		free(id);
 		return 0;
 	}
 	if (n >= 3 && !strcmp(cmd, "create")) {
@@ -540,6 +544,7 @@ int main(int argc, char **argv)
 		if (create(a[0], a[1], a[2], &o, &id) < 0)
 			return 1;
 		printf("%s\n", id);
+		free(id);
 		return 0;
 	}
 	if (n >= 5 && !strcmp(cmd, "run")) {
@@ -547,12 +552,16 @@ int main(int argc, char **argv)
 			return usage();
 		if (runp(a[0], a[1], a[2], &o, &id) < 0)
 			return 1;
+		int rc = 0;
 		if (create(id, a[3], a[4], &o, &cid) < 0 || start(cid) != 0) {
 			remove_pod(id);
-			return 1;
+			rc = 1;
+		} else {
+			printf("%s %s\n", id, cid);
 		}
-		printf("%s %s\n", id, cid);
-		return 0;
+		free(id);
+		free(cid);
+		return rc;
 	}
 	return usage();
 }

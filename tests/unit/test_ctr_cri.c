@@ -407,8 +407,10 @@ static void test_inspect_unknown(void **state)
 	(void)state;
 	NEED_CONTAINERD();
 	struct sk_ctr_engine *e = cri_engine();
-	const char *ids[] = {"0123456789ab", "00000000000000000000000000000000000000000000000000000000"
-					     "00000000", "not-a-container"};
+	char zeros[65];
+	memset(zeros, '0', 64);
+	zeros[64] = 0;
+	const char *ids[] = {"0123456789ab", zeros, "not-a-container"};
 	for (size_t i = 0; i < SK_ARRAY_LEN(ids); i++) {
 		struct sk_ctr_info o;
 		memset(&o, 0, sizeof(o));
