@@ -143,8 +143,10 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
-	if (g.ns[0])
+	if (g.ns[0]) {
 		crictl(NULL, 0, "cleanup %s", g.ns);
+		crictl(NULL, 0, "cleanup %s-w", g.ns); /* the watch test's, if it failed */
+	}
 	if (g.mount_dir[0])
 		rmdir(g.mount_dir);
 	return 0;
@@ -460,6 +462,8 @@ struct watch_run {
 	struct {
 		enum sk_ctr_event_kind kind;
 		char id[80];
+		int inspect_rc;    /* inspect from within the event callback */
+		bool is_sandbox;
 	} ev[MAX_EVENTS];
 	size_t n;
 	int rc;
@@ -467,16 +471,27 @@ struct watch_run {
 	uint64_t returned_ms;
 };
 
+/* Records the event and whether the container can be inspected right
+ * then: the client inspects on create/start and must not miss. */
 static void on_event(void *ctx, enum sk_ctr_event_kind kind, const char *id)
 {
 	struct watch_run *w = ctx;
+	if (!w)
+		return;
+	struct sk_ctr_info o;
+	memset(&o, 0, sizeof(o));
+	struct sk_err err = {0};
+	int rc = kind == SK_CTR_EV_DESTROY ? 0 : w->e->ops->inspect(w->e, id, &o, &err);
 	pthread_mutex_lock(&w->mu);
 	if (w->n < MAX_EVENTS) {
 		w->ev[w->n].kind = kind;
 		snprintf(w->ev[w->n].id, sizeof(w->ev[w->n].id), "%s", id);
+		w->ev[w->n].inspect_rc = rc;
+		w->ev[w->n].is_sandbox = o.is_pod_sandbox;
 		w->n++;
 	}
 	pthread_mutex_unlock(&w->mu);
+	sk_ctr_info_done(&o);
 }
 
 static void *watch_thread(void *arg)
@@ -491,8 +506,23 @@ static bool saw(struct watch_run *w, enum sk_ctr_event_kind kind, const char *id
 {
 	bool found = false;
 	pthread_mutex_lock(&w->mu);
-	for (size_t i = 0; i < w->n && !found; i++)
+	for (size_t i = 0; i < w->n && !found; i++) {
 		found = w->ev[i].kind == kind && !strcmp(w->ev[i].id, id);
+		if (found && w->ev[i].inspect_rc != 0)
+			fail_msg("event %d for %s: inspect from the callback gave %d", (int)kind, id,
+				 w->ev[i].inspect_rc);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return found;
+}
+
+static bool saw_sandbox(struct watch_run *w, const char *id)
+{
+	bool found = false;
+	pthread_mutex_lock(&w->mu);
+	for (size_t i = 0; i < w->n && !found; i++)
+		found = w->ev[i].kind == SK_CTR_EV_CREATE && !strcmp(w->ev[i].id, id) &&
+			w->ev[i].is_sandbox;
 	pthread_mutex_unlock(&w->mu);
 	return found;
 }
@@ -527,6 +557,17 @@ static void run_watch_scenario(struct sk_ctr_engine *e)
 	assert_int_equal(crictl(NULL, 0, "stop %s 0", id), 0);
 	assert_int_equal(crictl(NULL, 0, "rm %s", id), 0);
 	assert_true(wait_for(&w, SK_CTR_EV_DESTROY, id));
+
+	/* a pod made and removed: its sandbox comes and goes too */
+	char ns2[80], pod2[100];
+	snprintf(ns2, sizeof(ns2), "%s-w", g.ns);
+	assert_int_equal(crictl(pod2, sizeof(pod2), "runp watched %s %s-w -l app=watched", ns2, g.uid),
+			 0);
+	assert_true(wait_for(&w, SK_CTR_EV_CREATE, pod2));
+	assert_true(saw_sandbox(&w, pod2));
+	assert_true(wait_for(&w, SK_CTR_EV_START, pod2));
+	assert_int_equal(crictl(NULL, 0, "cleanup %s", ns2), 0);
+	assert_true(wait_for(&w, SK_CTR_EV_DESTROY, pod2));
 
 	uint64_t t0 = now_ms();
 	atomic_store(&w.stop, true);
