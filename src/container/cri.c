@@ -508,6 +508,7 @@ static int on_cri_event(void *ud, const uint8_t *msg, size_t len, struct sk_err 
 	if (!ev)
 		return sk_err_set(err, -EPROTO, "GetContainerEvents: event does not decode (%zu bytes)",
 				  len);
+	sk_grpc_fix_utf8(&ev->base);
 	if (ev->container_id && *ev->container_id) {
 		switch (ev->container_event_type) {
 		case RUNTIME__V1__CONTAINER_EVENT_TYPE__CONTAINER_CREATED_EVENT:

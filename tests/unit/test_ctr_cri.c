@@ -31,11 +31,14 @@
 #include "container/grpc.h"
 #include "cri.pb-c.h"
 
-#define SOCK "/run/containerd/containerd.sock"
+/* SAKER_CRI_SOCKET picks another containerd (setup-containerd.sh with
+ * SAKER_CONTAINERD_NAME=NAME makes /run/NAME/containerd.sock). */
+#define SOCK g.sock
 #define CRI "/runtime.v1.RuntimeService/"
 #define TIMEOUT_MS 2000u
 
 static struct {
+	const char *sock;
 	bool ready;
 	char why[256];
 	char ns[64], pod[64], uid[64];
@@ -68,7 +71,7 @@ static int crictl(char *out, size_t outlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(args, sizeof(args), fmt, ap);
 	va_end(ap);
-	snprintf(cmd, sizeof(cmd), "%s %s", SK_CRICTL, args);
+	snprintf(cmd, sizeof(cmd), "%s -s %s %s", SK_CRICTL, SOCK, args);
 	FILE *p = popen(cmd, "r");
 	if (!p)
 		return -1;
@@ -100,6 +103,8 @@ static void random_uid(char *out, size_t len)
 static int group_setup(void **state)
 {
 	(void)state;
+	g.sock = getenv("SAKER_CRI_SOCKET") ? getenv("SAKER_CRI_SOCKET")
+					     : "/run/containerd/containerd.sock";
 	memset(&g.cfg, 0, sizeof(g.cfg));
 	g.cfg.timeout_ms = TIMEOUT_MS;
 	g.cfg.label_max_len = 100;
@@ -703,7 +708,8 @@ static void write_all(int fd, const void *p, size_t n)
 {
 	const char *c = p;
 	while (n) {
-		ssize_t k = write(fd, c, n);
+		/* the client may have hung up already: no SIGPIPE */
+		ssize_t k = send(fd, c, n, MSG_NOSIGNAL);
 		if (k <= 0)
 			return;
 		c += k;
