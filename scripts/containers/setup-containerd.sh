@@ -15,10 +15,17 @@
 # see tests/tools/sk_crictl.c.
 set -euo pipefail
 
+# SAKER_CONTAINERD_NAME names an instance (default "containerd": the
+# standard socket, root and state dirs); another name gives a second,
+# independent containerd (/run/NAME/containerd.sock, /var/lib/NAME), which
+# is how these scripts are tested on a machine whose containerd is in use.
+NAME=${SAKER_CONTAINERD_NAME:-containerd}
 RUN=/run/saker-test
 CONF_DIR=/etc/saker-test
-CONF=$CONF_DIR/containerd.toml
-SOCK=/run/containerd/containerd.sock
+CONF=$CONF_DIR/$NAME.toml
+SOCK=/run/$NAME/containerd.sock
+ROOT=/var/lib/$NAME
+STATE=/run/$NAME
 PAUSE_IMAGE=registry.k8s.io/pause:3.6
 TEST_IMAGE=localhost/saker-test:1
 
@@ -30,8 +37,8 @@ die() { log "error: $*"; exit 1; }
 # One containerd set-up/tear-down at a time across sessions (fd 9 is
 # released when the script exits; daemons started here must not inherit it).
 mkdir -p "$RUN"
-exec 9>"$RUN/containerd.lock"
-flock -w 120 9 || die "timed out waiting for $RUN/containerd.lock"
+exec 9>"$RUN/$NAME.lock"
+flock -w 120 9 || die "timed out waiting for $RUN/$NAME.lock"
 
 install_packages() {
 	local missing=() p
@@ -67,8 +74,8 @@ write_config() {
 	want=$(cat <<EOF
 # written by saker scripts/containers/setup-containerd.sh
 version = 2
-root = "/var/lib/containerd"
-state = "/run/containerd"
+root = "$ROOT"
+state = "$STATE"
 [grpc]
   address = "$SOCK"
 [plugins]
@@ -96,23 +103,23 @@ start_containerd() {
 		log "containerd already answers on $SOCK"
 		return 0
 	fi
-	if pid_alive "$RUN/containerd.pid"; then
-		die "containerd pid $(cat "$RUN/containerd.pid") runs but $SOCK does not answer; run teardown-containerd.sh"
+	if pid_alive "$RUN/$NAME.pid"; then
+		die "containerd pid $(cat "$RUN/$NAME.pid") runs but $SOCK does not answer; run teardown-containerd.sh"
 	fi
 	# 9>&-: the daemon must not inherit (and so hold forever) the lock
-	setsid containerd --config "$CONF" </dev/null >"$RUN/containerd.log" 2>&1 9>&- &
-	echo $! >"$RUN/containerd.pid"
+	setsid containerd --config "$CONF" </dev/null >"$RUN/$NAME.log" 2>&1 9>&- &
+	echo $! >"$RUN/$NAME.pid"
 	local i
 	for ((i = 0; i < 300; i++)); do
 		answers && break
-		pid_alive "$RUN/containerd.pid" || break
+		pid_alive "$RUN/$NAME.pid" || break
 		sleep 0.1
 	done
 	if ! answers; then
-		tail -n 20 "$RUN/containerd.log" >&2 || true
+		tail -n 20 "$RUN/$NAME.log" >&2 || true
 		die "containerd did not answer on $SOCK within 30 s"
 	fi
-	log "containerd started on $SOCK (pid $(cat "$RUN/containerd.pid"))"
+	log "containerd started on $SOCK (pid $(cat "$RUN/$NAME.pid"))"
 }
 
 # Writes to stdout a docker-archive (what `docker save` makes: manifest.json,

@@ -7,8 +7,9 @@
 # the next set-up is fast; `--purge` removes the images too.
 set -euo pipefail
 
+NAME=${SAKER_CONTAINERD_NAME:-containerd}  # as in setup-containerd.sh
 RUN=/run/saker-test
-SOCK=/run/containerd/containerd.sock
+SOCK=/run/$NAME/containerd.sock
 PAUSE_IMAGE=registry.k8s.io/pause:3.6
 TEST_IMAGE=localhost/saker-test:1
 
@@ -20,8 +21,8 @@ purge=0
 [ "${1:-}" = --purge ] && purge=1
 
 mkdir -p "$RUN"
-exec 9>"$RUN/containerd.lock"
-flock -w 120 9 || die "timed out waiting for $RUN/containerd.lock"
+exec 9>"$RUN/$NAME.lock"
+flock -w 120 9 || die "timed out waiting for $RUN/$NAME.lock"
 
 c() { timeout 20 ctr --address "$SOCK" "$@"; }
 
@@ -36,6 +37,14 @@ remove_test_containers() {
 			sleep 0.2
 		done
 		c -n "$ns" containers rm "$id" >/dev/null 2>&1 && log "removed $ns/$id" || true
+		# a pod sandbox removed behind the CRI plugin's back leaves its
+		# /dev/shm mount and state dir; the plugin forgets the sandbox
+		# itself once its container is gone
+		local sb=/run/$NAME/io.containerd.grpc.v1.cri/sandboxes/$id
+		if [ -d "$sb" ]; then
+			umount "$sb/shm" 2>/dev/null || true
+			rm -rf "$sb" 2>/dev/null || true
+		fi
 	done
 }
 
@@ -48,7 +57,7 @@ if [ -S "$SOCK" ] && c version >/dev/null 2>&1; then
 	done
 fi
 
-f=$RUN/containerd.pid
+f=$RUN/$NAME.pid
 if [ -f "$f" ]; then
 	pid=$(cat "$f")
 	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then

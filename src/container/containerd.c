@@ -177,6 +177,8 @@ static int on_envelope(void *ud, const uint8_t *msg, size_t len, struct sk_err *
 		ProtobufCMessage *held = NULL;
 		enum sk_ctr_event_kind kind = SK_CTR_EV_CREATE;
 		const char *id = event_id(env, &held, &kind);
+		if (held)
+			sk_grpc_fix_utf8(held);
 		if (id && *id)
 			w->fn(w->ctx, kind, id);
 		pb_free(held);

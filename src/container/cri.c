@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "container_int.h"
 #include "cri.pb-c.h"
@@ -23,6 +24,7 @@
 #define CRI_CPU_PERIOD_DEFAULT 100000
 #define CRI_CPU_SHARES_DEFAULT 1024
 #define CRI_MAX_CNI_JSON 4096
+#define CRI_KNOW_POLL_NS 10000000 /* 10 ms between "does CRI know it yet?" */
 
 struct sk_cri {
 	struct sk_ctr_engine base;
@@ -506,6 +508,7 @@ static int on_cri_event(void *ud, const uint8_t *msg, size_t len, struct sk_err 
 	if (!ev)
 		return sk_err_set(err, -EPROTO, "GetContainerEvents: event does not decode (%zu bytes)",
 				  len);
+	sk_grpc_fix_utf8(&ev->base);
 	if (ev->container_id && *ev->container_id) {
 		switch (ev->container_event_type) {
 		case RUNTIME__V1__CONTAINER_EVENT_TYPE__CONTAINER_CREATED_EVENT:
@@ -525,6 +528,53 @@ static int on_cri_event(void *ud, const uint8_t *msg, size_t len, struct sk_err 
 	return 0;
 }
 
+/* True once the CRI plugin answers for `id` (container or sandbox). */
+static bool cri_knows(const struct sk_cri *c, const char *id)
+{
+	struct sk_err ignored;
+	Runtime__V1__ContainerStatusRequest crq = RUNTIME__V1__CONTAINER_STATUS_REQUEST__INIT;
+	crq.container_id = (char *)id;
+	ProtobufCMessage *r = NULL;
+	int rc = cri_call(c, CRI_SVC "ContainerStatus", &crq,
+			  &runtime__v1__container_status_response__descriptor, &r, &ignored);
+	pb_free(r);
+	if (rc != -ENOENT)
+		return rc == 0;
+	Runtime__V1__PodSandboxStatusRequest srq = RUNTIME__V1__POD_SANDBOX_STATUS_REQUEST__INIT;
+	srq.pod_sandbox_id = (char *)id;
+	r = NULL;
+	rc = cri_call(c, CRI_SVC "PodSandboxStatus", &srq,
+		      &runtime__v1__pod_sandbox_status_response__descriptor, &r, &ignored);
+	pb_free(r);
+	return rc == 0;
+}
+
+/* containerd publishes /containers/create (and, for a sandbox, /tasks/start)
+ * before its CRI plugin stores the container, so an inspect right after the
+ * event can miss. Create and start events are held until the plugin knows
+ * the id (bounded by the timeout and by `stop`): when the client hears of a
+ * container, inspect works. A container's own processes start only after
+ * CreateContainer has returned, so nothing is learnt late because of this. */
+struct cri_relay {
+	const struct sk_cri *c;
+	sk_ctr_event_fn fn;
+	void *ctx;
+	const atomic_bool *stop;
+};
+
+static void relay_event(void *ud, enum sk_ctr_event_kind kind, const char *id)
+{
+	struct cri_relay *r = ud;
+	if (kind != SK_CTR_EV_DESTROY) {
+		uint64_t deadline = sk_ctr_mono_ns() + (uint64_t)cri_target(r->c).timeout_ms * 1000000u;
+		while (!cri_knows(r->c, id) && !atomic_load(r->stop) && sk_ctr_mono_ns() < deadline) {
+			struct timespec ts = {0, CRI_KNOW_POLL_NS};
+			nanosleep(&ts, NULL);
+		}
+	}
+	r->fn(r->ctx, kind, id);
+}
+
 /* containerd's event service when the socket is containerd's (its CRI
  * plugin has no GetContainerEvents before 1.7), else GetContainerEvents. */
 static int cri_watch(struct sk_ctr_engine *e, sk_ctr_event_fn fn, void *ctx,
@@ -532,7 +582,8 @@ static int cri_watch(struct sk_ctr_engine *e, sk_ctr_event_fn fn, void *ctx,
 {
 	const struct sk_cri *c = (const struct sk_cri *)e;
 	struct sk_grpc_target t = cri_target(c);
-	int rc = sk_ctrd_watch(t.socket, t.timeout_ms, "k8s.io", fn, ctx, stop, err);
+	struct cri_relay relay = {c, fn, ctx, stop};
+	int rc = sk_ctrd_watch(t.socket, t.timeout_ms, "k8s.io", relay_event, &relay, stop, err);
 	if (rc != -ENOTSUP)
 		return rc;
 	Runtime__V1__GetEventsRequest rq = RUNTIME__V1__GET_EVENTS_REQUEST__INIT;

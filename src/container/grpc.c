@@ -376,6 +376,64 @@ static void call_init(struct sk_grpc_call *c, const char *method, struct sk_err 
 	sk_buf_init(&c->in, SK_GRPC_MAX_MSG + 5);
 }
 
+/* Length of the valid UTF-8 sequence at s (1-4), 0 if invalid. */
+static size_t utf8_seq(const unsigned char *s)
+{
+	if (s[0] < 0x80)
+		return 1;
+	size_t n = s[0] >= 0xc2 && s[0] <= 0xdf ? 2 : s[0] >= 0xe0 && s[0] <= 0xef ? 3
+		 : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	/* overlongs, surrogates and code points past U+10FFFF */
+	if ((n == 3 && s[0] == 0xe0 && s[1] < 0xa0) || (n == 3 && s[0] == 0xed && s[1] > 0x9f) ||
+	    (n == 4 && s[0] == 0xf0 && s[1] < 0x90) || (n == 4 && s[0] == 0xf4 && s[1] > 0x8f))
+		return 0;
+	return n;
+}
+
+static void fix_utf8(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	while (p && *p) {
+		size_t n = utf8_seq(p);
+		if (!n)
+			*p = '?', n = 1;
+		p += n;
+	}
+}
+
+static void fix_message(ProtobufCMessage *m, int depth)
+{
+	if (!m || depth > 32)
+		return;
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		if (f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_MESSAGE)
+			continue;
+		char *base = (char *)m + f->offset;
+		size_t n = 1;
+		void **items = (void **)base;
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			n = *(size_t *)((char *)m + f->quantifier_offset);
+			items = *(void ***)base;
+		}
+		for (size_t k = 0; items && k < n; k++) {
+			if (f->type == PROTOBUF_C_TYPE_STRING)
+				fix_utf8(items[k]);
+			else
+				fix_message(items[k], depth + 1);
+		}
+	}
+}
+
+void sk_grpc_fix_utf8(ProtobufCMessage *m)
+{
+	fix_message(m, 0);
+}
+
 int sk_grpc_unary(const struct sk_grpc_target *t, const char *method,
 		  const ProtobufCMessage *req, const ProtobufCMessageDescriptor *resp_desc,
 		  ProtobufCMessage **out, struct sk_err *err)
@@ -391,6 +449,8 @@ int sk_grpc_unary(const struct sk_grpc_target *t, const char *method,
 		if (!*out)
 			ret = sk_err_set(err, -EPROTO, "%s: reply does not decode as %s (%zu bytes)",
 					 method, resp_desc->name, c.msg_len);
+		else
+			sk_grpc_fix_utf8(*out);
 	}
 	free(c.msg);
 	sk_buf_done(&c.in);

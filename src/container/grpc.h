@@ -40,7 +40,8 @@ enum {
 
 /* Calls `method` ("/runtime.v1.RuntimeService/Version") with the request
  * `req` and unpacks the one response message with `resp_desc`; *out is then
- * the message (free it with protobuf_c_message_free_unpacked(*out, NULL)).
+ * the message, its strings made valid UTF-8 (free it with
+ * protobuf_c_message_free_unpacked(*out, NULL)).
  * Returns 0, or a negative errno with `err` set: -ENOENT for gRPC NOT_FOUND,
  * -ENOTSUP for UNIMPLEMENTED, -ETIMEDOUT past the deadline, -ECONNREFUSED
  * when the socket cannot be connected, -EPROTO for a reply that is not gRPC
@@ -49,6 +50,12 @@ enum {
 int sk_grpc_unary(const struct sk_grpc_target *t, const char *method,
 		  const ProtobufCMessage *req, const ProtobufCMessageDescriptor *resp_desc,
 		  ProtobufCMessage **out, struct sk_err *err) SK_WUR;
+
+/* Replaces, in place, every byte of every string field of `m` (and of its
+ * sub-messages) that is not part of valid UTF-8 with '?': protobuf-c does
+ * not check, and records are JSON. sk_grpc_unary does it to its replies;
+ * stream readers call it on what they unpack. */
+void sk_grpc_fix_utf8(ProtobufCMessage *m);
 
 /* Called per message of a server stream with the message's bytes (borrowed,
  * valid during the call). A negative return ends the stream with that error. */

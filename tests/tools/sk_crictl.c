@@ -20,25 +20,29 @@
  *        plus -l ones, env (-e), bind mounts (-m), host network; IMAGE is
  *        resolved to its image id as kubelet does; prints the container id
  *   start ID | stop ID [SECONDS] | rm ID       container life cycle
- *   stopp POD_ID | rmp POD_ID                  pod sandbox life cycle
+ *   stopp POD_ID                               stops a pod sandbox
+ *   rmp POD_ID                                 removes a pod: its containers
+ *        (stopped at once), the sandbox, and its cgroup (as kubelet does)
  *   ps                                         containers: id pod state name
  *   pods                                       sandboxes: id state ns/name
  *   inspect ID                                 saker's record (the container
  *        plugin's JSON) for a container or sandbox id, via the CRI engine
  *   run NAME NAMESPACE UID CNAME IMAGE [runp and create options] -- CMD...
  *        runp + create + start; prints "POD_ID CONTAINER_ID"
- *   cleanup NAMESPACE                          stops and removes every pod
- *        (and its containers) whose metadata namespace is NAMESPACE
+ *   cleanup NAMESPACE                          rmp of every pod whose
+ *        metadata namespace is NAMESPACE
  *
  * The lead's scenario (pod ping-74dbb488b6-6hwp6 in falcotest, an httpd):
  *   sk_crictl run ping-74dbb488b6-6hwp6 falcotest 0b6a5f1c-7c39-4c7e-9d8e-3f2a1b4c5d6e \
  *     ping localhost/saker-test:1 -l app=ping -l pod-template-hash=74dbb488b6 \
  *     -- httpd -f -p 127.0.0.1:18080 -h /www
  * Exit status 0 on success, 1 with a message on stderr otherwise. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "container/container_int.h"
 #include "container/grpc.h"
@@ -272,12 +276,15 @@ static int create(const char *pod_id, const char *cname, const char *image, stru
 	if (kv_put(&o->clabels, "io.kubernetes.pod.name", md->name, ld) ||
 	    kv_put(&o->clabels, "io.kubernetes.pod.namespace", md->namespace_, ld) ||
 	    kv_put(&o->clabels, "io.kubernetes.pod.uid", md->uid, ld) ||
-	    kv_put(&o->clabels, "io.kubernetes.container.name", cname, ld))
+	    kv_put(&o->clabels, "io.kubernetes.container.name", cname, ld)) {
+		protobuf_c_message_free_unpacked(&sr->base, NULL);
 		return die("%s: too many labels", pod_id);
-
+	}
 	char *img_id = NULL;
-	if (image_id(image, &img_id) < 0)
+	if (image_id(image, &img_id) < 0) {
+		protobuf_c_message_free_unpacked(&sr->base, NULL);
 		return -1;
+	}
 	Runtime__V1__ContainerMetadata cm = RUNTIME__V1__CONTAINER_METADATA__INIT;
 	cm.name = (char *)cname;
 	Runtime__V1__ImageSpec is = RUNTIME__V1__IMAGE_SPEC__INIT;
@@ -408,10 +415,45 @@ static int pods(void)
 	return 0;
 }
 
-/* Removes the pod's containers first: RemovePodSandbox does too, but only
- * after stopping them with the runtime's default grace period. */
+/* kubelet removes a pod's cgroup once the pod is gone; so does this tool,
+ * in every hierarchy (rmdir fails harmlessly on a cgroup still in use). */
+static void remove_pod_cgroup(const char *uid)
+{
+	DIR *d = opendir("/sys/fs/cgroup");
+	if (!d || !uid || !*uid || strchr(uid, '/')) {
+		if (d)
+			closedir(d);
+		return;
+	}
+	char path[512];
+	snprintf(path, sizeof(path), "/sys/fs/cgroup/kubepods/besteffort/pod%s", uid);
+	rmdir(path); /* cgroup v2 only */
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/kubepods/besteffort/pod%s", de->d_name,
+			 uid);
+		rmdir(path);
+	}
+	closedir(d);
+}
+
+/* Removes the pod's containers first (RemovePodSandbox does too, but only
+ * after stopping them with the runtime's grace period), then the sandbox
+ * and its cgroup. */
 static int remove_pod(const char *pod_id)
 {
+	Runtime__V1__PodSandboxStatusRequest srq = RUNTIME__V1__POD_SANDBOX_STATUS_REQUEST__INIT;
+	srq.pod_sandbox_id = (char *)pod_id;
+	Runtime__V1__PodSandboxStatusResponse *sr = NULL;
+	char *uid = NULL;
+	if (call(SVC "PodSandboxStatus", &srq, &runtime__v1__pod_sandbox_status_response__descriptor,
+		 &sr) == 0) {
+		if (sr->status && sr->status->metadata && sr->status->metadata->uid)
+			uid = strdup(sr->status->metadata->uid);
+		protobuf_c_message_free_unpacked(&sr->base, NULL);
+	}
 	Runtime__V1__ContainerFilter f = RUNTIME__V1__CONTAINER_FILTER__INIT;
 	f.pod_sandbox_id = (char *)pod_id;
 	Runtime__V1__ListContainersRequest rq = RUNTIME__V1__LIST_CONTAINERS_REQUEST__INIT;
@@ -427,6 +469,9 @@ static int remove_pod(const char *pod_id)
 	}
 	rc |= stopp(pod_id);
 	rc |= rmp(pod_id);
+	if (rc == 0)
+		remove_pod_cgroup(uid);
+	free(uid);
 	return rc;
 }
 
@@ -521,7 +566,7 @@ int main(int argc, char **argv)
 	if (n == 1 && !strcmp(cmd, "stopp"))
 		return stopp(a[0]);
 	if (n == 1 && !strcmp(cmd, "rmp"))
-		return rmp(a[0]);
+		return remove_pod(a[0]) != 0;
 	if (n == 1 && !strcmp(cmd, "inspect"))
 		return inspect(a[0]);
 	if (n == 1 && !strcmp(cmd, "cleanup"))
@@ -532,6 +577,7 @@ int main(int argc, char **argv)
 		if (runp(a[0], a[1], a[2], &o, &id) < 0)
 			return 1;
 		printf("%s\n", id);
+		free(id);
 		return 0;
 	}
 	if (n >= 3 && !strcmp(cmd, "create")) {
@@ -540,6 +586,7 @@ int main(int argc, char **argv)
 		if (create(a[0], a[1], a[2], &o, &id) < 0)
 			return 1;
 		printf("%s\n", id);
+		free(id);
 		return 0;
 	}
 	if (n >= 5 && !strcmp(cmd, "run")) {
@@ -547,12 +594,16 @@ int main(int argc, char **argv)
 			return usage();
 		if (runp(a[0], a[1], a[2], &o, &id) < 0)
 			return 1;
+		int rc = 0;
 		if (create(id, a[3], a[4], &o, &cid) < 0 || start(cid) != 0) {
 			remove_pod(id);
-			return 1;
+			rc = 1;
+		} else {
+			printf("%s %s\n", id, cid);
 		}
-		printf("%s %s\n", id, cid);
-		return 0;
+		free(id);
+		free(cid);
+		return rc;
 	}
 	return usage();
 }

@@ -31,11 +31,14 @@
 #include "container/grpc.h"
 #include "cri.pb-c.h"
 
-#define SOCK "/run/containerd/containerd.sock"
+/* SAKER_CRI_SOCKET picks another containerd (setup-containerd.sh with
+ * SAKER_CONTAINERD_NAME=NAME makes /run/NAME/containerd.sock). */
+#define SOCK g.sock
 #define CRI "/runtime.v1.RuntimeService/"
 #define TIMEOUT_MS 2000u
 
 static struct {
+	const char *sock;
 	bool ready;
 	char why[256];
 	char ns[64], pod[64], uid[64];
@@ -68,7 +71,7 @@ static int crictl(char *out, size_t outlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(args, sizeof(args), fmt, ap);
 	va_end(ap);
-	snprintf(cmd, sizeof(cmd), "%s %s", SK_CRICTL, args);
+	snprintf(cmd, sizeof(cmd), "%s -s %s %s", SK_CRICTL, SOCK, args);
 	FILE *p = popen(cmd, "r");
 	if (!p)
 		return -1;
@@ -100,6 +103,8 @@ static void random_uid(char *out, size_t len)
 static int group_setup(void **state)
 {
 	(void)state;
+	g.sock = getenv("SAKER_CRI_SOCKET") ? getenv("SAKER_CRI_SOCKET")
+					     : "/run/containerd/containerd.sock";
 	memset(&g.cfg, 0, sizeof(g.cfg));
 	g.cfg.timeout_ms = TIMEOUT_MS;
 	g.cfg.label_max_len = 100;
@@ -143,8 +148,10 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
-	if (g.ns[0])
+	if (g.ns[0]) {
 		crictl(NULL, 0, "cleanup %s", g.ns);
+		crictl(NULL, 0, "cleanup %s-w", g.ns); /* the watch test's, if it failed */
+	}
 	if (g.mount_dir[0])
 		rmdir(g.mount_dir);
 	return 0;
@@ -407,8 +414,10 @@ static void test_inspect_unknown(void **state)
 	(void)state;
 	NEED_CONTAINERD();
 	struct sk_ctr_engine *e = cri_engine();
-	const char *ids[] = {"0123456789ab", "00000000000000000000000000000000000000000000000000000000"
-					     "00000000", "not-a-container"};
+	char zeros[65];
+	memset(zeros, '0', 64);
+	zeros[64] = 0;
+	const char *ids[] = {"0123456789ab", zeros, "not-a-container"};
 	for (size_t i = 0; i < SK_ARRAY_LEN(ids); i++) {
 		struct sk_ctr_info o;
 		memset(&o, 0, sizeof(o));
@@ -458,6 +467,8 @@ struct watch_run {
 	struct {
 		enum sk_ctr_event_kind kind;
 		char id[80];
+		int inspect_rc;    /* inspect from within the event callback */
+		bool is_sandbox;
 	} ev[MAX_EVENTS];
 	size_t n;
 	int rc;
@@ -465,16 +476,27 @@ struct watch_run {
 	uint64_t returned_ms;
 };
 
+/* Records the event and whether the container can be inspected right
+ * then: the client inspects on create/start and must not miss. */
 static void on_event(void *ctx, enum sk_ctr_event_kind kind, const char *id)
 {
 	struct watch_run *w = ctx;
+	if (!w)
+		return;
+	struct sk_ctr_info o;
+	memset(&o, 0, sizeof(o));
+	struct sk_err err = {0};
+	int rc = kind == SK_CTR_EV_DESTROY ? 0 : w->e->ops->inspect(w->e, id, &o, &err);
 	pthread_mutex_lock(&w->mu);
 	if (w->n < MAX_EVENTS) {
 		w->ev[w->n].kind = kind;
 		snprintf(w->ev[w->n].id, sizeof(w->ev[w->n].id), "%s", id);
+		w->ev[w->n].inspect_rc = rc;
+		w->ev[w->n].is_sandbox = o.is_pod_sandbox;
 		w->n++;
 	}
 	pthread_mutex_unlock(&w->mu);
+	sk_ctr_info_done(&o);
 }
 
 static void *watch_thread(void *arg)
@@ -489,8 +511,23 @@ static bool saw(struct watch_run *w, enum sk_ctr_event_kind kind, const char *id
 {
 	bool found = false;
 	pthread_mutex_lock(&w->mu);
-	for (size_t i = 0; i < w->n && !found; i++)
+	for (size_t i = 0; i < w->n && !found; i++) {
 		found = w->ev[i].kind == kind && !strcmp(w->ev[i].id, id);
+		if (found && w->ev[i].inspect_rc != 0)
+			fail_msg("event %d for %s: inspect from the callback gave %d", (int)kind, id,
+				 w->ev[i].inspect_rc);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return found;
+}
+
+static bool saw_sandbox(struct watch_run *w, const char *id)
+{
+	bool found = false;
+	pthread_mutex_lock(&w->mu);
+	for (size_t i = 0; i < w->n && !found; i++)
+		found = w->ev[i].kind == SK_CTR_EV_CREATE && !strcmp(w->ev[i].id, id) &&
+			w->ev[i].is_sandbox;
 	pthread_mutex_unlock(&w->mu);
 	return found;
 }
@@ -525,6 +562,17 @@ static void run_watch_scenario(struct sk_ctr_engine *e)
 	assert_int_equal(crictl(NULL, 0, "stop %s 0", id), 0);
 	assert_int_equal(crictl(NULL, 0, "rm %s", id), 0);
 	assert_true(wait_for(&w, SK_CTR_EV_DESTROY, id));
+
+	/* a pod made and removed: its sandbox comes and goes too */
+	char ns2[80], pod2[100];
+	snprintf(ns2, sizeof(ns2), "%s-w", g.ns);
+	assert_int_equal(crictl(pod2, sizeof(pod2), "runp watched %s %s-w -l app=watched", ns2, g.uid),
+			 0);
+	assert_true(wait_for(&w, SK_CTR_EV_CREATE, pod2));
+	assert_true(saw_sandbox(&w, pod2));
+	assert_true(wait_for(&w, SK_CTR_EV_START, pod2));
+	assert_int_equal(crictl(NULL, 0, "cleanup %s", ns2), 0);
+	assert_true(wait_for(&w, SK_CTR_EV_DESTROY, pod2));
 
 	uint64_t t0 = now_ms();
 	atomic_store(&w.stop, true);
@@ -660,7 +708,8 @@ static void write_all(int fd, const void *p, size_t n)
 {
 	const char *c = p;
 	while (n) {
-		ssize_t k = write(fd, c, n);
+		/* the client may have hung up already: no SIGPIPE */
+		ssize_t k = send(fd, c, n, MSG_NOSIGNAL);
 		if (k <= 0)
 			return;
 		c += k;
