@@ -302,6 +302,13 @@ void sk_filter_evtset_add_name(struct sk_evtset *s, const char *name)
 			found = true;
 		}
 	}
+	/* async events carry their name: the container metadata provider's
+	 * "container" and "container_removed" are asyncevent (402) events, as
+	 * the container plugin declares them */
+	if (!strcmp(name, "container") || !strcmp(name, "container_removed")) {
+		s->bits[402 / 64] |= 1ULL << (402 % 64);
+		found = true;
+	}
 	if (!found) s->bits[0] |= 3; /* PPME_GENERIC_E/X */
 }
 
