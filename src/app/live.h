@@ -68,6 +68,11 @@ struct sk_app_live_opts {
 	sk_app_live_capture_fn capture_ms;   /* NULL = captures off; gets sk_app_live_run's ctx */
 	sk_app_live_internal_fn on_internal; /* drop alerts (NULL: alert action does nothing);
 	                                      * gets the ctx given to sk_app_live_run */
+	/* Called before each read (idle: the last read timed out) with the
+	 * driver; returns the rules of a reload just swapped in (the probe's
+	 * syscall set is then recomputed and reselected, without detaching), or
+	 * NULL. May be NULL. Gets the ctx given to sk_app_live_run. */
+	const struct sk_rules *(*between)(void *ctx, struct sk_driver *d, bool idle);
 };
 
 /* Fills `o` from the command line (-w, -M, -v) and falco.yaml

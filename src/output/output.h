@@ -108,7 +108,13 @@ enum sk_channel_kind {
 };
 const char *sk_channel_name(int kind); /* "stdout", "file", ... */
 
+/* Called on the output thread when a channel starts failing (`failing`,
+ * with the reason) or recovers; the program layer logs it. */
+typedef void (*sk_outputs_notify_fn)(void *ctx, int kind, bool failing, const char *msg);
+
 struct sk_outputs_opts {
+	sk_outputs_notify_fn notify; /* NULL = none */
+	void *notify_ctx;
 	int stdout_fd;               /* where the stdout channel writes; 0 = fd 1 */
 	bool unbuffered;             /* -U: overrides buffered_outputs */
 	const char *hostname;        /* NULL = sk_output_hostname() */
@@ -117,7 +123,11 @@ struct sk_outputs_opts {
 
 struct sk_channel_stats {
 	bool enabled;
+	bool failing;                     /* in a failure streak (target unreachable) */
 	uint64_t sent, errors, timeouts;  /* timeouts: emits slower than output_timeout */
+	uint64_t dropped;                 /* alerts this channel gave up on (spool full) */
+	uint64_t spooled, spool_max;      /* http: alerts waiting for the receiver, bound */
+	uint64_t streaks;                 /* failure streaks started */
 	char last_error[256];
 };
 
