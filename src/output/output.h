@@ -125,7 +125,9 @@ struct sk_channel_stats {
 	bool enabled;
 	bool failing;                     /* in a failure streak (target unreachable) */
 	uint64_t sent, errors, timeouts;  /* timeouts: emits slower than output_timeout */
-	uint64_t dropped;                 /* alerts this channel gave up on (spool full) */
+	uint64_t dropped;                 /* alerts this channel's queue (spool) had no room
+	                                   * for, or given up at exit with the target down */
+	uint64_t retries;                 /* http: attempts after the first for an alert */
 	uint64_t spooled, spool_max;      /* http: alerts waiting for the receiver, bound */
 	uint64_t streaks;                 /* failure streaks started */
 	char last_error[256];
@@ -159,7 +161,7 @@ int sk_outputs_internal(struct sk_outputs *o, const char *rule, int priority, ui
 /* Waits until every queued alert went through the channels, then flushes
  * them (buffered stdout/file). */
 void sk_outputs_flush(struct sk_outputs *o);
-/* Reopens file/program channels (SIGUSR1); applied by the output thread. */
+/* Reopens file/program channels (SIGUSR1); applied by each channel's thread. */
 void sk_outputs_reopen(struct sk_outputs *o);
 void sk_outputs_stats(struct sk_outputs *o, struct sk_outputs_stats *out);
 

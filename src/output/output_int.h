@@ -43,11 +43,17 @@ struct channel_ops {
 	/* Returns 0 or a negative errno with err filled. */
 	int (*open)(struct channel *ch, const struct sk_config *cfg, bool buffered, int stdout_fd,
 		    struct sk_err *err);
-	/* `line` has no trailing newline; `a` is the alert (priority, ...). */
+	/* `line` has no trailing newline; `a` is the alert (priority, ...).
+	 * Returns >= 0 when delivered, -EAGAIN when the target is unreachable
+	 * and the alert should be retried later (http), another -errno when it
+	 * failed for good. */
 	int (*emit)(struct channel *ch, const struct sk_alert *a, const char *line, size_t len);
 	void (*flush)(struct channel *ch);
 	void (*reopen)(struct channel *ch);
 	void (*close)(struct channel *ch);
+	/* Optional (NULL): at start-up, whether the target can be reached;
+	 * -errno with `why` filled when not. Never fatal. */
+	int (*check)(struct channel *ch, char *why, size_t len);
 };
 
 extern const struct channel_ops sk_ch_stdout_ops, sk_ch_file_ops, sk_ch_syslog_ops,

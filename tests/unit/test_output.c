@@ -396,13 +396,17 @@ static void test_queue_drops(void **state)
 	sk_outputs_flush(o);
 	struct sk_outputs_stats st;
 	sk_outputs_stats(o, &st);
-	assert_true(dropped >= 6);
+	/* drops happen at the shared queue or at the program channel's own
+	 * queue (same bound); every alert is either written or counted once */
+	uint64_t ch_dropped = st.ch[SK_CH_PROGRAM].dropped;
+	assert_true((uint64_t)dropped + ch_dropped >= 6);
 	assert_int_equal(st.dropped, (uint64_t)dropped);
 	assert_int_equal(st.queued + st.dropped, 10);
 	assert_int_equal(st.delivered, st.queued);
+	assert_int_equal(st.ch[SK_CH_PROGRAM].spool_max, 2);
 	sk_outputs_free(o);
 	char *s = slurp("slow.txt");
-	assert_int_equal(count_lines(s), 10 - dropped);
+	assert_int_equal(count_lines(s), 10 - dropped - (int)ch_dropped);
 	free(s);
 	sk_config_free(cfg);
 	char cmd[128];
@@ -440,6 +444,11 @@ static void *srv_main(void *arg)
 				if (len - (size_t)(end + 4 - req) >= want)
 					break;
 			}
+		}
+		if (!end) { /* the channel's start-up reachability check: no request */
+			close(c);
+			i--;
+			continue;
 		}
 		if (end) {
 			snprintf(s->headers[i], sizeof(s->headers[i]), "%.*s", (int)(end - req), req);
