@@ -23,6 +23,7 @@
 #include "state/state.h"
 
 #define PUBLISH_NS 500000000ull
+#define F "falcosecurity_"
 #define MAX_CPUS 1024
 
 struct sk_app_prom {
@@ -41,7 +42,7 @@ static struct {
 	bool started;
 	char engine[32];
 	struct sk_outputs *out;
-	bool rules_on, resource_on, state_on, kernel_on, per_cpu_on;
+	bool rules_on, resource_on, state_on, kernel_on, per_cpu_on, include_empty;
 	uint64_t start_real_ns, start_mono_ns, reload_real_ns;
 	char hostname[256], kernel[256];
 	bool have_drv;
@@ -55,7 +56,7 @@ static struct {
 	char **rule_names;
 	uint64_t *rule_counts;
 	size_t nrules;
-	struct sk_buf files;         /* sha256 series lines, built by set_rules */
+	struct sk_buf rfiles, cfiles; /* sha256 samples (rules, config), built by set_rules */
 	uint64_t reloads_ok, reloads_failed, suppressed;
 	double reload_last_s, reload_max_s;
 	struct extra extra[SK_APP_METRICS_MAX_EXTRA];
@@ -192,13 +193,15 @@ void sk_app_metrics_start(const struct sk_app_cfg *c, const char *engine_name,
 	M.state_on = k->metrics.state_counters_enabled;
 	M.kernel_on = k->metrics.kernel_event_counters_enabled;
 	M.per_cpu_on = k->metrics.kernel_event_counters_per_cpu_enabled;
+	M.include_empty = k->metrics.include_empty_values;
 	M.start_real_ns = M.reload_real_ns = real_ns();
 	M.start_mono_ns = sk_app_now_ns();
 	sk_output_hostname(M.hostname, sizeof(M.hostname));
 	struct utsname u;
 	if (uname(&u) == 0)
 		sk_strlcpy(M.kernel, u.release, sizeof(M.kernel));
-	sk_buf_init(&M.files, 1 << 20);
+	sk_buf_init(&M.rfiles, 1 << 20);
+	sk_buf_init(&M.cfiles, 1 << 20);
 	pthread_mutex_unlock(&M.mu);
 	atomic_store(&beat_ns, sk_app_now_ns());
 	atomic_store(&source_dead, false);
@@ -210,7 +213,8 @@ void sk_app_metrics_stop(void)
 	M.started = false;
 	M.out = NULL;
 	free_rules_locked();
-	sk_buf_done(&M.files);
+	sk_buf_done(&M.rfiles);
+	sk_buf_done(&M.cfiles);
 	pthread_mutex_unlock(&M.mu);
 }
 
@@ -241,16 +245,16 @@ static char *rule_labels(const struct sk_rule *ru)
 	return s;
 }
 
-static void file_series(const char *name, const char *path)
+static void file_series(struct sk_buf *b, const char *name, const char *path)
 {
 	char hex[65];
 	if (sk_sha256_file(path, hex) < 0)
 		return;
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
-	int rc = sk_buf_printf(&M.files, "%s{file_name=\"", name);
-	rc |= sk_app_prom_escape(&M.files, base);
-	rc |= sk_buf_printf(&M.files, "\",sha256=\"%s\"} 1\n", hex);
+	int rc = sk_buf_printf(b, "%s{file_name=\"", name);
+	rc |= sk_app_prom_escape(b, base);
+	rc |= sk_buf_printf(b, "\",sha256=\"%s\"} 1\n", hex);
 	(void)rc;
 }
 
@@ -279,14 +283,15 @@ void sk_app_metrics_set_rules(const struct sk_app_cfg *c, const struct sk_rules 
 		free(names);
 		free(counts);
 	}
-	sk_buf_reset(&M.files);
+	sk_buf_reset(&M.rfiles);
+	sk_buf_reset(&M.cfiles);
 	const struct sk_config *k = c->conf;
 	for (size_t i = 0; i < c->rules_cli.n; i++)
-		file_series("falcosecurity_falco_sha256_rules_files_info", c->rules_cli.v[i]);
+		file_series(&M.rfiles, F "falco_sha256_rules_files_info", c->rules_cli.v[i]);
 	for (size_t i = 0; !c->rules_cli.n && i < k->nrules_files; i++)
-		file_series("falcosecurity_falco_sha256_rules_files_info", k->rules_files[i]);
+		file_series(&M.rfiles, F "falco_sha256_rules_files_info", k->rules_files[i]);
 	for (size_t i = 0; i < k->nfiles; i++)
-		file_series("falcosecurity_falco_sha256_config_files_info", k->files[i]);
+		file_series(&M.cfiles, F "falco_sha256_config_files_info", k->files[i]);
 	M.reload_real_ns = real_ns();
 	pthread_mutex_unlock(&M.mu);
 }
@@ -476,8 +481,6 @@ static void read_res(struct res *r, uint64_t life_ns)
 
 /* ---- the /metrics page ------------------------------------------------------------ */
 
-#define F "falcosecurity_"
-
 static const char *const task_kinds[] = {"", "_file_pipe", "_file_memfd", "_file_regular",
 	"_file_directory", "_file_socket_inet", "_file_socket_inet6", "_file_socket_unix",
 	"_file_socket_netlink", "_file_anon_inode"};
@@ -567,7 +570,7 @@ static void text_rules(struct sk_app_prom *p)
 {
 	sk_app_prom_family(p, F "falco_rules_matches_total", "counter", NULL);
 	for (size_t i = 0; i < M.nrules; i++)
-		if (M.rule_labels[i] && M.rule_counts[i])
+		if (M.rule_labels[i] && (M.rule_counts[i] || M.include_empty))
 			sk_app_prom_u64(p, F "falco_rules_matches_total", M.rule_labels[i],
 					M.rule_counts[i]);
 }
@@ -657,8 +660,9 @@ int sk_app_metrics_text(struct sk_buf *out)
 		sk_outputs_stats(M.out, &os);
 	one_info(&p, F "falco_version_info", "version", SK_APP_FALCO_VERSION);
 	sk_app_prom_family(&p, F "falco_sha256_rules_files_info", "gauge", NULL);
+	p.rc |= sk_buf_append(out, M.rfiles.data ? M.rfiles.data : "", M.rfiles.len);
 	sk_app_prom_family(&p, F "falco_sha256_config_files_info", "gauge", NULL);
-	p.rc |= sk_buf_append(out, M.files.data ? M.files.data : "", M.files.len);
+	p.rc |= sk_buf_append(out, M.cfiles.data ? M.cfiles.data : "", M.cfiles.len);
 	text_falco(&p, &r, os.dropped);
 	if (M.kernel_on)
 		text_kernel(&p);

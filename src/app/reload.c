@@ -442,11 +442,19 @@ static void metrics_file(const char *path, const char *json)
 static void metrics_alert(const char *json)
 {
 	json_t *o = json_loads(json, 0, NULL);
-	size_t n = o ? json_object_size(o) : 0, i = 0;
+	size_t n = (o ? json_object_size(o) : 0) + 1, i = 0;
 	const char **k = calloc(n + 1, sizeof(*k)), **v = calloc(n + 1, sizeof(*v));
 	char **owned = calloc(n + 1, sizeof(*owned));
 	const char *key;
 	json_t *val;
+	char sample[32];
+	snprintf(sample, sizeof(sample), "%llu", (unsigned long long)R.samples);
+	if (o && k && v && owned) {
+		k[i] = "saker.sample"; /* lets a receiver see gaps and order */
+		owned[i] = strdup(sample);
+		v[i] = owned[i] ? owned[i] : "";
+		i++;
+	}
 	if (o && k && v && owned)
 		json_object_foreach(o, key, val) {
 			k[i] = key;

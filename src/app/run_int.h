@@ -49,7 +49,7 @@ struct sk_app_cfg {
 	struct sk_app_rule_sel *sel; /* conf `rules:` then -D/-t/-T, in order */
 	size_t nsel;
 	int priority;
-	bool match_all, json_output, log_stderr, time_iso8601;
+	bool match_all, json_output, log_stderr, log_syslog, time_iso8601;
 	int log_level;
 	const char *extra_output;
 };
