@@ -172,3 +172,40 @@ def test_rss_stable_over_reloads(saker_bin, tmp_path, n):
         assert growth < 4096, f"RSS grew by {growth} KiB over {n - warm} reloads"
     finally:
         assert s.stop() == 0
+
+
+def test_asan_reloads_scrapes_and_spool(tmp_path):
+    """The ASan/UBSan binary (SAKER_ASAN_BIN, set by scripts/test.sh) through
+    reloads (good and broken), scrapes of every endpoint, a metrics alert
+    stream to a receiver that is down then up, and a clean stop: no
+    sanitizer report, no leak at exit."""
+    asan = os.environ.get("SAKER_ASAN_BIN")
+    if not asan or not os.access(asan, os.X_OK):
+        pytest.skip("SAKER_ASAN_BIN not set")
+    from test_ops_delivery import Receiver
+    rcv = Receiver()
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(RULE.format(name="Asan 0"))
+    s = Saker(asan, ["-r", str(rules), *web_args(), "-o", "engine.kind=nodriver",
+                     "-o", "json_output=true", "-o", "metrics.interval=100ms",
+                     "-o", "metrics.output_rule=true", "-o", "http_output.enabled=true",
+                     "-o", f"http_output.url=http://127.0.0.1:{rcv.port}/a",
+                     "-o", "http_output.spool_capacity=5", "-o", "watch_config_files=false"],
+              env={"ASAN_OPTIONS": "detect_leaks=1"})
+    try:
+        port = s.port()
+        rcv.down()
+        for i in range(1, 31):
+            rules.write_text(RULE.format(name=f"Asan {i}") if i % 10 else "- rule: [broken\n")
+            s.p.send_signal(signal.SIGHUP)
+            s.wait_log(rf"Reload #{i - i // 10}: |Reload failed", timeout=30,
+                       count=1 if i % 10 else i // 10)
+            for path in ("/healthz", "/versions", "/metrics"):
+                assert get(f"http://127.0.0.1:{port}{path}")[0] == 200
+        rcv.up()
+        time.sleep(1.0)
+    finally:
+        rc = s.stop(timeout=60)
+    log = "\n".join(s.log())
+    assert "AddressSanitizer" not in log and "runtime error" not in log, log[-3000:]
+    assert rc == 0, log[-3000:]
