@@ -383,6 +383,44 @@ static void debounce(void)
 
 /* ---- reload -------------------------------------------------------------------------- */
 
+/* Keys read once at start (channels, server, engine, logging): a reload
+ * compiles rules with the new values of the others and says which of these
+ * changed and need a restart. */
+static const char *const restart_keys[] = {
+	"webserver", "metrics", "engine", "base_syscalls", "syscall_event_drops", "capture",
+	"stdout_output", "file_output", "syslog_output", "program_output", "http_output",
+	"json_output", "json_include_output_property", "json_include_message_property",
+	"json_include_output_fields_property", "json_include_tags_property",
+	"time_format_iso_8601", "buffered_outputs", "outputs_queue", "output_timeout",
+	"log_level", "log_stderr", "log_syslog", "plugins", "load_plugins", "falco_libs",
+};
+
+static bool same_key(const struct sk_config *a, const struct sk_config *b, const char *key)
+{
+	struct sk_buf x, y;
+	sk_buf_init(&x, 1 << 20);
+	sk_buf_init(&y, 1 << 20);
+	int ra = sk_config_get_json(a, key, &x), rb = sk_config_get_json(b, key, &y);
+	bool same = ra == rb && (ra < 0 || (x.len == y.len && !memcmp(x.data, y.data, x.len)));
+	sk_buf_done(&x);
+	sk_buf_done(&y);
+	return same;
+}
+
+static void warn_restart_keys(const struct sk_config *now)
+{
+	struct sk_buf b;
+	sk_buf_init(&b, 4096);
+	int rc = 0;
+	for (size_t i = 0; i < sizeof(restart_keys) / sizeof(*restart_keys); i++)
+		if (!same_key(R.c->conf, now, restart_keys[i]))
+			rc |= sk_buf_printf(&b, "%s%s", b.len ? ", " : "", restart_keys[i]);
+	if (!rc && b.len)
+		sk_app_log(R.c, SK_LOG_WARNING, "Reload: changes to %s take effect at the next "
+			   "restart\n", sk_buf_cstr(&b));
+	sk_buf_done(&b);
+}
+
 static void reload_failed(const char *why)
 {
 	sk_app_metrics_reload(false, 0);
@@ -414,6 +452,7 @@ static void do_reload(uint64_t requested, const char *cause)
 		return;
 	}
 	sk_buf_done(&why);
+	warn_restart_keys(g->cfg->conf);
 	g->seq = ++R.seq;
 	content_hash(g->cfg, R.hash);
 	watches_build(g->cfg);
