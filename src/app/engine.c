@@ -42,6 +42,7 @@ struct engine {
 	uint64_t alert_errors;         /* sk_outputs_alert failures (queue full, OOM) */
 	uint32_t capture_ms;           /* capture asked for by the current event's matches */
 	struct sk_app_gen *gen;        /* reloaded set in use (NULL: the one given at start) */
+	struct sk_app_ratelimit *rl;   /* per-rule rate limit, NULL = off (ratelimit.c) */
 };
 
 static volatile sig_atomic_t engine_stop;
@@ -91,9 +92,14 @@ static void on_match(const struct sk_rule *rule, void *arg)
 		e->stats.by_prio[rule->priority]++;
 	if (rule->id < e->nrouts) {
 		e->stats.by_rule[rule->id]++;
-		if (e->routs[rule->id] &&
-		    sk_outputs_alert(e->out, e->routs[rule->id], rule->priority, &e->ctx) < 0)
-			e->alert_errors++;
+		uint64_t supp = 0;
+		if (e->routs[rule->id] && sk_app_ratelimit_allow(e->rl, rule->id, e->ctx.ev->ts, &supp)) {
+			struct sk_alert *a = sk_alert_new(e->routs[rule->id], rule->priority, &e->ctx);
+			if (a && supp && sk_app_ratelimit_annotate(a, supp) < 0)
+				e->alert_errors++;
+			if (sk_outputs_push(e->out, a) < 0)
+				e->alert_errors++;
+		}
 	}
 }
 
@@ -163,6 +169,10 @@ static void engine_swap(struct engine *e, struct sk_app_gen *g)
 	e->r = g->r;
 	sk_app_gen_free(e->gen);
 	e->gen = g;
+	if (sk_app_ratelimit_resize(e->rl, e->nrouts) < 0) {
+		sk_app_ratelimit_free(e->rl);
+		e->rl = NULL;
+	}
 	double lat = (double)(sk_app_now_ns() - g->requested_ns) / 1e9;
 	sk_app_metrics_reload(true, lat);
 	sk_app_metrics_set_rules(g->cfg, g->r);
@@ -223,6 +233,7 @@ static void engine_done(struct engine *e)
 	sk_eval_ctx_done(&e->ctx);
 	sk_state_free(e->st);
 	sk_app_gen_free(e->gen);
+	sk_app_ratelimit_free(e->rl);
 }
 
 /* Builds state, the per-rule outputs (each rule's own output: the output
@@ -258,6 +269,7 @@ static int engine_init(struct engine *e, const struct sk_app_cfg *c, const struc
 			return -1;
 		}
 	}
+	e->rl = sk_app_ratelimit_new(c->conf, e->nrouts);
 	struct sk_err err;
 	sk_err_clear(&err);
 	struct sk_outputs_opts oo = {.unbuffered = c->unbuffered, .notify = engine_notify,

@@ -57,12 +57,12 @@ static struct {
 	uint64_t *rule_counts;
 	size_t nrules;
 	struct sk_buf rfiles, cfiles; /* sha256 samples (rules, config), built by set_rules */
-	uint64_t reloads_ok, reloads_failed, suppressed;
+	uint64_t reloads_ok, reloads_failed;
 	double reload_last_s, reload_max_s;
 	struct extra extra[SK_APP_METRICS_MAX_EXTRA];
 } M = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
-static _Atomic uint64_t beat_ns;
+static _Atomic uint64_t beat_ns, suppressed;
 static atomic_bool source_dead;
 static uint64_t last_pub_ns;
 static uint32_t tick_calls;
@@ -354,9 +354,7 @@ void sk_app_metrics_reload(bool ok, double latency_s)
 
 void sk_app_metrics_suppressed(uint64_t n)
 {
-	pthread_mutex_lock(&M.mu);
-	M.suppressed += n;
-	pthread_mutex_unlock(&M.mu);
+	atomic_fetch_add_explicit(&suppressed, n, memory_order_relaxed);
 }
 
 int sk_app_health(uint64_t stall_ms, char *why, size_t whylen)
@@ -635,7 +633,7 @@ static void text_saker(struct sk_app_prom *p)
 	sk_app_prom_u64(p, S "reloads_total", "result=\"failed\"", M.reloads_failed);
 	one_f64(p, S "reload_last_latency_seconds", "gauge", M.reload_last_s);
 	one_f64(p, S "reload_max_latency_seconds", "gauge", M.reload_max_s);
-	one_u64(p, S "rules_rate_limited_total", "counter", M.suppressed);
+	one_u64(p, S "rules_rate_limited_total", "counter", atomic_load(&suppressed));
 	one_u64(p, S "state_containers", "gauge", s->containers);
 	one_u64(p, S "state_threads_evicted_total", "counter", s->threads_evicted);
 	one_u64(p, S "state_threads_purged_total", "counter", s->threads_purged);

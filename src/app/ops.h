@@ -24,6 +24,7 @@ struct sk_outputs;
 struct sk_driver;
 struct sk_driver_stats;
 struct sk_state;
+struct sk_config;
 
 /* ---- extra metrics (hook for other modules wired by app/) -------------------
  * A callback appends its series to the /metrics page with the writers
@@ -111,6 +112,21 @@ void sk_app_ops_stop(void);
 struct sk_app_gen *sk_app_reload_take(void);
 /* Monotonic nanoseconds. */
 uint64_t sk_app_now_ns(void);
+
+/* ---- per-rule rate limit (ratelimit.c) ------------------------------------------------ */
+struct sk_app_ratelimit;
+struct sk_alert;
+/* NULL when rules_rate_limit.rate is absent or 0 (off, the default). */
+struct sk_app_ratelimit *sk_app_ratelimit_new(const struct sk_config *k, size_t nrules);
+void sk_app_ratelimit_free(struct sk_app_ratelimit *r); /* NULL-safe */
+/* After a reload: every rule's bucket starts full again. NULL-safe. */
+int sk_app_ratelimit_resize(struct sk_app_ratelimit *r, size_t nrules) SK_WUR;
+/* Whether rule `rule` may alert at event time `ts`; *suppressed receives
+ * the alerts it suppressed since its last one. NULL r allows all. */
+bool sk_app_ratelimit_allow(struct sk_app_ratelimit *r, size_t rule, uint64_t ts,
+			    uint64_t *suppressed);
+/* Adds the suppressed count to the alert's message and output fields. */
+int sk_app_ratelimit_annotate(struct sk_alert *a, uint64_t suppressed) SK_WUR;
 
 /* Test hook (SAKER_TEST_HOOKS=1): SIGUSR2 toggles a stall of the engine
  * thread, for /healthz tests. Called by the engine between events. */

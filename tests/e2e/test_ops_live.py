@@ -159,3 +159,43 @@ def test_reload_under_live_load_exactly_once(saker_bin, live, tmp_path):
     assert val(m1, "falcosecurity_falco_rules_matches_total") > 0
     assert val(m1, "falcosecurity_scap_n_threads_total") > 0
     os.rmdir(d) if os.path.isdir(d) and not os.listdir(d) else None
+
+
+def test_rule_rate_limit(saker_bin, live, tmp_path):
+    """rules_rate_limit (off by default): a burst of 60 markers gives
+    max_burst alerts; after a pause the next alert says how many were
+    suppressed, and /metrics counts them."""
+    d = f"/tmp/saker-ops-{uuid.uuid4().hex[:8]}"
+    os.makedirs(d)
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(VARIANT.format(v=0, d=d))
+    s = Saker(saker_bin, ["-r", str(rules), "-o", "engine.kind=modern_ebpf", "-o", "json_output=true",
+                          "-o", "stdout_output.enabled=true", "-o", "rules_rate_limit.rate=1",
+                          "-o", "rules_rate_limit.max_burst=5", *web_args()])
+    try:
+        port = s.port()
+        assert ready(s, d)
+        for i in range(60):
+            os.close(os.open(f"{d}/mk-{i:04d}", os.O_CREAT | os.O_WRONLY, 0o600))
+        time.sleep(2.5)
+        os.close(os.open(f"{d}/mk-last", os.O_CREAT | os.O_WRONLY, 0o600))
+        end = time.monotonic() + 5
+        while time.monotonic() < end and not any(
+                a["output_fields"].get("fd.name") == f"{d}/mk-last" for a in s.alerts()):
+            time.sleep(0.1)
+        text = get(f"http://127.0.0.1:{port}/metrics")[2]
+    finally:
+        rc = s.stop()
+    assert rc == 0
+    alerts = [a for a in s.alerts() if a["rule"] == "Ops Marker v0"]
+    burst = [a for a in alerts if a["output_fields"]["fd.name"] != f"{d}/mk-last"]
+    assert 5 <= len(burst) <= 7, len(burst)
+    last = [a for a in alerts if a["output_fields"]["fd.name"] == f"{d}/mk-last"][0]
+    supp = last["output_fields"]["saker.suppressed"]
+    assert supp == 60 - len(burst)
+    assert "suppressed by the rate limit" in last["output"]
+    line = [x for x in text.splitlines() if x.startswith("saker_rules_rate_limited_total ")][0]
+    assert int(line.split()[1]) == supp
+    for f in os.listdir(d):
+        os.unlink(os.path.join(d, f))
+    os.rmdir(d)
