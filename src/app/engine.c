@@ -143,42 +143,48 @@ static uint32_t live_capture_ms(void *ctx)
 /* ---- operations: metrics publication, hot reload swap (ops.h) ---------------- */
 
 /* Installs a reloaded set between two events: per-rule counts carry over by
- * rule name; the previous reloaded set is freed. */
+ * rule name; the replaced set goes to the ops thread to be freed. */
 static void engine_swap(struct engine *e, struct sk_app_gen *g)
 {
+	uint64_t t0 = sk_app_now_ns();
 	uint64_t *by = calloc(g->nrouts + 1, sizeof(*by));
-	if (!by) {
+	struct sk_app_gen *old = e->gen ? e->gen : calloc(1, sizeof(*old));
+	if (!by || !old) {
+		free(by);
+		if (old != e->gen)
+			free(old);
 		sk_app_gen_free(g);
 		sk_app_metrics_reload(false, 0);
 		return;
 	}
 	for (size_t i = 0; i < g->nrouts; i++) {
 		const struct sk_rule *nr = sk_rules_get(g->r, i);
-		const struct sk_rule *old = sk_rules_find(e->r, nr->name);
-		if (old && old->id < e->nrouts && nr->id < g->nrouts)
-			by[nr->id] = e->stats.by_rule[old->id];
+		const struct sk_rule *prev = sk_rules_find(e->r, nr->name);
+		if (prev && prev->id < e->nrouts && nr->id < g->nrouts)
+			by[nr->id] = e->stats.by_rule[prev->id];
 	}
-	for (size_t i = 0; i < e->nrouts; i++)
-		sk_rule_output_free(e->routs[i]);
-	free(e->routs);
+	old->routs = e->routs; /* the outputs in use retire with the old set */
+	old->nrouts = e->nrouts;
 	free(e->stats.by_rule);
 	e->routs = g->routs;
 	e->nrouts = g->nrouts;
 	g->routs = NULL;
 	e->stats.by_rule = by;
 	e->r = g->r;
-	sk_app_gen_free(e->gen);
 	e->gen = g;
+	old->mrules = sk_app_metrics_set_rules(g->mrules, true);
+	g->mrules = NULL;
 	if (sk_app_ratelimit_resize(e->rl, e->nrouts) < 0) {
 		sk_app_ratelimit_free(e->rl);
 		e->rl = NULL;
 	}
-	double lat = (double)(sk_app_now_ns() - g->requested_ns) / 1e9;
+	uint64_t t1 = sk_app_now_ns();
+	sk_app_reload_retire(old);
+	double lat = (double)(t1 - g->requested_ns) / 1e9;
 	sk_app_metrics_reload(true, lat);
-	sk_app_metrics_set_rules(g->cfg, g->r);
 	sk_app_log(e->c, SK_LOG_INFO, "Reload #%llu: new configuration and rules active (%.1f ms "
-		   "after the request, %zu rules)\n", (unsigned long long)g->seq, lat * 1e3,
-		   sk_rules_count(g->r));
+		   "after the request, swap %.0f us, %zu rules)\n", (unsigned long long)g->seq,
+		   lat * 1e3, (double)(t1 - t0) / 1e3, sk_rules_count(g->r));
 }
 
 /* Between two events and while idle: heartbeat, metrics publication,
@@ -380,7 +386,7 @@ int sk_app_engine(struct sk_app_cfg *c, struct sk_rules *r)
 				: k->engine_kind == SK_ENGINE_NODRIVER ? "nodriver"
 								       : "modern_bpf",
 			     e.out);
-	sk_app_metrics_set_rules(c, r);
+	sk_app_metrics_rules_free(sk_app_metrics_set_rules(sk_app_metrics_rules_new(c, r), false));
 	if (sk_app_web_start(c) < 0 || sk_app_ops_start(c, c->argc, c->argv, e.out) < 0) {
 		ret = 1;
 	} else if (k->engine_kind == SK_ENGINE_NODRIVER) {

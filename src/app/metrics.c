@@ -52,20 +52,24 @@ static struct {
 	bool have_state;
 	struct sk_state_stats st;
 	uint64_t events;
-	char **rule_labels;          /* by rule id; NULL: not a syscall rule in use */
-	char **rule_names;
-	uint64_t *rule_counts;
-	size_t nrules;
-	struct sk_buf rfiles, cfiles; /* sha256 samples (rules, config), built by set_rules */
+	struct sk_app_metrics_rules *rules; /* the active set's labels and counts */
 	uint64_t reloads_ok, reloads_failed;
 	double reload_last_s, reload_max_s;
 	struct extra extra[SK_APP_METRICS_MAX_EXTRA];
 } M = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
+/* Labels of a rules set, prepared off the engine thread. */
+struct sk_app_metrics_rules {
+	char **labels;               /* by rule id; NULL: rule not enabled */
+	char **names;
+	uint64_t *counts;
+	size_t n;
+	struct sk_buf rfiles, cfiles; /* sha256 samples of the rules and config files */
+};
+
 static _Atomic uint64_t beat_ns, suppressed;
 static atomic_bool source_dead;
 static uint64_t last_pub_ns;
-static uint32_t tick_calls;
 
 uint64_t sk_app_now_ns(void)
 {
@@ -78,6 +82,14 @@ static uint64_t real_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* CLOCK_MONOTONIC_COARSE: a few ns, cheap enough per event. */
+static uint64_t coarse_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
@@ -166,18 +178,20 @@ void sk_app_metrics_unregister(sk_app_metrics_fn fn, void *ctx)
 
 /* ---- lifecycle and publication ------------------------------------------------- */
 
-static void free_rules_locked(void)
+void sk_app_metrics_rules_free(struct sk_app_metrics_rules *m)
 {
-	for (size_t i = 0; i < M.nrules; i++) {
-		free(M.rule_labels[i]);
-		free(M.rule_names[i]);
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->n; i++) {
+		free(m->labels[i]);
+		free(m->names[i]);
 	}
-	free(M.rule_labels);
-	free(M.rule_names);
-	free(M.rule_counts);
-	M.rule_labels = M.rule_names = NULL;
-	M.rule_counts = NULL;
-	M.nrules = 0;
+	free(m->labels);
+	free(m->names);
+	free(m->counts);
+	sk_buf_done(&m->rfiles);
+	sk_buf_done(&m->cfiles);
+	free(m);
 }
 
 void sk_app_metrics_start(const struct sk_app_cfg *c, const char *engine_name,
@@ -200,10 +214,8 @@ void sk_app_metrics_start(const struct sk_app_cfg *c, const char *engine_name,
 	struct utsname u;
 	if (uname(&u) == 0)
 		sk_strlcpy(M.kernel, u.release, sizeof(M.kernel));
-	sk_buf_init(&M.rfiles, 1 << 20);
-	sk_buf_init(&M.cfiles, 1 << 20);
 	pthread_mutex_unlock(&M.mu);
-	atomic_store(&beat_ns, sk_app_now_ns());
+	atomic_store(&beat_ns, coarse_ns());
 	atomic_store(&source_dead, false);
 }
 
@@ -212,9 +224,8 @@ void sk_app_metrics_stop(void)
 	pthread_mutex_lock(&M.mu);
 	M.started = false;
 	M.out = NULL;
-	free_rules_locked();
-	sk_buf_done(&M.rfiles);
-	sk_buf_done(&M.cfiles);
+	sk_app_metrics_rules_free(M.rules);
+	M.rules = NULL;
 	pthread_mutex_unlock(&M.mu);
 }
 
@@ -258,47 +269,55 @@ static void file_series(struct sk_buf *b, const char *name, const char *path)
 	(void)rc;
 }
 
-void sk_app_metrics_set_rules(const struct sk_app_cfg *c, const struct sk_rules *r)
+struct sk_app_metrics_rules *sk_app_metrics_rules_new(const struct sk_app_cfg *c,
+						       const struct sk_rules *r)
 {
-	size_t n = sk_rules_count(r);
-	char **labels = calloc(n + 1, sizeof(*labels));
-	char **names = calloc(n + 1, sizeof(*names));
-	uint64_t *counts = calloc(n + 1, sizeof(*counts));
-	for (size_t i = 0; labels && names && i < n; i++) {
+	struct sk_app_metrics_rules *m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	sk_buf_init(&m->rfiles, 1 << 20);
+	sk_buf_init(&m->cfiles, 1 << 20);
+	m->n = sk_rules_count(r);
+	m->labels = calloc(m->n + 1, sizeof(*m->labels));
+	m->names = calloc(m->n + 1, sizeof(*m->names));
+	m->counts = calloc(m->n + 1, sizeof(*m->counts));
+	if (!m->labels || !m->names || !m->counts) {
+		m->n = 0;
+		sk_app_metrics_rules_free(m);
+		return NULL;
+	}
+	for (size_t i = 0; i < m->n; i++) {
 		const struct sk_rule *ru = sk_rules_get(r, i);
-		if (ru->id < n && ru->enabled) {
-			labels[ru->id] = rule_labels(ru);
-			names[ru->id] = strdup(ru->name);
+		if (ru->id < m->n && ru->enabled) {
+			m->labels[ru->id] = rule_labels(ru);
+			m->names[ru->id] = strdup(ru->name);
 		}
 	}
-	pthread_mutex_lock(&M.mu);
-	free_rules_locked();
-	if (labels && names && counts) {
-		M.rule_labels = labels;
-		M.rule_names = names;
-		M.rule_counts = counts;
-		M.nrules = n;
-	} else {
-		free(labels);
-		free(names);
-		free(counts);
-	}
-	sk_buf_reset(&M.rfiles);
-	sk_buf_reset(&M.cfiles);
 	const struct sk_config *k = c->conf;
 	for (size_t i = 0; i < c->rules_cli.n; i++)
-		file_series(&M.rfiles, F "falco_sha256_rules_files_info", c->rules_cli.v[i]);
+		file_series(&m->rfiles, F "falco_sha256_rules_files_info", c->rules_cli.v[i]);
 	for (size_t i = 0; !c->rules_cli.n && i < k->nrules_files; i++)
-		file_series(&M.rfiles, F "falco_sha256_rules_files_info", k->rules_files[i]);
+		file_series(&m->rfiles, F "falco_sha256_rules_files_info", k->rules_files[i]);
 	for (size_t i = 0; i < k->nfiles; i++)
-		file_series(&M.cfiles, F "falco_sha256_config_files_info", k->files[i]);
-	M.reload_real_ns = real_ns();
+		file_series(&m->cfiles, F "falco_sha256_config_files_info", k->files[i]);
+	return m;
+}
+
+struct sk_app_metrics_rules *sk_app_metrics_set_rules(struct sk_app_metrics_rules *m,
+						      bool reload)
+{
+	pthread_mutex_lock(&M.mu);
+	struct sk_app_metrics_rules *old = M.rules;
+	M.rules = m;
+	if (reload)
+		M.reload_real_ns = real_ns();
 	pthread_mutex_unlock(&M.mu);
+	return old;
 }
 
 void sk_app_beat(void)
 {
-	atomic_store_explicit(&beat_ns, sk_app_now_ns(), memory_order_relaxed);
+	atomic_store_explicit(&beat_ns, coarse_ns(), memory_order_relaxed);
 }
 
 void sk_app_source_died(void)
@@ -309,11 +328,9 @@ void sk_app_source_died(void)
 void sk_app_metrics_tick(struct sk_driver *d, const struct sk_state *st, uint64_t events,
 			 const uint64_t *by_rule, size_t nrules, bool force)
 {
-	if (!force && (++tick_calls & 255))
-		return;
-	uint64_t now = sk_app_now_ns();
+	uint64_t now = coarse_ns();
 	atomic_store_explicit(&beat_ns, now, memory_order_relaxed);
-	if (now - last_pub_ns < PUBLISH_NS && !(force && last_pub_ns == 0))
+	if (now - last_pub_ns < PUBLISH_NS && !force)
 		return;
 	last_pub_ns = now;
 	struct sk_driver_stats ds;
@@ -333,8 +350,8 @@ void sk_app_metrics_tick(struct sk_driver *d, const struct sk_state *st, uint64_
 		M.have_state = true;
 	}
 	M.events = events;
-	for (size_t i = 0; by_rule && i < nrules && i < M.nrules; i++)
-		M.rule_counts[i] = by_rule[i];
+	for (size_t i = 0; M.rules && by_rule && i < nrules && i < M.rules->n; i++)
+		M.rules->counts[i] = by_rule[i];
 	pthread_mutex_unlock(&M.mu);
 }
 
@@ -364,7 +381,7 @@ int sk_app_health(uint64_t stall_ms, char *why, size_t whylen)
 		return 503;
 	}
 	uint64_t b = atomic_load_explicit(&beat_ns, memory_order_relaxed);
-	uint64_t now = sk_app_now_ns();
+	uint64_t now = coarse_ns();
 	if (stall_ms && b && now > b && now - b > stall_ms * 1000000ull) {
 		snprintf(why, whylen, "engine made no progress for %llu ms",
 			 (unsigned long long)((now - b) / 1000000ull));
@@ -566,11 +583,11 @@ static void text_state(struct sk_app_prom *p)
 
 static void text_rules(struct sk_app_prom *p)
 {
+	const struct sk_app_metrics_rules *m = M.rules;
 	sk_app_prom_family(p, F "falco_rules_matches_total", "counter", NULL);
-	for (size_t i = 0; i < M.nrules; i++)
-		if (M.rule_labels[i] && (M.rule_counts[i] || M.include_empty))
-			sk_app_prom_u64(p, F "falco_rules_matches_total", M.rule_labels[i],
-					M.rule_counts[i]);
+	for (size_t i = 0; m && i < m->n; i++)
+		if (m->labels[i] && (m->counts[i] || M.include_empty))
+			sk_app_prom_u64(p, F "falco_rules_matches_total", m->labels[i], m->counts[i]);
 }
 
 static void text_falco(struct sk_app_prom *p, const struct res *r, uint64_t drops)
@@ -657,10 +674,14 @@ int sk_app_metrics_text(struct sk_buf *out)
 	if (M.out)
 		sk_outputs_stats(M.out, &os);
 	one_info(&p, F "falco_version_info", "version", SK_APP_FALCO_VERSION);
+	const struct sk_buf *rf = M.rules ? &M.rules->rfiles : NULL;
+	const struct sk_buf *cf = M.rules ? &M.rules->cfiles : NULL;
 	sk_app_prom_family(&p, F "falco_sha256_rules_files_info", "gauge", NULL);
-	p.rc |= sk_buf_append(out, M.rfiles.data ? M.rfiles.data : "", M.rfiles.len);
+	if (rf && rf->len)
+		p.rc |= sk_buf_append(out, rf->data, rf->len);
 	sk_app_prom_family(&p, F "falco_sha256_config_files_info", "gauge", NULL);
-	p.rc |= sk_buf_append(out, M.cfiles.data ? M.cfiles.data : "", M.cfiles.len);
+	if (cf && cf->len)
+		p.rc |= sk_buf_append(out, cf->data, cf->len);
 	text_falco(&p, &r, os.dropped);
 	if (M.kernel_on)
 		text_kernel(&p);
@@ -717,11 +738,11 @@ int sk_app_metrics_json(struct sk_buf *out)
 			    (unsigned long long)M.drv.n_drops_buffer, (unsigned long long)M.st.threads,
 			    (unsigned long long)M.st.fds, (unsigned long long)M.events,
 			    (unsigned long long)M.reloads_ok, (unsigned long long)M.reloads_failed);
-	for (size_t i = 0; i < M.nrules; i++)
-		if (M.rule_names[i] && M.rule_counts[i]) {
+	for (size_t i = 0; M.rules && i < M.rules->n; i++)
+		if (M.rules->names[i] && M.rules->counts[i]) {
 			rc |= sk_buf_puts(out, ",\"rules.");
-			rc |= sk_app_prom_escape(out, M.rule_names[i]);
-			rc |= sk_buf_printf(out, "\":%llu", (unsigned long long)M.rule_counts[i]);
+			rc |= sk_app_prom_escape(out, M.rules->names[i]);
+			rc |= sk_buf_printf(out, "\":%llu", (unsigned long long)M.rules->counts[i]);
 		}
 	rc |= sk_buf_putc(out, '}');
 	pthread_mutex_unlock(&M.mu);

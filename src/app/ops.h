@@ -54,9 +54,16 @@ int sk_app_prom_escape(struct sk_buf *b, const char *s) SK_WUR;
 void sk_app_metrics_start(const struct sk_app_cfg *c, const char *engine_name,
 			  struct sk_outputs *out);
 void sk_app_metrics_stop(void);
-/* Engine thread: the rules now active (labels per rule, sha256 of the files
- * they came from and of the config files). */
-void sk_app_metrics_set_rules(const struct sk_app_cfg *c, const struct sk_rules *r);
+/* The /metrics labels of a rules set (per rule; sha256 of the rules and
+ * config files): built off the engine thread (file I/O), installed by it. */
+struct sk_app_metrics_rules;
+struct sk_app_metrics_rules *sk_app_metrics_rules_new(const struct sk_app_cfg *c,
+						       const struct sk_rules *r);
+void sk_app_metrics_rules_free(struct sk_app_metrics_rules *m); /* NULL-safe */
+/* Engine thread: installs `m` (owned from now on; NULL allowed) and returns
+ * the previous set for the caller to free. `reload` stamps the reload time. */
+struct sk_app_metrics_rules *sk_app_metrics_set_rules(struct sk_app_metrics_rules *m,
+						      bool reload);
 /* Engine thread: publishes its counters. `d` may be NULL (no live driver);
  * `by_rule` is indexed by rule id. Cheap to call per event: it publishes
  * at most every 500 ms of wall time. `force` publishes now. */
@@ -96,6 +103,7 @@ struct sk_app_gen {
 	struct sk_rules *r;
 	struct sk_rule_output **routs;      /* by rule id; moved to the engine on swap */
 	size_t nrouts;
+	struct sk_app_metrics_rules *mrules; /* its /metrics labels (moved on swap) */
 	uint64_t requested_ns;              /* CLOCK_MONOTONIC when the reload was asked */
 	uint64_t seq;                       /* reload number */
 };
@@ -110,6 +118,10 @@ void sk_app_ops_stop(void);
 /* Engine thread, between two events: the newly compiled set, or NULL. The
  * caller owns it. One relaxed atomic load when nothing is pending. */
 struct sk_app_gen *sk_app_reload_take(void);
+/* Engine thread: hands a replaced set to the ops thread to free (freeing
+ * compiled rules is not work for the engine thread); freed here when the
+ * ops thread is not running or still busy with the previous one. */
+void sk_app_reload_retire(struct sk_app_gen *g);
 /* Monotonic nanoseconds. */
 uint64_t sk_app_now_ns(void);
 

@@ -59,7 +59,7 @@ static struct {
 	uint64_t metrics_ms, next_metrics_ns, samples;
 } R = {.ev_fd = -1, .in_fd = -1};
 
-static _Atomic(struct sk_app_gen *) pending;
+static _Atomic(struct sk_app_gen *) pending, retired;
 static atomic_bool hup_req, usr1_req, stop_req;
 static _Atomic uint64_t hup_ns;
 static volatile sig_atomic_t test_stall;
@@ -114,6 +114,7 @@ void sk_app_gen_free(struct sk_app_gen *g)
 		sk_rule_output_free(g->routs[i]);
 	free(g->routs);
 	sk_rules_free(g->r);
+	sk_app_metrics_rules_free(g->mrules);
 	if (g->cfg) {
 		sk_app_cfg_done(g->cfg);
 		free(g->cfg);
@@ -126,6 +127,17 @@ struct sk_app_gen *sk_app_reload_take(void)
 	if (!atomic_load_explicit(&pending, memory_order_relaxed))
 		return NULL;
 	return atomic_exchange(&pending, NULL);
+}
+
+void sk_app_reload_retire(struct sk_app_gen *g)
+{
+	if (!g)
+		return;
+	struct sk_app_gen *none = NULL;
+	if (R.running && atomic_compare_exchange_strong(&retired, &none, g))
+		wake();
+	else
+		sk_app_gen_free(g);
 }
 
 static void why_set(struct sk_buf *why, const char *msg)
@@ -211,6 +223,7 @@ static struct sk_app_gen *gen_build(uint64_t requested, struct sk_buf *why)
 	}
 	if (gen_outputs(g, why) < 0)
 		goto fail;
+	g->mrules = sk_app_metrics_rules_new(g->cfg, g->r);
 	return g;
 fail:
 	sk_app_gen_free(g);
@@ -561,6 +574,7 @@ static void *ops_thread(void *arg)
 			(void)!read(R.ev_fd, &v, sizeof(v));
 		if (atomic_exchange(&usr1_req, false) && R.out)
 			sk_outputs_reopen(R.out);
+		sk_app_gen_free(atomic_exchange(&retired, NULL));
 		if (R.in_fd >= 0 && (p[1].revents & POLLIN) && drain_inotify()) {
 			uint64_t t = sk_app_now_ns();
 			debounce();
@@ -638,4 +652,5 @@ void sk_app_ops_stop(void)
 	R.ev_fd = -1;
 	watches_reset();
 	sk_app_gen_free(atomic_exchange(&pending, NULL));
+	sk_app_gen_free(atomic_exchange(&retired, NULL));
 }

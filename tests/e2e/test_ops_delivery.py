@@ -149,6 +149,8 @@ def test_spool_bound_and_drop_counter(saker_bin):
     time.sleep(0.3)
     sent, got = stdout_samples(s), rcv.samples()
     missing = set(sent) - set(got)
+    print(f"\nspool bound {bound}: {len(sent)} alerts, spool depth max {depth_max}, "
+          f"received {len(got)}, missing {len(missing)}, drop counter {dropped}")
     assert depth_max <= bound
     assert dropped > 0 and got == sorted(got) and len(set(got)) == len(got)
     # every alert generated is either received or counted as dropped
