@@ -92,9 +92,12 @@ def main():
     lat = sorted(ms for _, ms in s.reloads())
     p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
     drops = [x for x in s.log() if x.startswith("Syscall event stats")]
+    swaps = sorted(float(x.split("swap ")[1].split(" us")[0]) for x in s.log() if " swap " in x)
     print(f"rules file: {big.name} (+ marker rule); reloads: {len(lat)} in {dt:.1f} s")
     print(f"reload latency (SIGHUP -> new rules active): p50 {statistics.median(lat):.1f} ms, "
           f"p99 {p99:.1f} ms, max {lat[-1]:.1f} ms")
+    print(f"engine thread time per swap: p50 {statistics.median(swaps):.0f} us, "
+          f"max {swaps[-1]:.0f} us")
     print(f"events evaluated during the reloads: {int(ev1 - ev0)} ({(ev1 - ev0) / dt:.0f}/s)")
     print(f"markers created {len(made)}, alerted {len(seen)}, distinct {len(set(seen))}, "
           f"missed {len(set(made) - set(seen))}, doubled {len(seen) - len(set(seen))}")

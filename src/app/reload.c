@@ -644,8 +644,8 @@ void sk_app_ops_stop(void)
 		pthread_join(R.thread, NULL);
 		R.running = false;
 	}
-	signal(SIGHUP, SIG_DFL);
-	signal(SIGUSR1, SIG_DFL);
+	signal(SIGHUP, SIG_IGN); /* shutting down: a late reload request is moot */
+	signal(SIGUSR1, SIG_IGN);
 	wake_fd = -1;
 	if (R.ev_fd >= 0)
 		close(R.ev_fd);
