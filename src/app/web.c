@@ -66,7 +66,8 @@ static int handler(void *ctx, const char *path, struct sk_buf *body, const char 
 int sk_app_web_start(const struct sk_app_cfg *c)
 {
 	const struct sk_config *k = c->conf;
-	if (!k->webserver.enabled)
+	/* as Falco: no web server when reading a capture file */
+	if (!k->webserver.enabled || k->engine_kind == SK_ENGINE_REPLAY)
 		return 0;
 	const char *hz = k->webserver.k8s_healthz_endpoint;
 	sk_strlcpy(W.healthz, hz && *hz ? hz : "/healthz", sizeof(W.healthz));
