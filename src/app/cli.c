@@ -63,11 +63,13 @@ void sk_app_log(const struct sk_app_cfg *c, int level, const char *fmt, ...)
 		localtime_r(&now, &tm);
 		strftime(ts, sizeof(ts), "%a %b %e %H:%M:%S %Y", &tm);
 	}
-	fprintf(stderr, "%s: ", ts);
+	/* one write per line: several threads log (engine, ops, outputs) */
+	char msg[4096];
 	va_list ap;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "%s: %s", ts, msg);
 }
 
 void sk_app_log_startup(const struct sk_app_cfg *c, int argc, char **argv)

@@ -245,6 +245,16 @@ static void each_path(const struct sk_app_cfg *c, void (*fn)(void *, const char 
 	const struct sk_config *k = c->conf;
 	for (size_t i = 0; i < k->nfiles; i++)
 		fn(arg, k->files[i], false);
+	/* config_files directories: a file added to one is a change too */
+	int ncf = sk_config_get_len(k, "config_files");
+	for (int i = 0; i < ncf; i++) {
+		char key[64];
+		snprintf(key, sizeof(key), "config_files[%d]", i);
+		const char *p = sk_config_get_str(k, key);
+		struct stat st;
+		if (p && stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+			fn(arg, p, true);
+	}
 	bool cli = c->rules_cli.n > 0;
 	size_t n = cli ? c->rules_cli.n : k->nrules_files;
 	for (size_t i = 0; i < n; i++) {
