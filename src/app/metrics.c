@@ -624,6 +624,7 @@ static void text_outputs(struct sk_app_prom *p, const struct sk_outputs_stats *o
 		{S "output_channel_spool_depth", "gauge"},
 		{S "output_channel_spool_max", "gauge"},
 		{S "output_channel_up", "gauge"},
+		{S "output_channel_spool_file_bytes", "gauge"},
 	};
 	for (size_t f = 0; f < sizeof(fams) / sizeof(*fams); f++) {
 		sk_app_prom_family(p, fams[f][0], fams[f][1], "saker output channel");
@@ -632,7 +633,7 @@ static void text_outputs(struct sk_app_prom *p, const struct sk_outputs_stats *o
 			if (!c->enabled)
 				continue;
 			uint64_t v[] = {c->sent, c->errors, c->timeouts, c->dropped, c->spooled,
-					c->spool_max, c->failing ? 0 : 1};
+					c->spool_max, c->failing ? 0 : 1, c->spool_file_bytes};
 			snprintf(lab, sizeof(lab), "channel=\"%s\"", sk_channel_name(k));
 			sk_app_prom_u64(p, fams[f][0], lab, v[f]);
 		}

@@ -99,6 +99,8 @@ const struct sk_config_key sk_config_keys[] = {
 	{ "http_output.compress_uploads", SK_CT_BOOL, "false", NOB, NULL, "gzip request bodies", OFF(http_output.compress_uploads) },
 	{ "http_output.keep_alive", SK_CT_BOOL, "false", NOB, NULL, "reuse the connection", OFF(http_output.keep_alive) },
 	{ "http_output.max_consecutive_timeouts", SK_CT_INT, "5", 0, INT64_MAX, NULL, "", OFF(http_output.max_consecutive_timeouts) },
+	{ "http_output.spool_file", SK_CT_STRING, "", NOB, NULL, "saker: file the waiting alerts move to while the receiver is unreachable (kept across restarts; \"\" = memory only)", 0 },
+	{ "http_output.spool_file_max_mb", SK_CT_INT, "64", 0, INT64_MAX, NULL, "saker: bound of the spool file in MiB (0 = none)", 0 },
 	{ "http_output.spool_capacity", SK_CT_INT, "0", 0, INT64_MAX, NULL, "saker: alerts kept, in order, while the receiver is unreachable (0 = outputs_queue.capacity)", 0 },
 	{ "program_output", SK_CT_MAP, "", NOB, NULL, "", 0 },
 	{ "program_output.enabled", SK_CT_BOOL, "false", NOB, NULL, "", OFF(program_output.enabled) },

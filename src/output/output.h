@@ -128,7 +128,8 @@ struct sk_channel_stats {
 	uint64_t dropped;                 /* alerts this channel's queue (spool) had no room
 	                                   * for, or given up at exit with the target down */
 	uint64_t retries;                 /* http: attempts after the first for an alert */
-	uint64_t spooled, spool_max;      /* http: alerts waiting for the receiver, bound */
+	uint64_t spooled, spool_max;      /* alerts waiting (memory + spool file), memory bound */
+	uint64_t spool_file_bytes;        /* http: bytes in the spool file */
 	uint64_t streaks;                 /* failure streaks started */
 	char last_error[256];
 };

@@ -5,7 +5,9 @@
  * counter), so a slow or stuck channel never holds the others up. The http
  * channel's queue is its spool: while the receiver is unreachable the head
  * alert is retried with exponential back-off and later alerts wait behind it,
- * so they arrive once and in order. A watchdog on the output thread reports
+ * so they arrive once and in order; with http_output.spool_file the waiting
+ * alerts move to a file (the oldest first), which also keeps them across a
+ * restart. A watchdog on the output thread reports
  * a channel blocked for longer than output_timeout. */
 #include <errno.h>
 #include <pthread.h>
@@ -52,6 +54,9 @@ struct chq {
 	uint64_t emit_start_ms;      /* 0: not inside emit */
 	bool timeout_reported;
 	uint64_t dropped, timeouts;
+	struct spool *file;          /* http with spool_file: the oldest alerts (channel
+	                              * thread only, except open/close) */
+	uint64_t file_count, file_bytes; /* its figures, mirrored under mu */
 };
 
 struct sk_outputs {
@@ -157,12 +162,34 @@ static void streak(struct sk_outputs *o, int k, bool failed)
 	}
 }
 
+static void pop_head(struct chq *q);
+
+/* Moves the memory queue's alerts, oldest first, to the end of the spool
+ * file (which holds only older ones), until it is empty or the file full.
+ * mu held; released around the writes. */
+static void spill(struct sk_outputs *o, struct chq *q)
+{
+	while (q->file && q->count) {
+		struct item *it = q->ring[q->head]; /* only this thread pops: stays valid */
+		pthread_mutex_unlock(&o->mu);
+		int rc = spool_append(q->file, it->line, it->len);
+		pthread_mutex_lock(&o->mu);
+		if (rc < 0)
+			break;
+		pop_head(q);
+		q->file_count = spool_count(q->file);
+		q->file_bytes = spool_bytes(q->file);
+	}
+}
+
 /* Waits `ms` or until stop; a flush asked meanwhile completes at once (the
- * spool is kept). mu held. */
+ * spool is kept); alerts arriving meanwhile go to the spool file if any.
+ * mu held. */
 static void backoff_wait(struct sk_outputs *o, struct chq *q, uint64_t ms)
 {
 	struct timespec dl = deadline(ms);
 	while (!q->stop) {
+		spill(o, q);
 		if (q->flush_req != q->flush_done) {
 			q->flush_done = q->flush_req;
 			pthread_cond_broadcast(&o->done);
@@ -179,7 +206,78 @@ static void pop_head(struct chq *q)
 	q->count--;
 }
 
-/* Emits the head item (mu held on entry and exit). */
+/* After an emit that failed with -EAGAIN (target unreachable): report the
+ * streak, move waiting alerts to the spool file, back off. When stopping,
+ * gives up instead (the caller drops what is left in memory). mu held. */
+static void unreachable(struct sk_outputs *o, int k, uint64_t *backoff, bool *give_up)
+{
+	struct chq *q = &o->q[k];
+	streak(o, k, true);
+	spill(o, q);
+	if (q->stop) {
+		*give_up = true;
+		return;
+	}
+	*backoff = *backoff ? (*backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : *backoff * 2)
+			    : BACKOFF_MIN_MS;
+	snapshot_ch(o, k);
+	backoff_wait(o, q, *backoff);
+}
+
+/* Sends `line` (mu held on entry and exit, released during the send). */
+static int send_line(struct sk_outputs *o, int k, const struct sk_alert *a, const char *line,
+		     size_t len, bool retry)
+{
+	struct chq *q = &o->q[k];
+	struct channel *ch = &o->ch[k];
+	uint64_t errs = ch->st.errors;
+	q->emit_start_ms = now_ms();
+	pthread_mutex_unlock(&o->mu);
+	int rc = ch->ops->emit(ch, a, line, len);
+	pthread_mutex_lock(&o->mu);
+	q->emit_start_ms = 0;
+	q->timeout_reported = false;
+	if (retry && ch->st.errors > errs) {
+		ch->st.errors = errs; /* an alert's failure counts once */
+		ch->st.retries++;
+	}
+	return rc;
+}
+
+/* Emits the oldest alert of the spool file (mu held on entry and exit). */
+static void emit_file(struct sk_outputs *o, int k, struct sk_buf *rec, uint64_t *backoff,
+		      bool *give_up)
+{
+	struct chq *q = &o->q[k];
+	struct channel *ch = &o->ch[k];
+	if (*give_up)
+		return; /* stopping with the target down: the file keeps them */
+	pthread_mutex_unlock(&o->mu);
+	int rc = spool_peek(q->file, rec);
+	pthread_mutex_lock(&o->mu);
+	if (rc <= 0) { /* unreadable spool: forget it, count what it held */
+		ch_error(ch, "spool file unreadable: %s", strerror(rc ? -rc : EIO));
+		q->dropped += q->file_count;
+		spool_close(q->file);
+		q->file = NULL;
+		q->file_count = q->file_bytes = 0;
+		return;
+	}
+	rc = send_line(o, k, NULL, rec->data, rec->len, *backoff > 0);
+	if (rc == -EAGAIN) {
+		unreachable(o, k, backoff, give_up);
+		return;
+	}
+	*backoff = 0;
+	if (rc >= 0)
+		ch->st.sent++;
+	streak(o, k, rc < 0);
+	(void)spool_pop(q->file);
+	q->file_count = spool_count(q->file);
+	q->file_bytes = spool_bytes(q->file);
+}
+
+/* Emits the head item of the memory queue (mu held on entry and exit). */
 static void emit_head(struct sk_outputs *o, int k, uint64_t *backoff, bool *give_up)
 {
 	struct chq *q = &o->q[k];
@@ -190,30 +288,9 @@ static void emit_head(struct sk_outputs *o, int k, uint64_t *backoff, bool *give
 		pop_head(q);
 		return;
 	}
-	bool retry = *backoff > 0;
-	uint64_t errs = ch->st.errors;
-	q->emit_start_ms = now_ms();
-	pthread_mutex_unlock(&o->mu);
-	int rc = ch->ops->emit(ch, it->a, it->line, it->len);
-	pthread_mutex_lock(&o->mu);
-	q->emit_start_ms = 0;
-	q->timeout_reported = false;
-	if (retry && ch->st.errors > errs) {
-		ch->st.errors = errs; /* an alert's failure counts once */
-		ch->st.retries++;
-	}
+	int rc = send_line(o, k, it->a, it->line, it->len, *backoff > 0);
 	if (rc == -EAGAIN) {
-		streak(o, k, true);
-		if (q->stop) {
-			*give_up = true;
-			q->dropped++;
-			pop_head(q);
-			return;
-		}
-		*backoff = *backoff ? (*backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : *backoff * 2)
-				    : BACKOFF_MIN_MS;
-		snapshot_ch(o, k);
-		backoff_wait(o, q, *backoff);
+		unreachable(o, k, backoff, give_up);
 		return;
 	}
 	*backoff = 0;
@@ -237,15 +314,21 @@ static void *channel_thread(void *arg)
 	pthread_sigmask(SIG_BLOCK, &pipe, NULL);
 	uint64_t backoff = 0;
 	bool give_up = false;
+	struct sk_buf rec;
+	sk_buf_init(&rec, 0);
 	pthread_mutex_lock(&o->mu);
 	for (;;) {
-		while (!q->count && !q->stop && !q->reopen && q->flush_req == q->flush_done)
+		bool filed = q->file_count && !give_up;
+		while (!q->count && !filed && !q->stop && !q->reopen &&
+		       q->flush_req == q->flush_done)
 			pthread_cond_wait(&q->wake, &o->mu);
 		if (q->reopen) {
 			q->reopen = false;
 			pthread_mutex_unlock(&o->mu);
 			ch->ops->reopen(ch);
 			pthread_mutex_lock(&o->mu);
+		} else if (filed) {
+			emit_file(o, k, &rec, &backoff, &give_up);
 		} else if (q->count) {
 			emit_head(o, k, &backoff, &give_up);
 		} else if (q->flush_req != q->flush_done) {
@@ -261,6 +344,7 @@ static void *channel_thread(void *arg)
 		pthread_cond_broadcast(&o->done);
 	}
 	pthread_mutex_unlock(&o->mu);
+	sk_buf_done(&rec);
 	ch->ops->close(ch);
 	pthread_mutex_lock(&o->mu);
 	snapshot_ch(o, k);
@@ -396,6 +480,16 @@ static int open_channel(struct sk_outputs *o, int k, const struct sk_config *cfg
 	if (!q->ring)
 		return sk_err_set(err, -ENOMEM, "out of memory");
 	cond_init_mono(&q->wake);
+	const char *sf = k == SK_CH_HTTP ? sk_config_get_str(cfg, "http_output.spool_file") : NULL;
+	if (sf && *sf) {
+		int64_t mb = 64;
+		if (sk_config_get_int(cfg, "http_output.spool_file_max_mb", &mb) < 0 || mb < 0)
+			mb = 64;
+		if (!(q->file = spool_open(sf, (uint64_t)mb << 20, err)))
+			return err->code ? err->code : -EIO;
+		q->file_count = spool_count(q->file);
+		q->file_bytes = spool_bytes(q->file);
+	}
 	int rc = ops_of[k]->open(&o->ch[k], cfg, buffered, opts->stdout_fd, err);
 	if (rc < 0)
 		return rc;
@@ -531,6 +625,7 @@ void sk_outputs_free(struct sk_outputs *o)
 		if (q->ring)
 			pthread_cond_destroy(&q->wake);
 		free(q->ring);
+		spool_close(q->file);
 	}
 	free(o->ring);
 	pthread_mutex_destroy(&o->mu);
@@ -617,7 +712,8 @@ void sk_outputs_stats(struct sk_outputs *o, struct sk_outputs_stats *out)
 	for (int k = 0; k < SK_CH_COUNT; k++) {
 		struct sk_channel_stats *c = &out->ch[k];
 		c->enabled = o->enabled[k];
-		c->spooled = o->q[k].count;
+		c->spooled = o->q[k].count + o->q[k].file_count;
+		c->spool_file_bytes = o->q[k].file_bytes;
 		c->spool_max = o->q[k].cap;
 		c->dropped = o->q[k].dropped;
 		c->timeouts += o->q[k].timeouts;

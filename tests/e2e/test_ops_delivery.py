@@ -197,3 +197,59 @@ def test_file_output_unreachable_reported_and_sigusr1_reopens(saker_bin, tmp_pat
         assert s.stop() == 0
     assert f.exists() and f.read_text().strip(), "SIGUSR1 did not reopen the file"
     assert (tmp_path / "alerts.log.1").read_text().strip()
+
+
+def test_spool_file_keeps_order_beyond_memory_and_across_restart(saker_bin, tmp_path):
+    """http_output.spool_file: with a memory spool of 4 alerts, an outage
+    longer than that loses nothing (the waiting alerts move to the file, the
+    oldest first); alerts still waiting when saker stops are delivered, first
+    and in order, by the next saker."""
+    rcv = Receiver()
+    spool = tmp_path / "http.spool"
+    extra = ["-o", "http_output.spool_capacity=4", "-o", f"http_output.spool_file={spool}"]
+    s = start(saker_bin, rcv, extra)
+    try:
+        port = s.port()
+        time.sleep(0.5)
+        rcv.down()
+        time.sleep(max(OUTAGE, 2.5))
+        assert http_stat(port, "saker_output_channel_spool_file_bytes") > 0
+        assert http_stat(port, "saker_output_channel_spool_depth") > 4
+        rcv.up()
+        s.wait_log(r"Output channel http delivers again", timeout=15)
+        end = time.monotonic() + 15
+        while time.monotonic() < end and len(rcv.samples()) < len(stdout_samples(s)):
+            time.sleep(0.1)
+        dropped = http_stat(port, "saker_output_channel_dropped_total")
+    finally:
+        assert s.stop() == 0
+    time.sleep(0.3)
+    assert dropped == 0
+    assert rcv.samples() == stdout_samples(s)
+    # a run that ends with the receiver down leaves its alerts in the file ...
+    rcv.bodies.clear()
+    rcv.down()
+    s1 = start(saker_bin, rcv, extra)
+    try:
+        s1.port()
+        s1.wait_log(r"Output channel http cannot deliver", timeout=5)
+        time.sleep(1.5)
+    finally:
+        assert s1.stop() == 0
+    left = stdout_samples(s1)
+    assert len(left) >= 5 and spool.stat().st_size > 30
+    # ... and the next run delivers them first, in order, then its own
+    rcv.up()
+    s2 = start(saker_bin, rcv, extra)
+    try:
+        s2.port()
+        end = time.monotonic() + 15
+        while time.monotonic() < end and len(rcv.samples()) < len(left) + 3:
+            time.sleep(0.1)
+    finally:
+        assert s2.stop() == 0
+    time.sleep(0.3)
+    got = rcv.samples()
+    assert got[:len(left)] == left, (got[:len(left) + 2], left)
+    assert got[len(left):] == stdout_samples(s2)[:len(got) - len(left)]
+    assert spool.stat().st_size == 30  # the header only: nothing left
