@@ -43,6 +43,7 @@ struct engine {
 	uint32_t capture_ms;           /* capture asked for by the current event's matches */
 	struct sk_app_gen *gen;        /* reloaded set in use (NULL: the one given at start) */
 	struct sk_app_ratelimit *rl;   /* per-rule rate limit, NULL = off (ratelimit.c) */
+	struct sk_app_rule_prof prof;  /* sampled per-rule evaluation time (metrics.c) */
 };
 
 static volatile sig_atomic_t engine_stop;
@@ -115,7 +116,11 @@ static void engine_event(struct engine *e, const struct sk_event *ev)
 	}
 	if (sk_state_update(e->st, ev)) {
 		sk_eval_ctx_set_event(&e->ctx, ev);
-		sk_rules_process(e->r, SK_SRC_SYSCALL, ev->type, &e->ctx, on_match, e);
+		if (sk_app_prof_sample(&e->prof))
+			sk_rules_process_timed(e->r, SK_SRC_SYSCALL, ev->type, &e->ctx, on_match, e,
+					       e->prof.ns, e->prof.evals);
+		else
+			sk_rules_process(e->r, SK_SRC_SYSCALL, ev->type, &e->ctx, on_match, e);
 	}
 	sk_state_post(e->st, ev);
 }
@@ -163,6 +168,7 @@ static void engine_swap(struct engine *e, struct sk_app_gen *g)
 		if (prev && prev->id < e->nrouts && nr->id < g->nrouts)
 			by[nr->id] = e->stats.by_rule[prev->id];
 	}
+	sk_app_prof_swap(&e->prof, e->r, g->r);
 	old->routs = e->routs; /* the outputs in use retire with the old set */
 	old->nrouts = e->nrouts;
 	free(e->stats.by_rule);
@@ -194,7 +200,7 @@ static const struct sk_rules *engine_between(void *ctx, struct sk_driver *d, boo
 {
 	struct engine *e = ctx;
 	sk_app_test_stall_point();
-	sk_app_metrics_tick(d, e->st, e->stats.events, e->stats.by_rule, e->nrouts, idle);
+	sk_app_metrics_tick(d, e->st, e->stats.events, e->stats.by_rule, e->nrouts, &e->prof, idle);
 	struct sk_app_gen *g = sk_app_reload_take();
 	if (!g)
 		return NULL;
@@ -240,6 +246,7 @@ static void engine_done(struct engine *e)
 	sk_state_free(e->st);
 	sk_app_gen_free(e->gen);
 	sk_app_ratelimit_free(e->rl);
+	sk_app_prof_done(&e->prof);
 }
 
 /* Builds state, the per-rule outputs (each rule's own output: the output
@@ -276,6 +283,10 @@ static int engine_init(struct engine *e, const struct sk_app_cfg *c, const struc
 		}
 	}
 	e->rl = sk_app_ratelimit_new(c->conf, e->nrouts);
+	if (sk_app_prof_init(&e->prof, c, e->nrouts) < 0) {
+		fprintf(stderr, "Error: out of memory\n");
+		return -1;
+	}
 	struct sk_err err;
 	sk_err_clear(&err);
 	struct sk_outputs_opts oo = {.unbuffered = c->unbuffered, .notify = engine_notify,

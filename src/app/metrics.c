@@ -63,6 +63,7 @@ struct sk_app_metrics_rules {
 	char **labels;               /* by rule id; NULL: rule not enabled */
 	char **names;
 	uint64_t *counts;
+	uint64_t *eval_ns, *evals;   /* sampled evaluation time and count */
 	size_t n;
 	struct sk_buf rfiles, cfiles; /* sha256 samples of the rules and config files */
 };
@@ -189,6 +190,8 @@ void sk_app_metrics_rules_free(struct sk_app_metrics_rules *m)
 	free(m->labels);
 	free(m->names);
 	free(m->counts);
+	free(m->eval_ns);
+	free(m->evals);
 	sk_buf_done(&m->rfiles);
 	sk_buf_done(&m->cfiles);
 	free(m);
@@ -281,7 +284,9 @@ struct sk_app_metrics_rules *sk_app_metrics_rules_new(const struct sk_app_cfg *c
 	m->labels = calloc(m->n + 1, sizeof(*m->labels));
 	m->names = calloc(m->n + 1, sizeof(*m->names));
 	m->counts = calloc(m->n + 1, sizeof(*m->counts));
-	if (!m->labels || !m->names || !m->counts) {
+	m->eval_ns = calloc(m->n + 1, sizeof(*m->eval_ns));
+	m->evals = calloc(m->n + 1, sizeof(*m->evals));
+	if (!m->labels || !m->names || !m->counts || !m->eval_ns || !m->evals) {
 		m->n = 0;
 		sk_app_metrics_rules_free(m);
 		return NULL;
@@ -326,7 +331,8 @@ void sk_app_source_died(void)
 }
 
 void sk_app_metrics_tick(struct sk_driver *d, const struct sk_state *st, uint64_t events,
-			 const uint64_t *by_rule, size_t nrules, bool force)
+			 const uint64_t *by_rule, size_t nrules, const struct sk_app_rule_prof *prof,
+			 bool force)
 {
 	uint64_t now = coarse_ns();
 	atomic_store_explicit(&beat_ns, now, memory_order_relaxed);
@@ -352,6 +358,10 @@ void sk_app_metrics_tick(struct sk_driver *d, const struct sk_state *st, uint64_
 	M.events = events;
 	for (size_t i = 0; M.rules && by_rule && i < nrules && i < M.rules->n; i++)
 		M.rules->counts[i] = by_rule[i];
+	for (size_t i = 0; M.rules && prof && prof->ns && i < prof->n && i < M.rules->n; i++) {
+		M.rules->eval_ns[i] = prof->ns[i];
+		M.rules->evals[i] = prof->evals[i];
+	}
 	pthread_mutex_unlock(&M.mu);
 }
 
@@ -388,6 +398,59 @@ int sk_app_health(uint64_t stall_ms, char *why, size_t whylen)
 		return 503;
 	}
 	return 200;
+}
+
+/* ---- sampled rule profiling --------------------------------------------------------- */
+
+int sk_app_prof_init(struct sk_app_rule_prof *p, const struct sk_app_cfg *c, size_t nrules)
+{
+	memset(p, 0, sizeof(*p));
+	const struct sk_config *k = c->conf;
+	if (!k->metrics.enabled || !k->metrics.rules_counters_enabled)
+		return 0;
+	p->ns = calloc(nrules + 1, sizeof(*p->ns));
+	p->evals = calloc(nrules + 1, sizeof(*p->evals));
+	p->n = nrules;
+	if (!p->ns || !p->evals) {
+		sk_app_prof_done(p);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void sk_app_prof_swap(struct sk_app_rule_prof *p, const struct sk_rules *old_r,
+		      const struct sk_rules *new_r)
+{
+	if (!p->ns)
+		return;
+	size_t n = sk_rules_count(new_r);
+	uint64_t *ns = calloc(n + 1, sizeof(*ns)), *ev = calloc(n + 1, sizeof(*ev));
+	if (!ns || !ev) {
+		free(ns);
+		free(ev);
+		sk_app_prof_done(p); /* profiling stops rather than mislabel */
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct sk_rule *nr = sk_rules_get(new_r, i);
+		const struct sk_rule *o = sk_rules_find(old_r, nr->name);
+		if (o && o->id < p->n && nr->id < n) {
+			ns[nr->id] = p->ns[o->id];
+			ev[nr->id] = p->evals[o->id];
+		}
+	}
+	free(p->ns);
+	free(p->evals);
+	p->ns = ns;
+	p->evals = ev;
+	p->n = n;
+}
+
+void sk_app_prof_done(struct sk_app_rule_prof *p)
+{
+	free(p->ns);
+	free(p->evals);
+	memset(p, 0, sizeof(*p));
 }
 
 /* ---- process and host figures (/proc) ------------------------------------------- */
@@ -640,6 +703,24 @@ static void text_outputs(struct sk_app_prom *p, const struct sk_outputs_stats *o
 	}
 }
 
+/* Sampled per-rule condition time (rules evaluated at least once). */
+static void text_rule_eval(struct sk_app_prom *p)
+{
+	const struct sk_app_metrics_rules *m = M.rules;
+	if (!m || !M.rules_on)
+		return;
+	static const char *const fams[2][2] = {
+		{S "rule_eval_sampled_ns_total", "condition time of the sampled evaluations (1 event in 64)"},
+		{S "rule_eval_sampled_total", "sampled evaluations (1 event in 64)"},
+	};
+	for (int f = 0; f < 2; f++) {
+		sk_app_prom_family(p, fams[f][0], "counter", fams[f][1]);
+		for (size_t i = 0; i < m->n; i++)
+			if (m->labels[i] && m->evals[i])
+				sk_app_prom_u64(p, fams[f][0], m->labels[i], f ? m->evals[i] : m->eval_ns[i]);
+	}
+}
+
 static void text_saker(struct sk_app_prom *p)
 {
 	const struct sk_state_stats *s = &M.st;
@@ -696,6 +777,7 @@ int sk_app_metrics_text(struct sk_buf *out)
 		text_per_cpu(&p);
 	text_outputs(&p, &os);
 	text_saker(&p);
+	text_rule_eval(&p);
 	for (int i = 0; i < SK_APP_METRICS_MAX_EXTRA; i++)
 		if (M.extra[i].fn)
 			M.extra[i].fn(M.extra[i].ctx, &p);

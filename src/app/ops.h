@@ -64,11 +64,33 @@ void sk_app_metrics_rules_free(struct sk_app_metrics_rules *m); /* NULL-safe */
  * the previous set for the caller to free. `reload` stamps the reload time. */
 struct sk_app_metrics_rules *sk_app_metrics_set_rules(struct sk_app_metrics_rules *m,
 						      bool reload);
+/* Sampled per-rule evaluation time: one event in SK_APP_PROF_EVERY has each
+ * condition it evaluates timed (engine thread only). */
+#define SK_APP_PROF_EVERY 64
+struct sk_app_rule_prof {
+	uint64_t *ns, *evals;        /* by rule id; NULL when profiling is off */
+	size_t n;
+	uint32_t tick;
+};
+/* On when metrics and rules counters are enabled. 0 or -ENOMEM. */
+int sk_app_prof_init(struct sk_app_rule_prof *p, const struct sk_app_cfg *c, size_t nrules) SK_WUR;
+/* After a reload: figures carry over by rule name. */
+void sk_app_prof_swap(struct sk_app_rule_prof *p, const struct sk_rules *old_r,
+		      const struct sk_rules *new_r);
+void sk_app_prof_done(struct sk_app_rule_prof *p);
+/* True when this event is one of the sampled ones. */
+static inline bool sk_app_prof_sample(struct sk_app_rule_prof *p)
+{
+	return p->ns && (++p->tick % SK_APP_PROF_EVERY) == 0;
+}
+
 /* Engine thread: publishes its counters. `d` may be NULL (no live driver);
- * `by_rule` is indexed by rule id. Cheap to call per event: it publishes
- * at most every 500 ms of wall time. `force` publishes now. */
+ * `by_rule` is indexed by rule id; `prof` may be NULL. Cheap to call per
+ * event: it publishes at most every 500 ms of wall time. `force` checks
+ * now. */
 void sk_app_metrics_tick(struct sk_driver *d, const struct sk_state *st, uint64_t events,
-			 const uint64_t *by_rule, size_t nrules, bool force);
+			 const uint64_t *by_rule, size_t nrules, const struct sk_app_rule_prof *prof,
+			 bool force);
 /* Reload outcomes (any thread). */
 void sk_app_metrics_reload(bool ok, double latency_s);
 /* Per-rule rate limit suppressions (engine thread). */

@@ -158,6 +158,12 @@ def test_reload_under_live_load_exactly_once(saker_bin, live, tmp_path):
     assert val(m1, 'saker_events_total') > val(m0, 'saker_events_total')
     assert val(m1, "falcosecurity_falco_rules_matches_total") > 0
     assert val(m1, "falcosecurity_scap_n_threads_total") > 0
+    # sampled per-rule condition time: the marker rule was evaluated and timed
+    ev = [x for x in m1.splitlines() if x.startswith("saker_rule_eval_sampled_total{")
+          and "Ops Marker" in x]
+    ns = [x for x in m1.splitlines() if x.startswith("saker_rule_eval_sampled_ns_total{")
+          and "Ops Marker" in x]
+    assert ev and ns and float(ev[0].rsplit(" ", 1)[1]) > 0 and float(ns[0].rsplit(" ", 1)[1]) > 0
     os.rmdir(d) if os.path.isdir(d) and not os.listdir(d) else None
 
 
