@@ -10,7 +10,7 @@ PKGS=(
   libyaml-dev libpcre2-dev libjansson-dev zlib1g-dev libelf-dev
   libbpf-dev bpftool linux-libc-dev
   libmicrohttpd-dev libcurl4-openssl-dev libprotobuf-c-dev protobuf-c-compiler
-  libcmocka-dev python3 python3-pytest python3-yaml
+  libcmocka-dev python3 python3-pytest python3-yaml python3-prometheus-client openssl curl
   sysdig netcat-openbsd util-linux redis-server redis-tools bc time
 )
 missing=()

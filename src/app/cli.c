@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <syslog.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -42,7 +43,15 @@ void sk_strv_done(struct sk_strv *s)
 
 void sk_app_log(const struct sk_app_cfg *c, int level, const char *fmt, ...)
 {
-	if (!c->log_stderr || level > c->log_level)
+	if (level > c->log_level)
+		return;
+	if (c->log_syslog) { /* log_syslog: same lines, as Falco (ident = program name) */
+		va_list sp;
+		va_start(sp, fmt);
+		vsyslog(level, fmt, sp);
+		va_end(sp);
+	}
+	if (!c->log_stderr)
 		return;
 	char ts[64];
 	time_t now = time(NULL);
@@ -54,11 +63,13 @@ void sk_app_log(const struct sk_app_cfg *c, int level, const char *fmt, ...)
 		localtime_r(&now, &tm);
 		strftime(ts, sizeof(ts), "%a %b %e %H:%M:%S %Y", &tm);
 	}
-	fprintf(stderr, "%s: ", ts);
+	/* one write per line: several threads log (engine, ops, outputs) */
+	char msg[4096];
 	va_list ap;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "%s: %s", ts, msg);
 }
 
 void sk_app_log_startup(const struct sk_app_cfg *c, int argc, char **argv)
@@ -108,6 +119,7 @@ static int load_conf(struct sk_app_cfg *c, bool explicit_path)
 	c->match_all = k->rule_matching_all;
 	c->json_output = k->json_output;
 	c->log_stderr = k->log_stderr;
+	c->log_syslog = k->log_syslog;
 	c->log_level = k->log_level;
 	c->time_iso8601 = k->time_format_iso_8601;
 	c->rules_files_set = sk_config_get_len(k, "rules_files") != -ENOENT ||

@@ -6,12 +6,14 @@
  * events, so that they are evaluated, counted and written to captures
  * exactly as Falco's container plugin events are. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "app/containers.h"
+#include "app/ops.h"
 #include "config/config.h"
 #include "event/event.h"
 #include "state/state.h"
@@ -117,6 +119,43 @@ static void on_unknown_container(void *ctx, const char *id, const char *full_id,
 	sk_ctr_client_request(a->client, full_id && *full_id ? full_id : id, t);
 }
 
+/* saker's own container series on /metrics (server thread: reads the
+ * client's atomic counters only). */
+static void ctr_metrics(void *ctx, struct sk_app_prom *p)
+{
+	struct sk_app_ctr *a = ctx;
+	struct sk_ctr_stats s;
+	sk_ctr_client_stats(a->client, &s);
+	static const struct {
+		const char *name, *type, *help;
+		size_t off;
+	} series[] = {
+#define S(n, t, h, f) {"saker_container_" n, t, h, offsetof(struct sk_ctr_stats, f)}
+		S("lookups_total", "counter", "runtime inspect calls (retries included)", lookups),
+		S("lookup_failures_total", "counter", "containers given up on", lookup_failures),
+		S("lookup_max_seconds", "gauge", "slowest runtime inspect so far", lookup_ns_max),
+		S("runtime_events_total", "counter", "runtime events received", events_seen),
+		S("records_total", "counter", "container records handed to the engine", records),
+		S("records_dropped_total", "counter", "records dropped (queue full)", records_dropped),
+		S("socket_errors_total", "counter", "failed runtime calls and connections", socket_errors),
+		S("known", "gauge", "containers the client knows now", known),
+		S("lookups_pending", "gauge", "lookups waiting now", pending),
+#undef S
+	};
+	for (size_t i = 0; i < sizeof(series) / sizeof(series[0]); i++) {
+		uint64_t v = *(const uint64_t *)((const char *)&s + series[i].off);
+		sk_app_prom_family(p, series[i].name, series[i].type, series[i].help);
+		if (series[i].off == offsetof(struct sk_ctr_stats, lookup_ns_max))
+			sk_app_prom_f64(p, series[i].name, NULL, (double)v / 1e9);
+		else
+			sk_app_prom_u64(p, series[i].name, NULL, v);
+	}
+	sk_app_prom_family(p, "saker_container_lookup_seconds_total", "counter",
+			   "time spent in runtime inspect calls");
+	sk_app_prom_f64(p, "saker_container_lookup_seconds_total", NULL,
+			(double)s.lookup_ns_total / 1e9);
+}
+
 int sk_app_ctr_start(struct sk_app_ctr *a, struct sk_state *st)
 {
 	if (!a->enabled)
@@ -140,6 +179,7 @@ int sk_app_ctr_start(struct sk_app_ctr *a, struct sk_state *st)
 		sk_app_log(a->app, SK_LOG_INFO, "Container runtimes: %s\n",
 			   *desc ? desc : "none found yet (sockets are retried in the background)");
 	sk_state_set_container_hook(st, on_unknown_container, a);
+	a->metrics = sk_app_metrics_register(ctr_metrics, a) == 0;
 	sk_buf_init(&a->rec, 1u << 24);
 	return 0;
 }
@@ -202,6 +242,9 @@ void sk_app_ctr_done(struct sk_app_ctr *a)
 {
 	if (!a)
 		return;
+	if (a->metrics)
+		sk_app_metrics_unregister(ctr_metrics, a);
+	a->metrics = false;
 	sk_ctr_client_free(a->client);
 	a->client = NULL;
 	sk_buf_done(&a->rec);

@@ -21,6 +21,7 @@ struct sk_app_ctr {
 	uint64_t calls;
 	long next_check_s;
 	bool warned;
+	bool metrics;                /* our /metrics callback is registered */
 };
 
 /* Reads the container plugin's configuration (plugins/load_plugins, its

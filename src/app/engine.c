@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "app/app.h"
 #include "app/containers.h"
 #include "app/live.h"
+#include "app/ops.h"
 #include "app/run_int.h"
 #include "config/config.h"
 #include "event/scap.h"
@@ -41,6 +43,9 @@ struct engine {
 	uint64_t alert_errors;         /* sk_outputs_alert failures (queue full, OOM) */
 	uint32_t capture_ms;           /* capture asked for by the current event's matches */
 	struct sk_app_ctr ctr;         /* container metadata (live) */
+	struct sk_app_gen *gen;        /* reloaded set in use (NULL: the one given at start) */
+	struct sk_app_ratelimit *rl;   /* per-rule rate limit, NULL = off (ratelimit.c) */
+	struct sk_app_rule_prof prof;  /* sampled per-rule evaluation time (metrics.c) */
 };
 
 static volatile sig_atomic_t engine_stop;
@@ -90,9 +95,14 @@ static void on_match(const struct sk_rule *rule, void *arg)
 		e->stats.by_prio[rule->priority]++;
 	if (rule->id < e->nrouts) {
 		e->stats.by_rule[rule->id]++;
-		if (e->routs[rule->id] &&
-		    sk_outputs_alert(e->out, e->routs[rule->id], rule->priority, &e->ctx) < 0)
-			e->alert_errors++;
+		uint64_t supp = 0;
+		if (e->routs[rule->id] && sk_app_ratelimit_allow(e->rl, rule->id, e->ctx.ev->ts, &supp)) {
+			struct sk_alert *a = sk_alert_new(e->routs[rule->id], rule->priority, &e->ctx);
+			if (a && supp && sk_app_ratelimit_annotate(a, supp) < 0)
+				e->alert_errors++;
+			if (sk_outputs_push(e->out, a) < 0)
+				e->alert_errors++;
+		}
 	}
 }
 
@@ -108,7 +118,11 @@ static void engine_event(struct engine *e, const struct sk_event *ev)
 	}
 	if (sk_state_update(e->st, ev)) {
 		sk_eval_ctx_set_event(&e->ctx, ev);
-		sk_rules_process(e->r, SK_SRC_SYSCALL, ev->type, &e->ctx, on_match, e);
+		if (sk_app_prof_sample(&e->prof))
+			sk_rules_process_timed(e->r, SK_SRC_SYSCALL, ev->type, &e->ctx, on_match, e,
+					       e->prof.ns, e->prof.evals);
+		else
+			sk_rules_process(e->r, SK_SRC_SYSCALL, ev->type, &e->ctx, on_match, e);
 	}
 	sk_state_post(e->st, ev);
 }
@@ -160,6 +174,96 @@ static uint32_t live_capture_ms(void *ctx)
 	return ((struct engine *)ctx)->capture_ms;
 }
 
+/* ---- operations: metrics publication, hot reload swap (ops.h) ---------------- */
+
+/* Installs a reloaded set between two events: per-rule counts carry over by
+ * rule name; the replaced set goes to the ops thread to be freed. */
+static void engine_swap(struct engine *e, struct sk_app_gen *g)
+{
+	uint64_t t0 = sk_app_now_ns();
+	uint64_t *by = calloc(g->nrouts + 1, sizeof(*by));
+	struct sk_app_gen *old = e->gen ? e->gen : calloc(1, sizeof(*old));
+	if (!by || !old) {
+		free(by);
+		if (old != e->gen)
+			free(old);
+		sk_app_gen_free(g);
+		sk_app_metrics_reload(false, 0);
+		return;
+	}
+	for (size_t i = 0; i < g->nrouts; i++) {
+		const struct sk_rule *nr = sk_rules_get(g->r, i);
+		const struct sk_rule *prev = sk_rules_find(e->r, nr->name);
+		if (prev && prev->id < e->nrouts && nr->id < g->nrouts)
+			by[nr->id] = e->stats.by_rule[prev->id];
+	}
+	sk_app_prof_swap(&e->prof, e->r, g->r);
+	old->routs = e->routs; /* the outputs in use retire with the old set */
+	old->nrouts = e->nrouts;
+	free(e->stats.by_rule);
+	e->routs = g->routs;
+	e->nrouts = g->nrouts;
+	g->routs = NULL;
+	e->stats.by_rule = by;
+	e->r = g->r;
+	e->gen = g;
+	old->mrules = sk_app_metrics_set_rules(g->mrules, true);
+	g->mrules = NULL;
+	if (sk_app_ratelimit_resize(e->rl, e->nrouts) < 0) {
+		sk_app_ratelimit_free(e->rl);
+		e->rl = NULL;
+	}
+	uint64_t t1 = sk_app_now_ns();
+	sk_app_reload_retire(old);
+	double lat = (double)(t1 - g->requested_ns) / 1e9;
+	sk_app_metrics_reload(true, lat);
+	sk_app_log(e->c, SK_LOG_INFO, "Reload #%llu: new configuration and rules active (%.1f ms "
+		   "after the request, swap %.0f us, %zu rules)\n", (unsigned long long)g->seq,
+		   lat * 1e3, (double)(t1 - t0) / 1e3, sk_rules_count(g->r));
+}
+
+/* Between two events and while idle: heartbeat, metrics publication,
+ * reload swap. Returns the new rules after a swap (the live source then
+ * reselects the probe's syscalls), NULL otherwise. */
+static const struct sk_rules *engine_between(void *ctx, struct sk_driver *d, bool idle)
+{
+	struct engine *e = ctx;
+	sk_app_test_stall_point();
+	sk_app_metrics_tick(d, e->st, e->stats.events, e->stats.by_rule, e->nrouts, &e->prof, idle);
+	struct sk_app_gen *g = sk_app_reload_take();
+	if (!g)
+		return NULL;
+	engine_swap(e, g);
+	return e->r;
+}
+
+/* The output module's channel failures and recoveries, logged. */
+static void engine_notify(void *ctx, int kind, bool failing, const char *msg)
+{
+	const struct sk_app_cfg *c = ctx;
+	if (failing)
+		sk_app_log(c, SK_LOG_ERROR, "Output channel %s cannot deliver: %s\n",
+			   sk_channel_name(kind), msg);
+	else
+		sk_app_log(c, SK_LOG_NOTICE, "Output channel %s delivers again%s%s\n",
+			   sk_channel_name(kind), msg && *msg ? ": " : "", msg ? msg : "");
+}
+
+/* engine.kind=nodriver: no events; runs until SIGINT/SIGTERM or -M. */
+static int run_idle(struct engine *e)
+{
+	uint64_t t0 = sk_app_now_ns();
+	while (!engine_stop) {
+		if (e->c->run_duration > 0 &&
+		    sk_app_now_ns() - t0 >= (uint64_t)e->c->run_duration * 1000000000ull)
+			break;
+		struct timespec ts = {0, 100000000};
+		nanosleep(&ts, NULL);
+		(void)engine_between(e, NULL, true);
+	}
+	return 0;
+}
+
 static void engine_done(struct engine *e)
 {
 	sk_app_ctr_done(&e->ctr);
@@ -170,6 +274,9 @@ static void engine_done(struct engine *e)
 	free(e->stats.by_rule);
 	sk_eval_ctx_done(&e->ctx);
 	sk_state_free(e->st);
+	sk_app_gen_free(e->gen);
+	sk_app_ratelimit_free(e->rl);
+	sk_app_prof_done(&e->prof);
 }
 
 /* Builds state, the per-rule outputs (each rule's own output: the output
@@ -207,9 +314,15 @@ static int engine_init(struct engine *e, const struct sk_app_cfg *c, const struc
 			return -1;
 		}
 	}
+	e->rl = sk_app_ratelimit_new(c->conf, e->nrouts);
+	if (sk_app_prof_init(&e->prof, c, e->nrouts) < 0) {
+		fprintf(stderr, "Error: out of memory\n");
+		return -1;
+	}
 	struct sk_err err;
 	sk_err_clear(&err);
-	struct sk_outputs_opts oo = {.unbuffered = c->unbuffered};
+	struct sk_outputs_opts oo = {.unbuffered = c->unbuffered, .notify = engine_notify,
+				     .notify_ctx = (void *)c};
 	e->out = sk_outputs_new(c->conf, &oo, &err);
 	if (!e->out) {
 		char m[1200];
@@ -250,6 +363,7 @@ static int run_replay(struct engine *e, const char *path)
 			break;
 		}
 		engine_event(e, &ev);
+		(void)engine_between(e, NULL, false);
 	}
 	int ret = 0;
 	if (!engine_stop && !drop_exit && n < 0) {
@@ -284,13 +398,14 @@ int sk_app_engine(struct sk_app_cfg *c, struct sk_rules *r)
 		syscall_on |= !strcmp(c->enable_sources.v[i], "syscall");
 	for (size_t i = 0; i < c->disable_sources.n; i++)
 		syscall_on &= strcmp(c->disable_sources.v[i], "syscall") != 0;
-	if (!syscall_on || k->engine_kind == SK_ENGINE_NODRIVER) {
+	if (!syscall_on) {
 		const char *want = c->enable_sources.n ? c->enable_sources.v[0] : "(none)";
 		fprintf(stderr, "Error: no event source to open: event source '%s' is not available in this "
 				"build (only 'syscall' is)\n", want);
 		return 1;
 	}
 	if (k->engine_kind != SK_ENGINE_REPLAY && k->engine_kind != SK_ENGINE_MODERN_EBPF &&
+	    k->engine_kind != SK_ENGINE_NODRIVER &&
 	    k->engine_kind != SK_ENGINE_KMOD && k->engine_kind != SK_ENGINE_EBPF) {
 		fprintf(stderr, "Error: engine.kind %s is not supported by saker\n",
 			sk_config_get_str(k, "engine.kind") ? sk_config_get_str(k, "engine.kind") : "?");
@@ -310,7 +425,16 @@ int sk_app_engine(struct sk_app_cfg *c, struct sk_rules *r)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	if (k->engine_kind == SK_ENGINE_REPLAY) {
+	sk_app_metrics_start(c, k->engine_kind == SK_ENGINE_REPLAY     ? "savefile"
+				: k->engine_kind == SK_ENGINE_NODRIVER ? "nodriver"
+								       : "modern_bpf",
+			     e.out);
+	sk_app_metrics_rules_free(sk_app_metrics_set_rules(sk_app_metrics_rules_new(c, r), false));
+	if (sk_app_web_start(c) < 0 || sk_app_ops_start(c, c->argc, c->argv, e.out) < 0) {
+		ret = 1;
+	} else if (k->engine_kind == SK_ENGINE_NODRIVER) {
+		ret = run_idle(&e);
+	} else if (k->engine_kind == SK_ENGINE_REPLAY) {
 		ret = run_replay(&e, k->replay_capture_file);
 	} else {
 		struct sk_scap_meta_ops ops;
@@ -319,12 +443,17 @@ int sk_app_engine(struct sk_app_cfg *c, struct sk_rules *r)
 		sk_app_live_opts_from_config(&lo, c);
 		lo.on_internal = live_internal;
 		lo.capture_ms = live_capture_ms;
+		lo.between = engine_between;
 		lo.next_async = live_async;
 		if (sk_app_ctr_start(&e.ctr, e.st) == 0) {
 			ret = sk_app_live_run(&lo, r, &ops, live_event, &e);
 			log_container_stats(&e);
 		}
 	}
+	if (ret != 0)
+		sk_app_source_died();
+	sk_app_ops_stop();
+	sk_app_web_stop();
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	sk_outputs_flush(e.out);
@@ -332,7 +461,8 @@ int sk_app_engine(struct sk_app_cfg *c, struct sk_rules *r)
 		sk_app_log(c, SK_LOG_ERROR, "%llu alerts could not be queued\n",
 			   (unsigned long long)e.alert_errors);
 	if (ret == 0)
-		print_summary(r, &e.stats);
+		print_summary(e.r, &e.stats);
+	sk_app_metrics_stop();
 out:
 	engine_done(&e);
 	return ret;

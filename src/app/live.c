@@ -356,6 +356,28 @@ static void capture_event(const struct sk_app_live_opts *o, struct capture *c,
 		capture_stop(o, c);
 }
 
+/* After a reload: the probe's syscall set for the new rules, changed in
+ * place (the probe stays attached; its rings keep filling meanwhile). */
+static void reselect(const struct sk_app_live_opts *o, struct sk_driver *d, const struct sk_rules *r)
+{
+	bool rs[SK_EVENT_MAX], sel[SK_EVENT_MAX];
+	struct sk_err err;
+	sk_err_clear(&err);
+	rules_set(r, rs);
+	if (sk_driver_compute_set(rs, o->base, sel, &err) != 0 || sk_driver_select(d, sel) != 0) {
+		if (o->cfg)
+			sk_app_log(o->cfg, SK_LOG_ERROR, "Reload: cannot reconfigure the probe's "
+				   "syscall set: %s\n", err.msg);
+		return;
+	}
+	if (o->cfg) {
+		size_t nsel = 0;
+		for (size_t i = 0; i < SK_EVENT_MAX; i++)
+			nsel += sel[i];
+		sk_app_log(o->cfg, SK_LOG_INFO, "Reload: %zu event types selected for the probe\n", nsel);
+	}
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -447,9 +469,13 @@ int sk_app_live_run(const struct sk_app_live_opts *o, const struct sk_rules *r,
 	struct capture cap;
 	memset(&cap, 0, sizeof(cap));
 	uint64_t injected = 0, last_num = 0;
+	bool idle = true;
 	while (!live_stop) {
 		if (o->duration_s > 0 && now_s() - t0 >= (double)o->duration_s)
 			break;
+		const struct sk_rules *nr = o->between ? o->between(ctx, d, idle) : NULL;
+		if (nr)
+			reselect(o, d, nr);
 		struct sk_event ev;
 		bool stop = false;
 		while (o->next_async && !stop && o->next_async(ctx, now_ns(), &ev) == 1) {
@@ -466,6 +492,7 @@ int sk_app_live_run(const struct sk_app_live_opts *o, const struct sk_rules *r,
 		if (stop)
 			break;
 		int rc = sk_driver_next(d, &ev, 100, &err);
+		idle = rc == 0;
 		if (rc < 0) {
 			fprintf(stderr, "Error: reading live events: %s\n", err.msg);
 			ret = 1;

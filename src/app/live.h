@@ -72,6 +72,11 @@ struct sk_app_live_opts {
 	 * the stream between driver events: fills `ev` at time `ts` and returns
 	 * 1, or 0 when none waits. NULL = none. Gets sk_app_live_run's ctx. */
 	int (*next_async)(void *ctx, uint64_t ts, struct sk_event *ev);
+	/* Called before each read (idle: the last read timed out) with the
+	 * driver; returns the rules of a reload just swapped in (the probe's
+	 * syscall set is then recomputed and reselected, without detaching), or
+	 * NULL. May be NULL. Gets the ctx given to sk_app_live_run. */
+	const struct sk_rules *(*between)(void *ctx, struct sk_driver *d, bool idle);
 };
 
 /* Fills `o` from the command line (-w, -M, -v) and falco.yaml

@@ -79,8 +79,18 @@ static int expand_rules_path(struct sk_strv *out, const char *path, bool must_ex
 	return rc;
 }
 
+/* Reload (reload.c) collects the fatal messages of its thread here. */
+static _Thread_local struct sk_buf *fatal_sink;
+
+void sk_app_fatal_capture(struct sk_buf *b)
+{
+	fatal_sink = b;
+}
+
 static void print_fatal(const char *msg)
 {
+	if (fatal_sink && sk_buf_puts(fatal_sink, msg) == 0 && sk_buf_putc(fatal_sink, '\n') == 0)
+		return;
 	fprintf(stderr, "Error: %s\n", msg);
 }
 
@@ -308,6 +318,8 @@ int sk_app_run(int argc, char **argv)
 		return ret;
 	}
 	ret = 1;
+	cfg.argc = argc;
+	cfg.argv = argv;
 	struct sk_rules *r = NULL;
 	if (cfg.help) {
 		usage(stdout);

@@ -30,6 +30,8 @@ enum sk_log_level { SK_LOG_ERROR = 3, SK_LOG_WARNING = 4, SK_LOG_NOTICE = 5, SK_
 
 struct sk_app_cfg {
 	/* command line */
+	int argc;                    /* argv as given (reload re-reads it) */
+	char **argv;
 	const char *config_path;
 	struct sk_strv rules_cli, validate, overrides, enable_sources, disable_sources;
 	bool help, version, support, list_rules, list_fields, list_events, names_only, dry_run;
@@ -47,7 +49,7 @@ struct sk_app_cfg {
 	struct sk_app_rule_sel *sel; /* conf `rules:` then -D/-t/-T, in order */
 	size_t nsel;
 	int priority;
-	bool match_all, json_output, log_stderr, time_iso8601;
+	bool match_all, json_output, log_stderr, log_syslog, time_iso8601;
 	int log_level;
 	const char *extra_output;    /* -p FORMAT (Falco 0.22): appended to syscall outputs */
 	bool replace_container_info; /* -pc/-pk: extra_output stands in for %container.info */
@@ -64,6 +66,9 @@ void sk_app_log(const struct sk_app_cfg *c, int level, const char *fmt, ...) SK_
 void sk_app_log_startup(const struct sk_app_cfg *c, int argc, char **argv);
 
 struct sk_rules *sk_app_load_rules(struct sk_app_cfg *c);
+/* While set (per thread), sk_app_load_rules appends its fatal messages to
+ * `b` instead of printing them (reload.c). NULL restores printing. */
+void sk_app_fatal_capture(struct sk_buf *b);
 int sk_app_engine(struct sk_app_cfg *c, struct sk_rules *r);
 int sk_app_list(struct sk_app_cfg *c);
 int sk_app_support(struct sk_app_cfg *c);

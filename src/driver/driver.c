@@ -415,6 +415,33 @@ int sk_driver_stats(struct sk_driver *d, struct sk_driver_stats *out)
 	return 0;
 }
 
+int sk_driver_stats_cpu(struct sk_driver *d, struct sk_driver_stats *out, int max)
+{
+	struct sk_probe_stats *pc = calloc((size_t)d->ncpus, sizeof(*pc));
+	if (!pc)
+		return -ENOMEM;
+	uint32_t z = 0;
+	if (bpf_map_lookup_elem(bpf_map__fd(d->skel->maps.stats), &z, pc) < 0) {
+		int rc = -errno;
+		free(pc);
+		return rc;
+	}
+	for (int c = 0; c < d->ncpus && c < max; c++) {
+		memset(&out[c], 0, sizeof(out[c]));
+		out[c].n_evts = pc[c].n_evts;
+		out[c].n_sent = pc[c].n_sent;
+		out[c].n_drops_buffer = pc[c].n_drops_buffer;
+		for (int k = 0; k < SK_DRIVER_DROP_CAT_MAX; k++)
+			out[c].n_drops_cat[k] = pc[c].n_drops_cat[k];
+		out[c].n_drops_size = pc[c].n_drops_size;
+		out[c].n_faults = pc[c].n_faults;
+		out[c].n_errors = pc[c].n_errors;
+	}
+	int n = d->ncpus;
+	free(pc);
+	return n;
+}
+
 #else /* !SK_HAVE_BPF */
 
 struct sk_driver {
@@ -442,6 +469,11 @@ int sk_driver_stats(struct sk_driver *d, struct sk_driver_stats *out)
 {
 	(void)d;
 	memset(out, 0, sizeof(*out));
+	return -ENOTSUP;
+}
+int sk_driver_stats_cpu(struct sk_driver *d, struct sk_driver_stats *out, int max)
+{
+	(void)d; (void)out; (void)max;
 	return -ENOTSUP;
 }
 #endif

@@ -73,6 +73,9 @@ struct sk_driver_stats {
 
 /* Sums the per-CPU counters. Returns 0 or a negative errno. */
 int sk_driver_stats(struct sk_driver *d, struct sk_driver_stats *out) SK_WUR;
+/* Per-CPU counters: fills out[i] for CPU i (i < max; n_read and n_bad stay
+ * 0) and returns the number of CPUs, or a negative errno. */
+int sk_driver_stats_cpu(struct sk_driver *d, struct sk_driver_stats *out, int max) SK_WUR;
 /* Falco's name of a drop category ("clone_fork", "execve", ...). */
 const char *sk_driver_drop_cat_name(enum sk_drop_cat c);
 

@@ -125,7 +125,7 @@ static void noop(struct channel *ch)
 }
 
 const struct channel_ops sk_ch_stdout_ops = {
-	stdout_open, stdout_emit, stdout_flush, noop, sink_close,
+	stdout_open, stdout_emit, stdout_flush, noop, sink_close, NULL,
 };
 
 /* ---- file ------------------------------------------------------------------------- */
@@ -209,8 +209,25 @@ static void file_close(struct channel *ch)
 	ch->priv = NULL;
 }
 
+/* Opens (creating) the file once, so a missing directory or a read-only
+ * target is reported at start-up rather than on the first alert. */
+static int file_check(struct channel *ch, char *why, size_t len)
+{
+	struct file_ch *f = ch->priv;
+	if (f->s.fd >= 0)
+		return 0;
+	int fd = open(f->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		int e = errno;
+		snprintf(why, len, "cannot open %s: %s", f->path, strerror(e));
+		return -e;
+	}
+	close(fd);
+	return 0;
+}
+
 const struct channel_ops sk_ch_file_ops = {
-	file_open, file_emit, file_flush, file_reopen, file_close,
+	file_open, file_emit, file_flush, file_reopen, file_close, file_check,
 };
 
 /* ---- syslog ------------------------------------------------------------------------ */
@@ -231,7 +248,7 @@ static int syslog_emit(struct channel *ch, const struct sk_alert *a, const char 
 }
 
 const struct channel_ops sk_ch_syslog_ops = {
-	syslog_open, syslog_emit, noop, noop, noop,
+	syslog_open, syslog_emit, noop, noop, noop, NULL,
 };
 
 /* ---- program ------------------------------------------------------------------------ */
@@ -371,7 +388,7 @@ static void prog_close(struct channel *ch)
 }
 
 const struct channel_ops sk_ch_program_ops = {
-	prog_open, prog_emit, prog_flush, prog_reopen, prog_close,
+	prog_open, prog_emit, prog_flush, prog_reopen, prog_close, NULL,
 };
 
 /* ---- http ----------------------------------------------------------------------------- */
@@ -385,6 +402,7 @@ struct http_ch {
 	int64_t max_timeouts;
 	struct sk_buf gz;
 	char errbuf[CURL_ERROR_SIZE];
+	char url[1024];
 };
 
 static size_t http_discard(char *p, size_t sz, size_t n, void *ud)
@@ -434,6 +452,7 @@ static int http_open(struct channel *ch, const struct sk_config *cfg, bool buffe
 	if (!h->h || !h->hdrs)
 		return sk_err_set(err, -ENOMEM, "http_output: cannot initialise libcurl");
 	h->compress = cfg->http_output.compress_uploads;
+	sk_strlcpy(h->url, cfg->http_output.url, sizeof(h->url));
 	h->timeout_ms = cfg->output_timeout_ms > 0 ? (long)cfg->output_timeout_ms : 2000;
 	h->max_timeouts = cfg->http_output.max_consecutive_timeouts;
 	CURL *c = h->h;
@@ -487,18 +506,38 @@ static int http_emit(struct channel *ch, const struct sk_alert *a, const char *l
 			if (attempt + 1 < h->max_timeouts)
 				continue;
 		}
-		if (res != CURLE_OK) {
+		if (res != CURLE_OK) { /* unreachable or timed out: retried later */
 			ch_error(ch, "%s", h->errbuf[0] ? h->errbuf : curl_easy_strerror(res));
-			return -EIO;
+			return -EAGAIN;
 		}
 		long code = 0;
 		curl_easy_getinfo(h->h, CURLINFO_RESPONSE_CODE, &code);
 		if (code >= 400) {
 			ch_error(ch, "HTTP status %ld", code);
-			return -EIO;
+			/* a gateway in front of a receiver that is down: retried */
+			return code == 502 || code == 503 || code == 504 ? -EAGAIN : -EIO;
 		}
 		return 0;
 	}
+}
+
+/* Connects (TCP and TLS, no request sent) to see whether the receiver is
+ * there at start-up. */
+static int http_check(struct channel *ch, char *why, size_t len)
+{
+	struct http_ch *h = ch->priv;
+	CURL *c = curl_easy_duphandle(h->h);
+	if (!c)
+		return 0;
+	char eb[CURL_ERROR_SIZE] = "";
+	curl_easy_setopt(c, CURLOPT_CONNECT_ONLY, 1L);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, eb);
+	CURLcode res = curl_easy_perform(c);
+	curl_easy_cleanup(c);
+	if (res == CURLE_OK)
+		return 0;
+	snprintf(why, len, "cannot reach %s: %s", h->url, eb[0] ? eb : curl_easy_strerror(res));
+	return -EHOSTUNREACH;
 }
 
 static void http_close(struct channel *ch)
@@ -532,8 +571,10 @@ static void http_close(struct channel *ch)
 {
 	(void)ch;
 }
+
+#define http_check NULL
 #endif
 
 const struct channel_ops sk_ch_http_ops = {
-	http_open, http_emit, noop, noop, http_close,
+	http_open, http_emit, noop, noop, http_close, http_check,
 };

@@ -108,7 +108,13 @@ enum sk_channel_kind {
 };
 const char *sk_channel_name(int kind); /* "stdout", "file", ... */
 
+/* Called on the output thread when a channel starts failing (`failing`,
+ * with the reason) or recovers; the program layer logs it. */
+typedef void (*sk_outputs_notify_fn)(void *ctx, int kind, bool failing, const char *msg);
+
 struct sk_outputs_opts {
+	sk_outputs_notify_fn notify; /* NULL = none */
+	void *notify_ctx;
 	int stdout_fd;               /* where the stdout channel writes; 0 = fd 1 */
 	bool unbuffered;             /* -U: overrides buffered_outputs */
 	const char *hostname;        /* NULL = sk_output_hostname() */
@@ -117,7 +123,14 @@ struct sk_outputs_opts {
 
 struct sk_channel_stats {
 	bool enabled;
+	bool failing;                     /* in a failure streak (target unreachable) */
 	uint64_t sent, errors, timeouts;  /* timeouts: emits slower than output_timeout */
+	uint64_t dropped;                 /* alerts this channel's queue (spool) had no room
+	                                   * for, or given up at exit with the target down */
+	uint64_t retries;                 /* http: attempts after the first for an alert */
+	uint64_t spooled, spool_max;      /* alerts waiting (memory + spool file), memory bound */
+	uint64_t spool_file_bytes;        /* http: bytes in the spool file */
+	uint64_t streaks;                 /* failure streaks started */
 	char last_error[256];
 };
 
@@ -149,7 +162,7 @@ int sk_outputs_internal(struct sk_outputs *o, const char *rule, int priority, ui
 /* Waits until every queued alert went through the channels, then flushes
  * them (buffered stdout/file). */
 void sk_outputs_flush(struct sk_outputs *o);
-/* Reopens file/program channels (SIGUSR1); applied by the output thread. */
+/* Reopens file/program channels (SIGUSR1); applied by each channel's thread. */
 void sk_outputs_reopen(struct sk_outputs *o);
 void sk_outputs_stats(struct sk_outputs *o, struct sk_outputs_stats *out);
 

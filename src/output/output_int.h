@@ -43,16 +43,37 @@ struct channel_ops {
 	/* Returns 0 or a negative errno with err filled. */
 	int (*open)(struct channel *ch, const struct sk_config *cfg, bool buffered, int stdout_fd,
 		    struct sk_err *err);
-	/* `line` has no trailing newline; `a` is the alert (priority, ...). */
+	/* `line` has no trailing newline; `a` is the alert (priority, ...).
+	 * Returns >= 0 when delivered, -EAGAIN when the target is unreachable
+	 * and the alert should be retried later (http), another -errno when it
+	 * failed for good. */
 	int (*emit)(struct channel *ch, const struct sk_alert *a, const char *line, size_t len);
 	void (*flush)(struct channel *ch);
 	void (*reopen)(struct channel *ch);
 	void (*close)(struct channel *ch);
+	/* Optional (NULL): at start-up, whether the target can be reached;
+	 * -errno with `why` filled when not. Never fatal. */
+	int (*check)(struct channel *ch, char *why, size_t len);
 };
 
 extern const struct channel_ops sk_ch_stdout_ops, sk_ch_file_ops, sk_ch_syslog_ops,
 	sk_ch_program_ops, sk_ch_http_ops;
 
 void ch_error(struct channel *ch, const char *fmt, ...) SK_PRINTF(2, 3);
+
+/* ---- the http channel's file spool (spool.c) ------------------------------ */
+struct spool;
+/* Opens (creating) the spool file; records already in it are kept (cut at
+ * the first partial one). NULL with err filled on failure. */
+struct spool *spool_open(const char *path, uint64_t max_bytes, struct sk_err *err);
+void spool_close(struct spool *s); /* NULL-safe */
+/* Appends a record: 0, -ENOSPC over max_bytes, or -errno. */
+int spool_append(struct spool *s, const char *line, size_t len) SK_WUR;
+/* The oldest record into `out`: 1, 0 when empty, or -errno. */
+int spool_peek(struct spool *s, struct sk_buf *out) SK_WUR;
+/* Drops the record last peeked. */
+int spool_pop(struct spool *s);
+uint64_t spool_count(const struct spool *s);
+uint64_t spool_bytes(const struct spool *s);
 
 #endif

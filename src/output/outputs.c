@@ -1,6 +1,14 @@
-/* outputs.c — the alert queue and the output thread: engine threads push
- * rendered alerts into a bounded ring (dropping and counting when full); one
- * thread formats each alert once and feeds every enabled channel. */
+/* outputs.c — the alert queue, the output thread and one thread per channel.
+ * Engine threads push rendered alerts into a bounded ring (dropping and
+ * counting when full). The output thread formats each alert once and hands
+ * it to every enabled channel's own bounded queue (each with its drop
+ * counter), so a slow or stuck channel never holds the others up. The http
+ * channel's queue is its spool: while the receiver is unreachable the head
+ * alert is retried with exponential back-off and later alerts wait behind it,
+ * so they arrive once and in order; with http_output.spool_file the waiting
+ * alerts move to a file (the oldest first), which also keeps them across a
+ * restart. A watchdog on the output thread reports
+ * a channel blocked for longer than output_timeout. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -14,6 +22,9 @@
 #include "output_int.h"
 
 #define SK_OUTPUTS_DEFAULT_QUEUE 65536
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 5000
+#define WATCHDOG_MS 1000
 
 static const char *const ch_names[SK_CH_COUNT] = { "stdout", "file", "syslog", "program", "http" };
 
@@ -22,22 +33,55 @@ const char *sk_channel_name(int kind)
 	return kind >= 0 && kind < SK_CH_COUNT ? ch_names[kind] : "";
 }
 
+/* A formatted alert shared by the channel queues; freed by the last one. */
+struct item {
+	struct sk_alert *a;
+	char *line;
+	size_t len;
+	int refs;                    /* under sk_outputs.mu */
+};
+
+/* One channel's queue and thread. Members are under sk_outputs.mu unless
+ * noted. */
+struct chq {
+	pthread_t th;
+	bool started, stop;
+	pthread_cond_t wake;
+	struct item **ring;
+	size_t cap, head, count;
+	uint64_t flush_req, flush_done;
+	bool reopen;
+	uint64_t emit_start_ms;      /* 0: not inside emit */
+	bool timeout_reported;
+	uint64_t dropped, timeouts;
+	struct spool *file;          /* http with spool_file: the oldest alerts (channel
+	                              * thread only, except open/close) */
+	uint64_t file_count, file_bytes; /* its figures, mirrored under mu */
+};
+
 struct sk_outputs {
-	struct channel ch[SK_CH_COUNT];
+	struct channel ch[SK_CH_COUNT];  /* ch[k].st: written by channel k's thread only */
+	struct chq q[SK_CH_COUNT];
 	bool enabled[SK_CH_COUNT];
 	struct sk_alert_style style;
 	char hostname[256];
 	int64_t timeout_ms;
+	sk_outputs_notify_fn notify;
+	void *notify_ctx;
 
 	pthread_mutex_t mu;
 	pthread_cond_t wake, done;
 	pthread_t thread;
-	bool started, stop, reopen;
+	bool started, stop;
 	struct sk_alert **ring;
 	size_t cap, head, count;
-	bool busy;                   /* the thread holds a popped alert */
-	uint64_t flush_req, flush_done;
+	bool busy;                   /* the output thread holds a popped alert */
 	struct sk_outputs_stats st;  /* snapshot under mu */
+};
+
+struct chctx {
+	struct sk_outputs *o;
+	int k;
 };
 
 static const struct channel_ops *const ops_of[SK_CH_COUNT] = {
@@ -51,92 +95,360 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void snapshot(struct sk_outputs *o)
+static struct timespec deadline(uint64_t ms)
 {
-	for (int k = 0; k < SK_CH_COUNT; k++) {
-		o->st.ch[k] = o->ch[k].st;
-		o->st.ch[k].enabled = o->enabled[k];
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += (time_t)(ms / 1000);
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
+static void cond_init_mono(pthread_cond_t *c)
+{
+	pthread_condattr_t a;
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(c, &a);
+	pthread_condattr_destroy(&a);
+}
+
+/* Channel k's own figures into the snapshot (mu held, on channel k's
+ * thread, the only writer of ch[k].st); queue figures are added by
+ * sk_outputs_stats. */
+static void snapshot_ch(struct sk_outputs *o, int k)
+{
+	o->st.ch[k] = o->ch[k].st;
+}
+
+static void item_release(struct item *it)
+{
+	if (--it->refs > 0)
+		return;
+	sk_alert_free(it->a);
+	free(it->line);
+	free(it);
+}
+
+/* Calls the notify hook without the lock. */
+static void notify(struct sk_outputs *o, int k, bool failing, const char *msg)
+{
+	if (!o->notify)
+		return;
+	char m[sizeof(o->ch[k].st.last_error)];
+	sk_strlcpy(m, msg ? msg : "", sizeof(m));
+	pthread_mutex_unlock(&o->mu);
+	o->notify(o->notify_ctx, k, failing, m);
+	pthread_mutex_lock(&o->mu);
+}
+
+/* ---- the channel threads ------------------------------------------------------ */
+
+/* Failure-streak bookkeeping after an emit (mu held). */
+static void streak(struct sk_outputs *o, int k, bool failed)
+{
+	struct channel *ch = &o->ch[k];
+	if (failed && !ch->st.failing) {
+		ch->st.failing = true;
+		ch->st.streaks++;
+		notify(o, k, true, ch->st.last_error);
+	} else if (!failed && ch->st.failing) {
+		ch->st.failing = false;
+		notify(o, k, false, "");
 	}
 }
 
-static void deliver(struct sk_outputs *o, const struct sk_alert *a, struct sk_buf *line)
+static void pop_head(struct chq *q);
+
+/* Moves the memory queue's alerts, oldest first, to the end of the spool
+ * file (which holds only older ones), until it is empty or the file full.
+ * mu held; released around the writes. */
+static void spill(struct sk_outputs *o, struct chq *q)
 {
-	sk_buf_reset(line);
-	if (sk_alert_format(a, &o->style, line) < 0)
+	while (q->file && q->count) {
+		struct item *it = q->ring[q->head]; /* only this thread pops: stays valid */
+		pthread_mutex_unlock(&o->mu);
+		int rc = spool_append(q->file, it->line, it->len);
+		pthread_mutex_lock(&o->mu);
+		if (rc < 0)
+			break;
+		pop_head(q);
+		q->file_count = spool_count(q->file);
+		q->file_bytes = spool_bytes(q->file);
+	}
+}
+
+/* Waits `ms` or until stop; a flush asked meanwhile completes at once (the
+ * spool is kept); alerts arriving meanwhile go to the spool file if any.
+ * mu held. */
+static void backoff_wait(struct sk_outputs *o, struct chq *q, uint64_t ms)
+{
+	struct timespec dl = deadline(ms);
+	while (!q->stop) {
+		spill(o, q);
+		if (q->flush_req != q->flush_done) {
+			q->flush_done = q->flush_req;
+			pthread_cond_broadcast(&o->done);
+		}
+		if (pthread_cond_timedwait(&q->wake, &o->mu, &dl) == ETIMEDOUT)
+			break;
+	}
+}
+
+static void pop_head(struct chq *q)
+{
+	item_release(q->ring[q->head]);
+	q->head = (q->head + 1) % q->cap;
+	q->count--;
+}
+
+/* After an emit that failed with -EAGAIN (target unreachable): report the
+ * streak, move waiting alerts to the spool file, back off. When stopping,
+ * gives up instead (the caller drops what is left in memory). mu held. */
+static void unreachable(struct sk_outputs *o, int k, uint64_t *backoff, bool *give_up)
+{
+	struct chq *q = &o->q[k];
+	streak(o, k, true);
+	spill(o, q);
+	if (q->stop) {
+		*give_up = true;
 		return;
+	}
+	*backoff = *backoff ? (*backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : *backoff * 2)
+			    : BACKOFF_MIN_MS;
+	snapshot_ch(o, k);
+	backoff_wait(o, q, *backoff);
+}
+
+/* Sends `line` (mu held on entry and exit, released during the send). */
+static int send_line(struct sk_outputs *o, int k, const struct sk_alert *a, const char *line,
+		     size_t len, bool retry)
+{
+	struct chq *q = &o->q[k];
+	struct channel *ch = &o->ch[k];
+	uint64_t errs = ch->st.errors;
+	q->emit_start_ms = now_ms();
+	pthread_mutex_unlock(&o->mu);
+	int rc = ch->ops->emit(ch, a, line, len);
+	pthread_mutex_lock(&o->mu);
+	q->emit_start_ms = 0;
+	q->timeout_reported = false;
+	if (retry && ch->st.errors > errs) {
+		ch->st.errors = errs; /* an alert's failure counts once */
+		ch->st.retries++;
+	}
+	return rc;
+}
+
+/* Emits the oldest alert of the spool file (mu held on entry and exit). */
+static void emit_file(struct sk_outputs *o, int k, struct sk_buf *rec, uint64_t *backoff,
+		      bool *give_up)
+{
+	struct chq *q = &o->q[k];
+	struct channel *ch = &o->ch[k];
+	if (*give_up)
+		return; /* stopping with the target down: the file keeps them */
+	pthread_mutex_unlock(&o->mu);
+	int rc = spool_peek(q->file, rec);
+	pthread_mutex_lock(&o->mu);
+	if (rc <= 0) { /* unreadable spool: forget it, count what it held */
+		ch_error(ch, "spool file unreadable: %s", strerror(rc ? -rc : EIO));
+		q->dropped += q->file_count;
+		spool_close(q->file);
+		q->file = NULL;
+		q->file_count = q->file_bytes = 0;
+		return;
+	}
+	rc = send_line(o, k, NULL, rec->data, rec->len, *backoff > 0);
+	if (rc == -EAGAIN) {
+		unreachable(o, k, backoff, give_up);
+		return;
+	}
+	*backoff = 0;
+	if (rc >= 0)
+		ch->st.sent++;
+	streak(o, k, rc < 0);
+	(void)spool_pop(q->file);
+	q->file_count = spool_count(q->file);
+	q->file_bytes = spool_bytes(q->file);
+}
+
+/* Emits the head item of the memory queue (mu held on entry and exit). */
+static void emit_head(struct sk_outputs *o, int k, uint64_t *backoff, bool *give_up)
+{
+	struct chq *q = &o->q[k];
+	struct channel *ch = &o->ch[k];
+	struct item *it = q->ring[q->head];
+	if (*give_up) { /* stopping with the receiver down: the rest is dropped */
+		q->dropped++;
+		pop_head(q);
+		return;
+	}
+	int rc = send_line(o, k, it->a, it->line, it->len, *backoff > 0);
+	if (rc == -EAGAIN) {
+		unreachable(o, k, backoff, give_up);
+		return;
+	}
+	*backoff = 0;
+	if (rc >= 0)
+		ch->st.sent++;
+	streak(o, k, rc < 0);
+	pop_head(q);
+}
+
+static void *channel_thread(void *arg)
+{
+	struct chctx *cx = arg;
+	struct sk_outputs *o = cx->o;
+	int k = cx->k;
+	free(cx);
+	struct chq *q = &o->q[k];
+	struct channel *ch = &o->ch[k];
+	sigset_t pipe;
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe, NULL);
+	uint64_t backoff = 0;
+	bool give_up = false;
+	struct sk_buf rec;
+	sk_buf_init(&rec, 0);
+	pthread_mutex_lock(&o->mu);
+	for (;;) {
+		bool filed = q->file_count && !give_up;
+		while (!q->count && !filed && !q->stop && !q->reopen &&
+		       q->flush_req == q->flush_done)
+			pthread_cond_wait(&q->wake, &o->mu);
+		if (q->reopen) {
+			q->reopen = false;
+			pthread_mutex_unlock(&o->mu);
+			ch->ops->reopen(ch);
+			pthread_mutex_lock(&o->mu);
+		} else if (filed) {
+			emit_file(o, k, &rec, &backoff, &give_up);
+		} else if (q->count) {
+			emit_head(o, k, &backoff, &give_up);
+		} else if (q->flush_req != q->flush_done) {
+			uint64_t req = q->flush_req;
+			pthread_mutex_unlock(&o->mu);
+			ch->ops->flush(ch);
+			pthread_mutex_lock(&o->mu);
+			q->flush_done = req;
+		} else if (q->stop) {
+			break;
+		}
+		snapshot_ch(o, k);
+		pthread_cond_broadcast(&o->done);
+	}
+	pthread_mutex_unlock(&o->mu);
+	sk_buf_done(&rec);
+	ch->ops->close(ch);
+	pthread_mutex_lock(&o->mu);
+	snapshot_ch(o, k);
+	pthread_mutex_unlock(&o->mu);
+	return NULL;
+}
+
+/* ---- the output thread ------------------------------------------------------------ */
+
+/* Hands a formatted alert to every enabled channel's queue (mu held). */
+static void fan_out(struct sk_outputs *o, struct item *it)
+{
+	it->refs = 1;
 	for (int k = 0; k < SK_CH_COUNT; k++) {
+		struct chq *q = &o->q[k];
 		if (!o->enabled[k])
 			continue;
-		struct channel *ch = &o->ch[k];
-		uint64_t t0 = now_ms();
-		if (ch->ops->emit(ch, a, line->data, line->len) >= 0)
-			ch->st.sent++;
-		if (o->timeout_ms > 0 && now_ms() - t0 > (uint64_t)o->timeout_ms && k != SK_CH_HTTP)
-			ch->st.timeouts++;
+		if (q->count == q->cap) {
+			q->dropped++;
+			continue;
+		}
+		it->refs++;
+		q->ring[(q->head + q->count) % q->cap] = it;
+		q->count++;
+		pthread_cond_signal(&q->wake);
 	}
+	item_release(it);
+}
+
+/* Reports channels blocked inside one emit for longer than output_timeout
+ * (mu held). */
+static void watchdog(struct sk_outputs *o)
+{
+	if (o->timeout_ms <= 0)
+		return;
+	uint64_t now = now_ms();
+	for (int k = 0; k < SK_CH_COUNT; k++) {
+		struct chq *q = &o->q[k];
+		if (!o->enabled[k] || !q->emit_start_ms || q->timeout_reported ||
+		    now - q->emit_start_ms <= (uint64_t)o->timeout_ms)
+			continue;
+		q->timeout_reported = true;
+		q->timeouts++;
+		char m[128];
+		snprintf(m, sizeof(m), "output timeout: blocked for more than %lld ms (other channels "
+			 "keep going)", (long long)o->timeout_ms);
+		notify(o, k, true, m);
+	}
+}
+
+static struct item *format_item(struct sk_outputs *o, struct sk_alert *a, struct sk_buf *line)
+{
+	sk_buf_reset(line);
+	struct item *it = calloc(1, sizeof(*it));
+	if (!it || sk_alert_format(a, &o->style, line) < 0 ||
+	    !(it->line = malloc(line->len + 1))) {
+		free(it);
+		sk_alert_free(a);
+		return NULL;
+	}
+	memcpy(it->line, line->data ? line->data : "", line->len);
+	it->line[line->len] = 0;
+	it->len = line->len;
+	it->a = a;
+	return it;
 }
 
 static void *output_thread(void *arg)
 {
 	struct sk_outputs *o = arg;
 	struct sk_buf line;
-	sigset_t pipe;
-	sigemptyset(&pipe);
-	sigaddset(&pipe, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &pipe, NULL);
 	sk_buf_init(&line, 64 << 20);
+	uint64_t wd_ms = o->timeout_ms > 0 && (uint64_t)o->timeout_ms / 2 < WATCHDOG_MS
+				 ? (uint64_t)o->timeout_ms / 2 + 1 : WATCHDOG_MS;
 	pthread_mutex_lock(&o->mu);
 	for (;;) {
-		while (!o->count && !o->stop && !o->reopen && o->flush_req == o->flush_done)
-			pthread_cond_wait(&o->wake, &o->mu);
-		if (o->reopen) {
-			o->reopen = false;
-			pthread_mutex_unlock(&o->mu);
-			for (int k = 0; k < SK_CH_COUNT; k++)
-				if (o->enabled[k])
-					o->ch[k].ops->reopen(&o->ch[k]);
-			pthread_mutex_lock(&o->mu);
-			continue;
+		if (!o->count && !o->stop) {
+			struct timespec dl = deadline(wd_ms);
+			pthread_cond_timedwait(&o->wake, &o->mu, &dl);
 		}
+		watchdog(o);
 		if (o->count) {
 			struct sk_alert *a = o->ring[o->head];
 			o->head = (o->head + 1) % o->cap;
 			o->count--;
 			o->busy = true;
 			pthread_mutex_unlock(&o->mu);
-			deliver(o, a, &line);
-			sk_alert_free(a);
+			struct item *it = format_item(o, a, &line);
 			pthread_mutex_lock(&o->mu);
+			if (it)
+				fan_out(o, it);
 			o->busy = false;
 			o->st.delivered++;
-			snapshot(o);
-			continue;
-		}
-		if (o->flush_req != o->flush_done) {
-			uint64_t req = o->flush_req;
-			pthread_mutex_unlock(&o->mu);
-			for (int k = 0; k < SK_CH_COUNT; k++)
-				if (o->enabled[k])
-					o->ch[k].ops->flush(&o->ch[k]);
-			pthread_mutex_lock(&o->mu);
-			snapshot(o);
-			o->flush_done = req;
 			pthread_cond_broadcast(&o->done);
-			continue;
-		}
-		if (o->stop)
+		} else if (o->stop) {
 			break;
+		}
 	}
-	pthread_mutex_unlock(&o->mu);
-	for (int k = 0; k < SK_CH_COUNT; k++)
-		if (o->enabled[k])
-			o->ch[k].ops->close(&o->ch[k]);
-	pthread_mutex_lock(&o->mu);
-	snapshot(o);
 	pthread_mutex_unlock(&o->mu);
 	sk_buf_done(&line);
 	return NULL;
 }
+
+/* ---- lifecycle ------------------------------------------------------------------------- */
 
 #ifdef SK_HAVE_CURL
 static void curl_init_once(void)
@@ -145,6 +457,66 @@ static void curl_init_once(void)
 }
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 #endif
+
+static size_t queue_cap(const struct sk_config *cfg, const struct sk_outputs_opts *opts)
+{
+	return opts->queue_capacity ? opts->queue_capacity
+	       : cfg->outputs_queue_capacity > 0 ? (size_t)cfg->outputs_queue_capacity
+						 : SK_OUTPUTS_DEFAULT_QUEUE;
+}
+
+/* Opens channel k, allocates its queue and says at start-up when its
+ * target cannot be reached (not fatal). */
+static int open_channel(struct sk_outputs *o, int k, const struct sk_config *cfg, bool buffered,
+			const struct sk_outputs_opts *opts, struct sk_err *err)
+{
+	struct chq *q = &o->q[k];
+	q->cap = o->cap;
+	int64_t spool = 0;
+	if (k == SK_CH_HTTP && sk_config_get_int(cfg, "http_output.spool_capacity", &spool) == 0 &&
+	    spool > 0)
+		q->cap = (size_t)spool;
+	q->ring = calloc(q->cap, sizeof(*q->ring));
+	if (!q->ring)
+		return sk_err_set(err, -ENOMEM, "out of memory");
+	cond_init_mono(&q->wake);
+	const char *sf = k == SK_CH_HTTP ? sk_config_get_str(cfg, "http_output.spool_file") : NULL;
+	if (sf && *sf) {
+		int64_t mb = 64;
+		if (sk_config_get_int(cfg, "http_output.spool_file_max_mb", &mb) < 0 || mb < 0)
+			mb = 64;
+		if (!(q->file = spool_open(sf, (uint64_t)mb << 20, err)))
+			return err->code ? err->code : -EIO;
+		q->file_count = spool_count(q->file);
+		q->file_bytes = spool_bytes(q->file);
+	}
+	int rc = ops_of[k]->open(&o->ch[k], cfg, buffered, opts->stdout_fd, err);
+	if (rc < 0)
+		return rc;
+	char why[256];
+	if (ops_of[k]->check && ops_of[k]->check(&o->ch[k], why, sizeof(why)) < 0) {
+		o->ch[k].st.failing = true;
+		o->ch[k].st.streaks++;
+		sk_strlcpy(o->ch[k].st.last_error, why, sizeof(o->ch[k].st.last_error));
+		if (o->notify)
+			o->notify(o->notify_ctx, k, true, why);
+	}
+	return 0;
+}
+
+static int start_channel(struct sk_outputs *o, int k)
+{
+	struct chctx *cx = malloc(sizeof(*cx));
+	if (!cx)
+		return -ENOMEM;
+	*cx = (struct chctx){o, k};
+	if (pthread_create(&o->q[k].th, NULL, channel_thread, cx) != 0) {
+		free(cx);
+		return -EAGAIN;
+	}
+	o->q[k].started = true;
+	return 0;
+}
 
 struct sk_outputs *sk_outputs_new(const struct sk_config *cfg, const struct sk_outputs_opts *opts,
 				  struct sk_err *err)
@@ -158,47 +530,50 @@ struct sk_outputs *sk_outputs_new(const struct sk_config *cfg, const struct sk_o
 		return NULL;
 	}
 	pthread_mutex_init(&o->mu, NULL);
-	pthread_cond_init(&o->wake, NULL);
+	cond_init_mono(&o->wake);
 	pthread_cond_init(&o->done, NULL);
+	o->notify = opts->notify;
+	o->notify_ctx = opts->notify_ctx;
 	if (opts->hostname)
 		sk_strlcpy(o->hostname, opts->hostname, sizeof(o->hostname));
 	else
 		sk_output_hostname(o->hostname, sizeof(o->hostname));
 	sk_alert_style_from_config(&o->style, cfg, o->hostname);
 	o->timeout_ms = cfg->output_timeout_ms;
-	o->cap = opts->queue_capacity ? opts->queue_capacity
-		 : cfg->outputs_queue_capacity > 0 ? (size_t)cfg->outputs_queue_capacity
-						   : SK_OUTPUTS_DEFAULT_QUEUE;
+	o->cap = queue_cap(cfg, opts);
 	o->ring = calloc(o->cap, sizeof(*o->ring));
 	if (!o->ring) {
 		sk_err_set(err, -ENOMEM, "out of memory (output queue of %zu)", o->cap);
 		goto fail;
 	}
 	bool buffered = cfg->buffered_outputs && !opts->unbuffered;
-	o->enabled[SK_CH_STDOUT] = cfg->stdout_output.enabled;
-	o->enabled[SK_CH_FILE] = cfg->file_output.enabled;
-	o->enabled[SK_CH_SYSLOG] = cfg->syslog_output.enabled;
-	o->enabled[SK_CH_PROGRAM] = cfg->program_output.enabled;
-	o->enabled[SK_CH_HTTP] = cfg->http_output.enabled;
+	bool want[SK_CH_COUNT] = {cfg->stdout_output.enabled, cfg->file_output.enabled,
+				  cfg->syslog_output.enabled, cfg->program_output.enabled,
+				  cfg->http_output.enabled};
 #ifdef SK_HAVE_CURL
-	if (o->enabled[SK_CH_HTTP])
+	if (want[SK_CH_HTTP])
 		pthread_once(&curl_once, curl_init_once);
 #endif
 	for (int k = 0; k < SK_CH_COUNT; k++) {
 		o->ch[k].kind = k;
 		o->ch[k].ops = ops_of[k];
-		if (!o->enabled[k])
+		if (!want[k])
 			continue;
-		int rc = ops_of[k]->open(&o->ch[k], cfg, buffered, opts->stdout_fd, err);
+		o->enabled[k] = true;
+		int rc = open_channel(o, k, cfg, buffered, opts, err);
 		if (rc < 0) {
 			if (rc == -ENOMEM)
 				sk_err_set(err, rc, "out of memory");
-			o->ch[k].ops->close(&o->ch[k]);
-			o->enabled[k] = false;
 			goto fail;
 		}
 	}
-	snapshot(o);
+	for (int k = 0; k < SK_CH_COUNT; k++)
+		o->st.ch[k] = o->ch[k].st;
+	for (int k = 0; k < SK_CH_COUNT; k++)
+		if (o->enabled[k] && start_channel(o, k) < 0) {
+			sk_err_set(err, -EAGAIN, "cannot start the %s channel thread", ch_names[k]);
+			goto fail;
+		}
 	if (pthread_create(&o->thread, NULL, output_thread, o) != 0) {
 		sk_err_set(err, -EAGAIN, "cannot start the output thread");
 		goto fail;
@@ -206,12 +581,27 @@ struct sk_outputs *sk_outputs_new(const struct sk_config *cfg, const struct sk_o
 	o->started = true;
 	return o;
 fail:
-	for (int k = 0; k < SK_CH_COUNT; k++)
-		if (o->enabled[k])
-			o->ch[k].ops->close(&o->ch[k]);
-	memset(o->enabled, 0, sizeof(o->enabled));
 	sk_outputs_free(o);
 	return NULL;
+}
+
+static void stop_channels(struct sk_outputs *o)
+{
+	for (int k = 0; k < SK_CH_COUNT; k++) {
+		struct chq *q = &o->q[k];
+		if (!q->started) {
+			if (o->enabled[k])
+				o->ch[k].ops->close(&o->ch[k]);
+			continue;
+		}
+		pthread_mutex_lock(&o->mu);
+		q->stop = true;
+		q->flush_req++;
+		pthread_cond_signal(&q->wake);
+		pthread_mutex_unlock(&o->mu);
+		pthread_join(q->th, NULL);
+		q->started = false;
+	}
 }
 
 void sk_outputs_free(struct sk_outputs *o)
@@ -221,13 +611,22 @@ void sk_outputs_free(struct sk_outputs *o)
 	if (o->started) {
 		pthread_mutex_lock(&o->mu);
 		o->stop = true;
-		o->flush_req++;
 		pthread_cond_signal(&o->wake);
 		pthread_mutex_unlock(&o->mu);
 		pthread_join(o->thread, NULL);
 	}
+	stop_channels(o);
 	for (size_t i = 0; i < o->count; i++)
 		sk_alert_free(o->ring[(o->head + i) % o->cap]);
+	for (int k = 0; k < SK_CH_COUNT; k++) {
+		struct chq *q = &o->q[k];
+		while (q->count)
+			pop_head(q);
+		if (q->ring)
+			pthread_cond_destroy(&q->wake);
+		free(q->ring);
+		spool_close(q->file);
+	}
 	free(o->ring);
 	pthread_mutex_destroy(&o->mu);
 	pthread_cond_destroy(&o->wake);
@@ -268,12 +667,29 @@ int sk_outputs_internal(struct sk_outputs *o, const char *rule, int priority, ui
 							values, n));
 }
 
+/* True when every channel flushed up to its request (mu held). */
+static bool flushed(struct sk_outputs *o, const uint64_t req[SK_CH_COUNT])
+{
+	for (int k = 0; k < SK_CH_COUNT; k++)
+		if (o->q[k].started && o->q[k].flush_done < req[k])
+			return false;
+	return true;
+}
+
 void sk_outputs_flush(struct sk_outputs *o)
 {
 	pthread_mutex_lock(&o->mu);
-	uint64_t req = ++o->flush_req;
-	pthread_cond_signal(&o->wake);
-	while (o->flush_done < req && !o->stop)
+	while ((o->count || o->busy) && o->started && !o->stop)
+		pthread_cond_wait(&o->done, &o->mu);
+	uint64_t req[SK_CH_COUNT] = {0};
+	for (int k = 0; k < SK_CH_COUNT; k++) {
+		struct chq *q = &o->q[k];
+		if (!q->started)
+			continue;
+		req[k] = ++q->flush_req;
+		pthread_cond_signal(&q->wake);
+	}
+	while (!flushed(o, req))
 		pthread_cond_wait(&o->done, &o->mu);
 	pthread_mutex_unlock(&o->mu);
 }
@@ -281,8 +697,11 @@ void sk_outputs_flush(struct sk_outputs *o)
 void sk_outputs_reopen(struct sk_outputs *o)
 {
 	pthread_mutex_lock(&o->mu);
-	o->reopen = true;
-	pthread_cond_signal(&o->wake);
+	for (int k = 0; k < SK_CH_COUNT; k++)
+		if (o->q[k].started) {
+			o->q[k].reopen = true;
+			pthread_cond_signal(&o->q[k].wake);
+		}
 	pthread_mutex_unlock(&o->mu);
 }
 
@@ -290,5 +709,14 @@ void sk_outputs_stats(struct sk_outputs *o, struct sk_outputs_stats *out)
 {
 	pthread_mutex_lock(&o->mu);
 	*out = o->st;
+	for (int k = 0; k < SK_CH_COUNT; k++) {
+		struct sk_channel_stats *c = &out->ch[k];
+		c->enabled = o->enabled[k];
+		c->spooled = o->q[k].count + o->q[k].file_count;
+		c->spool_file_bytes = o->q[k].file_bytes;
+		c->spool_max = o->q[k].cap;
+		c->dropped = o->q[k].dropped;
+		c->timeouts += o->q[k].timeouts;
+	}
 	pthread_mutex_unlock(&o->mu);
 }

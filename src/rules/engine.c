@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "filter/filter.h"
 #include "rules/rules_int.h"
@@ -289,6 +290,39 @@ size_t sk_rules_process(const struct sk_rules *r, int source_id, uint16_t evttyp
 	size_t n = r->index_n[slot], hits = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (!v[i]->filter || !sk_filter_eval(v[i]->filter, ctx))
+			continue;
+		hits++;
+		cb(v[i], arg);
+		if (!r->match_all)
+			break;
+	}
+	return hits;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+size_t sk_rules_process_timed(const struct sk_rules *r, int source_id, uint16_t evttype,
+			      struct sk_eval_ctx *ctx, sk_rule_match_fn cb, void *arg,
+			      uint64_t *ns, uint64_t *evals)
+{
+	if (!r->index || source_id < 0 || (size_t)source_id >= r->nsources || evttype >= SK_EVENT_MAX)
+		return 0;
+	size_t slot = (size_t)source_id * SK_EVENT_MAX + evttype;
+	const struct sk_rule **v = r->index[slot];
+	size_t n = r->index_n[slot], hits = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i]->filter)
+			continue;
+		uint64_t t0 = mono_ns();
+		bool m = sk_filter_eval(v[i]->filter, ctx);
+		ns[v[i]->id] += mono_ns() - t0;
+		evals[v[i]->id]++;
+		if (!m)
 			continue;
 		hits++;
 		cb(v[i], arg);

@@ -403,6 +403,8 @@ int sk_state_container_json(struct sk_state *st, const char *json, size_t len, b
 		return 0;
 	}
 	st->stats.containers_meta++;
+	if (!m->is_pod_sandbox && !*m->image)
+		st->stats.containers_missing_image++;
 	if (!c)
 		c = sk_state_container_get_or_add(st, m->id, m->full_id, m->type_name);
 	if (!c) {

@@ -232,6 +232,7 @@ struct sk_state_stats {
 	uint64_t containers_meta;     /* container records applied */
 	uint64_t containers_removed;  /* container_removed records applied */
 	uint64_t containers_bad;      /* container records that did not parse */
+	uint64_t containers_missing_image; /* records of containers (not sandboxes) without image */
 	uint64_t events;             /* events handed to sk_state_update */
 	uint64_t failed_lookups;     /* events whose thread could not be found or created */
 };
