@@ -36,6 +36,7 @@ struct known {
 	char full_id[129];
 	int slot;              /* engine slot that answered, -1 = none yet */
 	bool have;             /* a record was sent */
+	bool provisional;      /* a record from the runtime's files was sent */
 	bool queued;           /* a lookup is queued */
 	unsigned misses;       /* lookups that found nothing */
 	uint64_t retry_at;     /* monotonic ns: not before (misses) */
@@ -388,8 +389,39 @@ static int inspect_any(struct sk_ctr_client *c, const struct request *r, struct 
 	return -1;
 }
 
+/* Docker and podman hold a container's lock while creating and starting
+ * it: their files give a first record at once (disk.c), the API the full
+ * one after. */
+static void provisional_record(struct sk_ctr_client *c, const struct request *r)
+{
+	pthread_mutex_lock(&c->mu);
+	struct known *kn = known_get_locked(c, r->id, false);
+	bool want = kn && !kn->have && !kn->provisional;
+	pthread_mutex_unlock(&c->mu);
+	if (!want)
+		return;
+	struct sk_ctr_info info;
+	memset(&info, 0, sizeof(info));
+	char *json = NULL;
+	if (sk_ctr_disk_inspect(&c->cfg, r->id, &info) == 0)
+		json = sk_ctr_info_to_json(&info, c->cfg.label_max_len);
+	sk_ctr_info_done(&info);
+	if (!json)
+		return;
+	pthread_mutex_lock(&c->mu);
+	kn = known_get_locked(c, r->id, false);
+	if (kn && !kn->have) {
+		kn->provisional = true;
+		push_record_locked(c, false, json);
+		json = NULL;
+	}
+	pthread_mutex_unlock(&c->mu);
+	free(json);
+}
+
 static void lookup_one(struct sk_ctr_client *c, const struct request *r)
 {
+	provisional_record(c, r);
 	struct sk_ctr_info info;
 	uint64_t t0 = sk_ctr_mono_ns();
 	int slot = inspect_any(c, r, &info);
@@ -509,7 +541,7 @@ static void on_runtime_event(void *ctx, enum sk_ctr_event_kind kind, const char 
 	pthread_mutex_lock(&c->mu);
 	if (kind == SK_CTR_EV_DESTROY) {
 		struct known *kn = known_get_locked(c, full_id, false);
-		if (kn && kn->have) {
+		if (kn && (kn->have || kn->provisional)) {
 			char *json = NULL;
 			json_t *o = json_pack("{s:{s:s,s:s%,s:i}}", "container", "full_id",
 					      kn->full_id, "id", kn->full_id,

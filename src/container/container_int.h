@@ -88,6 +88,11 @@ struct sk_ctr_engine *sk_ctr_cri_new(const struct sk_ctr_cfg *cfg, const char *s
 struct sk_ctr_engine *sk_ctr_containerd_new(const struct sk_ctr_cfg *cfg, const char *socket,
 					    struct sk_err *err);
 
+/* What docker or podman wrote on disk about container `id` (full id) at
+ * create time (disk.c): name, image, labels, mounts, privileged, host
+ * namespaces for docker; name and image for podman. 0 or -ENOENT. */
+int sk_ctr_disk_inspect(const struct sk_ctr_cfg *cfg, const char *id, struct sk_ctr_info *out);
+
 /* Nanoseconds on CLOCK_REALTIME / CLOCK_MONOTONIC. */
 uint64_t sk_ctr_now_ns(void);
 uint64_t sk_ctr_mono_ns(void);
