@@ -228,6 +228,7 @@ int sk_app_ctr_next_event(struct sk_app_ctr *a, uint64_t ts, struct sk_event *ev
 	if (rc < 0)
 		return 0;
 	struct sk_err err;
+	memset(ev, 0, sizeof(*ev)); /* num, cpuid, dump_flags: decode leaves them */
 	if (sk_event_decode(ev, (const uint8_t *)a->rec.data, a->rec.len, &err) < 0)
 		return 0;
 	return 1;

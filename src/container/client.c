@@ -744,10 +744,11 @@ int sk_ctr_client_list_now(struct sk_ctr_client *c)
 		pthread_mutex_lock(&c->mu);
 		kn = known_get_locked(c, r.id, false);
 		bool retry = kn && kn->misses > 0;
+		if (retry) /* leave retries to the worker: back in the queue */
+			queue_lookup_locked(c, r.id, r.slot, false);
 		pthread_mutex_unlock(&c->mu);
-		if (retry)
-			break; /* leave retries to the worker */
-		lookup_one(c, &r);
+		if (!retry)
+			lookup_one(c, &r);
 	}
 	return 0;
 }

@@ -10,7 +10,7 @@
  *   docker: <root>/containers/<id>/config.v2.json and hostconfig.json
  *   podman: containers/storage's overlay-containers/containers.json (name
  *           and image of every container) and the container's OCI spec
- *           (privileged, host namespaces) */
+ *           (privileged, host namespaces, bind mounts) */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,6 +134,53 @@ static bool host_ns(json_t *nss, const char *type)
 	return true;
 }
 
+static bool has_opt(json_t *opts, const char *o)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(opts, i, v)
+		if (!strcmp(json_string_value(v) ? json_string_value(v) : "", o))
+			return true;
+	return false;
+}
+
+/* The user's bind mounts of an OCI spec, as podman's inspect lists them:
+ * podman's own (the container's shm, hosts, resolv.conf, ...) come from its
+ * storage and run directories and are left out. */
+static json_t *podman_mounts(json_t *mounts)
+{
+	static const char *const own[] = {"/var/lib/containers/", "/var/run/containers/",
+					  "/run/containers/", "/run/libpod/", "/var/run/libpod/"};
+	static const char *const props[] = {"rprivate", "private", "rshared", "shared",
+					    "rslave", "slave"};
+	json_t *arr = json_array();
+	size_t i;
+	json_t *m;
+	json_array_foreach(mounts, i, m) {
+		const char *src = jstr(m, "source");
+		if (strcmp(jstr(m, "type"), "bind") || !*src)
+			continue;
+		bool internal = false;
+		for (size_t k = 0; k < SK_ARRAY_LEN(own) && !internal; k++)
+			internal = !strncmp(src, own[k], strlen(own[k]));
+		if (internal)
+			continue;
+		json_t *opts = json_object_get(m, "options");
+		const char *prop = "";
+		for (size_t k = 0; k < SK_ARRAY_LEN(props); k++)
+			if (has_opt(opts, props[k])) {
+				prop = props[k];
+				break;
+			}
+		json_t *o = json_pack("{s:s,s:s,s:s,s:b,s:s}", "Source", src, "Destination",
+				      jstr(m, "destination"), "Mode", "", "RW", !has_opt(opts, "ro"),
+				      "Propagation", prop);
+		if (o)
+			json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
 /* podman's OCI spec for the container (written at init, before runc runs):
  * the privileged annotation and the host namespaces. */
 static void podman_spec(const struct sk_ctr_cfg *cfg, const char *store, const char *id,
@@ -151,6 +198,7 @@ static void podman_spec(const struct sk_ctr_cfg *cfg, const char *store, const c
 		out->host_network = host_ns(nss, "network");
 		out->host_ipc = host_ns(nss, "ipc");
 	}
+	out->mounts = podman_mounts(json_object_get(spec, "mounts"));
 	json_decref(spec);
 }
 

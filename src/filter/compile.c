@@ -511,6 +511,9 @@ static int compile_regex(struct check *c, const struct sk_ast_value *av, struct 
  * carried by generic events. Load time only (linear scans). */
 static bool evt_type_known(const char *name)
 {
+	/* the container plugin's async events (Falco knows them with the plugin) */
+	if (!strcmp(name, "container_removed"))
+		return true;
 	for (unsigned c = 0; c < SK_EVENT_MAX; c++) {
 		const char *n = sk_event_table[c].name;
 		if (n && strcmp(n, "NA") != 0 && strcmp(n, name) == 0) return true;

@@ -33,8 +33,10 @@ def exec_alert(sk, full_id, proc, timeout=10):
     return a
 
 
-def check_fields(f, ins, runtime):
-    """Every field against the runtime's inspect."""
+def check_fields(f, ins, runtime, first=False):
+    """Every field against the runtime's inspect. On a podman container's
+    first exec the record may still be the one made from podman's files,
+    which have no labels (docs/containers.md)."""
     assert f["container.full_id"] == ins["Id"]
     assert f["container.id"] == ins["Id"][:12]
     assert f["container.name"] == ins["Name"].lstrip("/")
@@ -45,7 +47,7 @@ def check_fields(f, ins, runtime):
     assert f["container.image.id"] == ins["Image"].removeprefix("sha256:")
     assert f["container.privileged"] == ins["HostConfig"]["Privileged"]
     labels = ins["Config"].get("Labels") or {}
-    if "e2e.mark" in labels:
+    if "e2e.mark" in labels and not (first and runtime == "podman"):
         assert f["container.label[e2e.mark]"] == labels["e2e.mark"]
     mounts = ins.get("Mounts") or []
     if mounts:
@@ -118,8 +120,18 @@ def test_container_started_while_running(session, tmp_path):
         assert a, f"no exec alert for the new container\n{sk.stderr()[-2000:]}"
         f = a["output_fields"]
         assert f["proc.vpid"] == 1
-        check_fields(f, rt.inspect(runtime, cid), runtime)
+        check_fields(f, rt.inspect(runtime, cid), runtime, first=True)
         assert f["container.privileged"] is True
+        if runtime == "podman":
+            # podman's full record follows the one made from its files:
+            # labels on the next exec. (docker's files have everything; and
+            # `docker exec` into a privileged container fails on this VM,
+            # which lacks CAP_SYS_RESOURCE.)
+            time.sleep(0.5)
+            rt.sh(rt.cli(runtime) + ["exec", cid, "true"])
+            later = exec_alert(sk, cid, "true")
+            assert later, "no exec alert for exec true"
+            check_fields(later["output_fields"], rt.inspect(runtime, cid), runtime)
         assert f["container.mount.dest[0]"] == "/data"
         assert f["k8s.pod.name"] is None and f["k8s.deployment.name"] is None
         # upstream Launch Privileged Container: container_started + privileged
@@ -139,11 +151,19 @@ def test_terminal_shell_in_container(session):
     if not rt.FIXTURES_RULES.exists():
         pytest.skip("upstream rules not in ../shared/fixtures")
     cmd = " ".join(rt.cli(runtime) + ["exec", "-it", before, "sh", "-c", "'echo hi'"])
-    subprocess.run(["script", "-qc", cmd, "/dev/null"], capture_output=True, timeout=60,
-                   stdin=subprocess.DEVNULL)
     pred = (lambda a: a["rule"] == "Terminal shell in container"
             and a["output_fields"].get("container.id") == before[:12])
-    a, _ = sk.wait(pred, time.monotonic(), 10)
+    # The rule wants the shell's parent to be the runtime (runc, the shim) or
+    # an init such as systemd. runc's intermediate process may exit before
+    # the shell's execve, and the shell is then reparented to PID 1, which on
+    # this VM is process_api, not systemd: then the rule rightly stays quiet
+    # (Falco too). So try a few times.
+    for _ in range(5):
+        subprocess.run(["script", "-qc", cmd, "/dev/null"], capture_output=True, timeout=60,
+                       stdin=subprocess.DEVNULL)
+        a, _ = sk.wait(pred, time.monotonic(), 5)
+        if a:
+            break
     assert a, f"Terminal shell in container did not fire\n{sk.stderr()[-2000:]}"
     name = rt.inspect(runtime, before)["Name"].lstrip("/")
     assert f"container_name={name}" in a["output"]
