@@ -126,7 +126,16 @@ def test_reload_under_live_load_exactly_once(saker_bin, live, tmp_path):
             if names <= set(seen):
                 break
             time.sleep(0.2)
-        m1 = get(f"http://127.0.0.1:{port}/metrics")[2]
+        # counters are published about twice a second: wait for the sampled
+        # evaluation time of the last rules set to show
+        end = time.monotonic() + 5
+        while True:
+            m1 = get(f"http://127.0.0.1:{port}/metrics")[2]
+            if "Ops Marker" in "".join(x for x in m1.splitlines()
+                                       if x.startswith("saker_rule_eval_sampled_total{")) \
+                    or time.monotonic() > end:
+                break
+            time.sleep(0.2)
     finally:
         stop.set()
         rc = s.stop()
