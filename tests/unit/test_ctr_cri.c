@@ -684,6 +684,65 @@ static void test_containerd_engine(void **state)
 	e->ops->free(e);
 }
 
+/* A container made with ctr in namespace "default" (not CRI). */
+static void test_containerd_engine_ctr(void **state)
+{
+	(void)state;
+	NEED_CONTAINERD();
+	char name[64], cmd[512];
+	snprintf(name, sizeof(name), "saker-unit-ctr-%d", (int)getpid());
+	snprintf(cmd, sizeof(cmd),
+		 "ctr --address %s -n default run -d --label io.kubernetes.pod.name=mypod "
+		 "--env CTRVAR=1 localhost/saker-test:1 %s sleep 1000 >/dev/null 2>&1",
+		 SOCK, name);
+	if (system(cmd) != 0) {
+		print_message("skipped: ctr run failed (is localhost/saker-test:1 in namespace "
+			      "default? run scripts/containers/setup-containerd.sh)\n");
+		skip();
+	}
+	struct sk_err err = {0};
+	struct sk_ctr_engine *e = sk_ctr_containerd_new(&g.cfg, SOCK, &err);
+	assert_non_null(e);
+	struct sk_ctr_info o;
+	memset(&o, 0, sizeof(o));
+	int rc = e->ops->inspect(e, name, &o, &err);
+	struct seen s = {{name, name}, {false, false}};
+	int lrc = e->ops->list(e, on_list, &s, &err);
+	snprintf(cmd, sizeof(cmd),
+		 "ctr --address %s -n default tasks kill -s KILL %s >/dev/null 2>&1; sleep 0.3; "
+		 "ctr --address %s -n default tasks rm %s >/dev/null 2>&1; "
+		 "ctr --address %s -n default containers rm %s >/dev/null 2>&1",
+		 SOCK, name, SOCK, name, SOCK, name);
+	if (system(cmd) != 0)
+		print_message("cleanup of %s failed\n", name);
+	if (rc != 0)
+		fail_msg("inspect %s: %s", name, err.msg);
+	assert_int_equal(lrc, 0);
+	assert_true(s.found[0]);
+	assert_int_equal(o.type, SK_CT_CONTAINERD);
+	assert_string_equal(o.full_id, name);
+	assert_int_equal(strncmp(o.name, name, 12), 0);
+	assert_int_equal(strlen(o.name), 12);
+	assert_string_equal(o.image, "localhost/saker-test:1");
+	assert_string_equal(o.image_tag, "1");
+	assert_int_equal(strncmp(o.image_digest, "sha256:", 7), 0);
+	assert_label(o.labels, "io.kubernetes.pod.name", "mypod");
+	assert_false(o.is_pod_sandbox);
+	assert_string_equal(o.pod_sandbox_id, "");
+	assert_false(o.host_network); /* ctr run makes a network namespace */
+	assert_false(o.host_pid);
+	assert_false(o.privileged);
+	assert_true(o.created_time > 1600000000);
+	bool var = false;
+	size_t i;
+	json_t *v;
+	json_array_foreach(o.env, i, v)
+		var |= !strcmp(json_string_value(v), "CTRVAR=1");
+	assert_true(var);
+	sk_ctr_info_done(&o);
+	e->ops->free(e);
+}
+
 /* ---- hostile peers ------------------------------------------------------------------- */
 
 enum peer_mode {
@@ -780,8 +839,14 @@ static void *peer_thread(void *arg)
 			return NULL;
 		char buf[4096];
 		struct pollfd pf = {fd, POLLIN, 0};
-		/* the client's preface, SETTINGS, HEADERS and DATA */
-		if (poll(&pf, 1, 1000) > 0 && read(fd, buf, sizeof(buf)) <= 0) {
+		/* the client's preface, SETTINGS, HEADERS and DATA: all of it, so
+		 * that the reply does not come before the stream is opened */
+		size_t got = 0;
+		ssize_t k = 1;
+		while (k > 0 && poll(&pf, 1, got ? 100 : 1000) > 0)
+			if ((k = read(fd, buf, sizeof(buf))) > 0)
+				got += (size_t)k;
+		if (k <= 0) {
 			close(fd);
 			continue;
 		}
@@ -931,10 +996,34 @@ static void test_count_cpuset(void **state)
 	assert_int_equal(sk_ctr_count_cpuset("x"), 0);
 }
 
+/* Strings from the wire become valid UTF-8, in sub-messages and maps too. */
+static void test_fix_utf8(void **state)
+{
+	(void)state;
+	char name[] = "ok\xff\xc3\xa9\xe0\x80\x80x";   /* bad byte, é, an overlong */
+	char key[] = "k\xed\xa0\x80";                    /* a surrogate */
+	char val[] = "\xf4\x90\x80\x80v";              /* past U+10FFFF */
+	Runtime__V1__ContainerMetadata md = RUNTIME__V1__CONTAINER_METADATA__INIT;
+	md.name = name;
+	Runtime__V1__ContainerStatus__LabelsEntry kv = RUNTIME__V1__CONTAINER_STATUS__LABELS_ENTRY__INIT;
+	kv.key = key;
+	kv.value = val;
+	Runtime__V1__ContainerStatus__LabelsEntry *kvs[] = {&kv};
+	Runtime__V1__ContainerStatus st = RUNTIME__V1__CONTAINER_STATUS__INIT;
+	st.metadata = &md;
+	st.n_labels = 1;
+	st.labels = kvs;
+	sk_grpc_fix_utf8(&st.base);
+	assert_string_equal(name, "ok?\xc3\xa9???x");
+	assert_string_equal(key, "k???");
+	assert_string_equal(val, "????v");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_count_cpuset),
+		cmocka_unit_test(test_fix_utf8),
 		cmocka_unit_test(test_no_socket),
 		cmocka_unit_test(test_peer_hangs),
 		cmocka_unit_test(test_peer_garbage),
@@ -952,6 +1041,7 @@ int main(void)
 		cmocka_unit_test(test_watch),
 		cmocka_unit_test(test_inspect_latency),
 		cmocka_unit_test(test_containerd_engine),
+		cmocka_unit_test(test_containerd_engine_ctr),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
