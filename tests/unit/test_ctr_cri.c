@@ -626,6 +626,56 @@ static void test_inspect_latency(void **state)
 	e->ops->free(e);
 }
 
+/* One engine, several threads inspecting at once while another watches:
+ * the engine's calls share nothing. */
+struct conc {
+	struct sk_ctr_engine *e;
+	int ok;
+};
+
+static void *inspect_thread(void *arg)
+{
+	struct conc *c = arg;
+	for (int i = 0; i < 25; i++) {
+		struct sk_ctr_info o;
+		memset(&o, 0, sizeof(o));
+		struct sk_err err = {0};
+		const char *id = i % 2 ? g.ctr_id : g.pod_id;
+		if (c->e->ops->inspect(c->e, id, &o, &err) == 0 && !strcmp(o.full_id, id))
+			c->ok++;
+		sk_ctr_info_done(&o);
+	}
+	return NULL;
+}
+
+static void test_concurrent_calls(void **state)
+{
+	(void)state;
+	NEED_CONTAINERD();
+	struct sk_ctr_engine *e = cri_engine();
+	static struct watch_run w;
+	memset(&w, 0, sizeof(w));
+	w.e = e;
+	pthread_mutex_init(&w.mu, NULL);
+	atomic_init(&w.stop, false);
+	pthread_t wt, th[4];
+	struct conc c[4];
+	assert_int_equal(pthread_create(&wt, NULL, watch_thread, &w), 0);
+	for (int i = 0; i < 4; i++) {
+		c[i] = (struct conc){e, 0};
+		assert_int_equal(pthread_create(&th[i], NULL, inspect_thread, &c[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(c[i].ok, 25);
+	}
+	atomic_store(&w.stop, true);
+	pthread_join(wt, NULL);
+	assert_int_equal(w.rc, 0);
+	pthread_mutex_destroy(&w.mu);
+	e->ops->free(e);
+}
+
 /* ---- the containerd engine ---------------------------------------------------------- */
 
 static void test_containerd_engine(void **state)
@@ -1040,6 +1090,7 @@ int main(void)
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_watch),
 		cmocka_unit_test(test_inspect_latency),
+		cmocka_unit_test(test_concurrent_calls),
 		cmocka_unit_test(test_containerd_engine),
 		cmocka_unit_test(test_containerd_engine_ctr),
 	};
