@@ -551,9 +551,9 @@ static bool cri_knows(const struct sk_cri *c, const char *id)
 
 /* containerd publishes /containers/create (and, for a sandbox, /tasks/start)
  * before its CRI plugin stores the container, so an inspect right after the
- * event can miss. Create and start events are held until the plugin knows
- * the id (bounded by the timeout and by `stop`): when the client hears of a
- * container, inspect works. A container's own processes start only after
+ * event can miss. Create and start events of the plugin's containers are
+ * held until the plugin knows the id (bounded by the timeout and by `stop`):
+ * when the client hears of a container, inspect works. A container's own processes start only after
  * CreateContainer has returned, so nothing is learnt late because of this. */
 struct cri_relay {
 	const struct sk_cri *c;
@@ -565,8 +565,11 @@ struct cri_relay {
 static void relay_event(void *ud, enum sk_ctr_event_kind kind, const char *id)
 {
 	struct cri_relay *r = ud;
-	if (kind != SK_CTR_EV_DESTROY) {
-		uint64_t deadline = sk_ctr_mono_ns() + (uint64_t)cri_target(r->c).timeout_ms * 1000000u;
+	struct sk_grpc_target t = cri_target(r->c);
+	/* containers other clients put in k8s.io are never the plugin's */
+	if (kind != SK_CTR_EV_DESTROY && !cri_knows(r->c, id) &&
+	    sk_ctrd_is_cri(t.socket, t.timeout_ms, id)) {
+		uint64_t deadline = sk_ctr_mono_ns() + (uint64_t)t.timeout_ms * 1000000u;
 		while (!cri_knows(r->c, id) && !atomic_load(r->stop) && sk_ctr_mono_ns() < deadline) {
 			struct timespec ts = {0, CRI_KNOW_POLL_NS};
 			nanosleep(&ts, NULL);
