@@ -139,80 +139,85 @@ static int image_tag_of(const char *image, char **tag)
 	return rc;
 }
 
-/* image_ref is "sha256:<hex>" or "<repo>@sha256:<hex>": the latter names the
- * image by digest, and the tag then comes from status.image. Images named
- * by id fall back to the runtime's annotations. */
+/* The image name and digest as the plugin reads them: image_ref is
+ * "sha256:<hex>" (the digest) or "<repo>@sha256:<hex>" (names the image by
+ * digest; the tag then comes from status.image, *tag_from_spec). Images
+ * named by id fall back to the runtime's annotations. Outputs malloc'd. */
+static int image_name_digest(const Runtime__V1__ContainerStatus *s, json_t *info, char **name,
+			     char **digest, bool *tag_from_spec)
+{
+	const char *ref = s->image_ref ? s->image_ref : "";
+	const char *ds = strstr(ref, "sha256:");
+	*tag_from_spec = false;
+	if (ds && ds != ref && ds[-1] == '@') {
+		*name = strndup(ref, (size_t)(ds - 1 - ref));
+		*digest = strdup(ds);
+		*tag_from_spec = true;
+	} else {
+		*name = strdup(s->image && s->image->image ? s->image->image : "");
+		*digest = strdup(ds == ref ? ref : "");
+	}
+	if (!*name || !*digest)
+		return -ENOMEM;
+	if (**name && strncmp(*name, "sha256", 6))
+		return 0;
+	const char *keys[] = {"io.kubernetes.cri.image-name", "io.kubernetes.cri-o.Image",
+			      "io.kubernetes.cri-o.ImageName"};
+	for (size_t k = 0; k < SK_ARRAY_LEN(keys); k++) {
+		const char *v = info_annotation(info, keys[k]);
+		if (v) {
+			*tag_from_spec = false;
+			return sk_ctr_set_str(name, v);
+		}
+	}
+	return 0;
+}
+
+/* A name given by digest gets status.image's tag: "repo" -> "repo:tag". */
+static int add_spec_tag(const Runtime__V1__ContainerStatus *s, char **name, struct sk_ctr_info *o)
+{
+	char *tag = NULL;
+	int rc = image_tag_of(s->image && s->image->image ? s->image->image : "", &tag);
+	if (rc < 0 || !*tag) {
+		free(tag);
+		return rc;
+	}
+	size_t n = strlen(*name) + 1 + strlen(tag) + 1;
+	char *full = malloc(n);
+	if (!full) {
+		free(tag);
+		return -ENOMEM;
+	}
+	snprintf(full, n, "%s:%s", *name, tag);
+	free(*name);
+	*name = full;
+	free(o->image_tag);
+	o->image_tag = tag;
+	return 0;
+}
+
 static int fill_image(const Runtime__V1__ContainerStatus *s, json_t *info, struct sk_ctr_info *o)
 {
-	const char *spec_image = s->image && s->image->image ? s->image->image : "";
-	const char *ref = s->image_ref ? s->image_ref : "";
-	char *name = strdup(spec_image), *digest = strdup("");
-	bool tag_from_spec = false;
-	int rc = -ENOMEM;
-	if (!name || !digest)
-		goto out;
-	const char *ds = strstr(ref, "sha256:");
-	if (ds == ref) {
-		free(digest);
-		digest = strdup(ref);
-	} else if (ds && ds[-1] == '@') {
-		free(name);
-		free(digest);
-		name = strndup(ref, (size_t)(ds - 1 - ref));
-		digest = strdup(ds);
-		tag_from_spec = true;
-	}
-	if (!name || !digest)
-		goto out;
-	if (!*name || !strncmp(name, "sha256", 6)) {
-		const char *keys[] = {"io.kubernetes.cri.image-name", "io.kubernetes.cri-o.Image",
-				      "io.kubernetes.cri-o.ImageName"};
-		for (size_t k = 0; k < SK_ARRAY_LEN(keys); k++) {
-			const char *v = info_annotation(info, keys[k]);
-			if (v) {
-				free(name);
-				if (!(name = strdup(v)))
-					goto out;
-				tag_from_spec = false;
-				break;
-			}
-		}
-	}
-	char *unused = NULL;
-	if ((rc = sk_ctr_split_image(name, &o->image_repo, &o->image_tag, &unused)) < 0)
-		goto out;
+	char *name = NULL, *digest = NULL, *unused = NULL;
+	bool tag_from_spec;
+	int rc = image_name_digest(s, info, &name, &digest, &tag_from_spec);
+	if (rc == 0)
+		rc = sk_ctr_split_image(name, &o->image_repo, &o->image_tag, &unused);
 	free(unused);
-	if (tag_from_spec) {
-		char *tag = NULL;
-		if ((rc = image_tag_of(spec_image, &tag)) < 0)
-			goto out;
-		if (*tag) {
-			free(o->image_tag);
-			o->image_tag = tag;
-			size_t n = strlen(name) + 1 + strlen(tag) + 1;
-			char *full = malloc(n);
-			if (!full)
-				goto out;
-			snprintf(full, n, "%s:%s", name, tag);
-			free(name);
-			name = full;
-		} else {
-			free(tag);
-		}
-	}
+	if (rc == 0 && tag_from_spec)
+		rc = add_spec_tag(s, &name, o);
 	/* image id: the part after ':' of config.image.image ("sha256:<hex>"
 	 * as kubelet passes it), else status.image_id */
 	const char *cfg_image = jstr(JGET(info, "config", "image", "image"));
-	if ((rc = image_tag_of(cfg_image ? cfg_image : "", &o->image_id)) < 0)
-		goto out;
-	if (!*o->image_id && s->image_id && *s->image_id)
-		if ((rc = sk_ctr_set_str(&o->image_id, s->image_id)) < 0)
-			goto out;
-	o->image = name;
-	o->image_digest = digest;
-	name = digest = NULL;
-	rc = 0;
-out:
+	if (rc == 0)
+		rc = image_tag_of(cfg_image ? cfg_image : "", &o->image_id);
+	if (rc == 0 && !*o->image_id && s->image_id && *s->image_id)
+		rc = sk_ctr_set_str(&o->image_id, s->image_id);
+	if (rc == 0) {
+		o->image = name;
+		o->image_digest = digest;
+		return 0;
+	}
 	free(name);
 	free(digest);
 	return rc;

@@ -804,10 +804,15 @@ enum peer_mode {
 	PEER_H2_NO_STATUS,   /* a message, then the stream ends without grpc-status */
 	PEER_H2_COMPRESSED,  /* a frame flagged compressed */
 	PEER_H2_NOT_FOUND,   /* trailers-only reply, grpc-status 5 */
+	PEER_H2_CANNED,      /* connection k gets canned reply k (a valid one) */
 };
+
+#define MAX_CANNED 8
 
 struct peer {
 	enum peer_mode mode;
+	uint8_t *canned[MAX_CANNED]; /* packed messages */
+	size_t canned_len[MAX_CANNED], ncanned, served;
 	char path[108];
 	int lfd;
 	pthread_t th;
@@ -847,6 +852,22 @@ static const uint8_t H2_STATUS5[] = {0x88, 0x0f, 0x10, 16, 'a', 'p', 'p', 'l', '
 				     't', 'i', 'o', 'n', '/', 'g', 'r', 'p', 'c',
 				     0x00, 11, 'g', 'r', 'p', 'c', '-', 's', 't', 'a', 't',
 				     'u', 's', 1, '5'};
+
+static void serve_canned(int fd, const uint8_t *msg, size_t n)
+{
+	uint8_t *data = malloc(n + 5);
+	assert_non_null(data);
+	data[0] = 0;
+	data[1] = (uint8_t)(n >> 24);
+	data[2] = (uint8_t)(n >> 16);
+	data[3] = (uint8_t)(n >> 8);
+	data[4] = (uint8_t)n;
+	memcpy(data + 5, msg, n);
+	h2_frame(fd, 1, 0x4, 1, H2_HEADERS, sizeof(H2_HEADERS));
+	h2_frame(fd, 0, 0, 1, data, n + 5);
+	h2_frame(fd, 1, 0x5, 1, H2_STATUS0, sizeof(H2_STATUS0));
+	free(data);
+}
 
 static void serve_h2(int fd, enum peer_mode mode)
 {
@@ -914,6 +935,14 @@ static void *peer_thread(void *arg)
 			write_all(fd, r, sizeof(r) - 1);
 			break;
 		}
+		case PEER_H2_CANNED:
+			h2_frame(fd, 4, 0, 0, NULL, 0);
+			h2_frame(fd, 4, 1, 0, NULL, 0);
+			if (p->served < p->ncanned) {
+				serve_canned(fd, p->canned[p->served], p->canned_len[p->served]);
+				p->served++;
+			}
+			break;
 		default:
 			serve_h2(fd, p->mode);
 			break;
@@ -1026,6 +1055,158 @@ static void test_peer_h2_not_found(void **state)
 	check_peer(PEER_H2_NOT_FOUND, -ENOENT);
 }
 
+static void can(struct peer *p, const ProtobufCMessage *m)
+{
+	size_t n = protobuf_c_message_get_packed_size(m);
+	p->canned[p->ncanned] = malloc(n ? n : 1);
+	assert_non_null(p->canned[p->ncanned]);
+	protobuf_c_message_pack(m, p->canned[p->ncanned]);
+	p->canned_len[p->ncanned++] = n;
+}
+
+/* What kubelet + a registry image give (image named by digest in
+ * image_ref, the tag in status.image), answered by a fake CRI-O: the
+ * record's type, image keys, resources, mounts, user and sandbox keys. */
+static void test_record_from_fake_crio(void **state)
+{
+	(void)state;
+	static struct peer p;
+	memset(&p, 0, sizeof(p));
+	Runtime__V1__VersionResponse v = RUNTIME__V1__VERSION_RESPONSE__INIT;
+	v.runtime_name = "cri-o";
+	can(&p, &v.base);
+
+	char cid[65], sid[65];
+	memset(cid, 'c', 64);
+	memset(sid, 'd', 64);
+	cid[64] = sid[64] = 0;
+	Runtime__V1__ContainerMetadata md = RUNTIME__V1__CONTAINER_METADATA__INIT;
+	md.name = "nginx";
+	Runtime__V1__ImageSpec is = RUNTIME__V1__IMAGE_SPEC__INIT;
+	is.image = "docker.io/library/nginx:1.25";
+	Runtime__V1__LinuxContainerResources lr = RUNTIME__V1__LINUX_CONTAINER_RESOURCES__INIT;
+	lr.cpu_period = 50000;
+	lr.cpu_quota = 25000;
+	lr.cpu_shares = 512;
+	lr.cpuset_cpus = "0-1,3";
+	lr.memory_limit_in_bytes = 1 << 26;
+	lr.memory_swap_limit_in_bytes = 1 << 27;
+	Runtime__V1__ContainerResources res = RUNTIME__V1__CONTAINER_RESOURCES__INIT;
+	res.linux = &lr;
+	Runtime__V1__LinuxContainerUser lu = RUNTIME__V1__LINUX_CONTAINER_USER__INIT;
+	lu.uid = 101;
+	Runtime__V1__ContainerUser cu = RUNTIME__V1__CONTAINER_USER__INIT;
+	cu.linux = &lu;
+	Runtime__V1__Mount m = RUNTIME__V1__MOUNT__INIT;
+	m.host_path = "/var/lib/x";
+	m.container_path = "/x";
+	m.propagation = RUNTIME__V1__MOUNT_PROPAGATION__PROPAGATION_BIDIRECTIONAL;
+	Runtime__V1__Mount *mp[] = {&m};
+	Runtime__V1__ContainerStatus st = RUNTIME__V1__CONTAINER_STATUS__INIT;
+	st.id = cid;
+	st.metadata = &md;
+	st.image = &is;
+	st.image_ref = "docker.io/library/nginx@sha256:0123";
+	st.created_at = 1700000000123456789LL;
+	st.resources = &res;
+	st.user = &cu;
+	st.n_mounts = 1;
+	st.mounts = mp;
+	char info[300];
+	snprintf(info, sizeof(info),
+		 "{\"sandboxID\":\"%s\",\"privileged\":true,\"config\":{\"image\":{\"image\":"
+		 "\"sha256:feed\"},\"envs\":[{\"key\":\"A\",\"value\":\"b\"}]}}", sid);
+	Runtime__V1__ContainerStatusResponse__InfoEntry ie =
+		RUNTIME__V1__CONTAINER_STATUS_RESPONSE__INFO_ENTRY__INIT;
+	ie.key = "info";
+	ie.value = info;
+	Runtime__V1__ContainerStatusResponse__InfoEntry *iep[] = {&ie};
+	Runtime__V1__ContainerStatusResponse cs = RUNTIME__V1__CONTAINER_STATUS_RESPONSE__INIT;
+	cs.status = &st;
+	cs.n_info = 1;
+	cs.info = iep;
+	can(&p, &cs.base);
+
+	Runtime__V1__PodSandboxMetadata pm = RUNTIME__V1__POD_SANDBOX_METADATA__INIT;
+	pm.name = "nginx-7d4f";
+	pm.namespace_ = "prod";
+	pm.uid = "u-1";
+	Runtime__V1__NamespaceOption no = RUNTIME__V1__NAMESPACE_OPTION__INIT;
+	no.pid = RUNTIME__V1__NAMESPACE_MODE__NODE;
+	no.ipc = RUNTIME__V1__NAMESPACE_MODE__NODE;
+	Runtime__V1__Namespace ns = RUNTIME__V1__NAMESPACE__INIT;
+	ns.options = &no;
+	Runtime__V1__LinuxPodSandboxStatus ls = RUNTIME__V1__LINUX_POD_SANDBOX_STATUS__INIT;
+	ls.namespaces = &ns;
+	Runtime__V1__PodSandboxNetworkStatus net = RUNTIME__V1__POD_SANDBOX_NETWORK_STATUS__INIT;
+	net.ip = "10.1.2.3";
+	Runtime__V1__PodSandboxStatus__LabelsEntry pl = RUNTIME__V1__POD_SANDBOX_STATUS__LABELS_ENTRY__INIT;
+	pl.key = "app";
+	pl.value = "nginx";
+	Runtime__V1__PodSandboxStatus__LabelsEntry *plp[] = {&pl};
+	Runtime__V1__PodSandboxStatus ss = RUNTIME__V1__POD_SANDBOX_STATUS__INIT;
+	ss.id = sid;
+	ss.metadata = &pm;
+	ss.linux = &ls;
+	ss.network = &net;
+	ss.n_labels = 1;
+	ss.labels = plp;
+	Runtime__V1__PodSandboxStatusResponse__InfoEntry si =
+		RUNTIME__V1__POD_SANDBOX_STATUS_RESPONSE__INFO_ENTRY__INIT;
+	si.key = "info";
+	si.value = "{\"runtimeSpec\":{\"annotations\":{\"io.kubernetes.cri-o.CNIResult\":\"{}\"}}}";
+	Runtime__V1__PodSandboxStatusResponse__InfoEntry *sip[] = {&si};
+	Runtime__V1__PodSandboxStatusResponse sr = RUNTIME__V1__POD_SANDBOX_STATUS_RESPONSE__INIT;
+	sr.status = &ss;
+	sr.n_info = 1;
+	sr.info = sip;
+	can(&p, &sr.base);
+
+	peer_start(&p, PEER_H2_CANNED);
+	struct sk_ctr_cfg cfg = g.cfg;
+	struct sk_err err = {0};
+	struct sk_ctr_engine *e = sk_ctr_cri_new(&cfg, p.path, &err);
+	if (!e)
+		fail_msg("%s", err.msg);
+	struct sk_ctr_info o;
+	inspect_ok(e, "cccccccccccc", &o);
+	assert_int_equal(o.type, SK_CT_CRIO);
+	assert_string_equal(o.full_id, cid);
+	assert_string_equal(o.name, "nginx");
+	assert_string_equal(o.image, "docker.io/library/nginx:1.25");
+	assert_string_equal(o.image_repo, "docker.io/library/nginx");
+	assert_string_equal(o.image_tag, "1.25");
+	assert_string_equal(o.image_digest, "sha256:0123");
+	assert_string_equal(o.image_id, "feed");
+	assert_string_equal(o.user, "101");
+	assert_int_equal(o.created_time, 1700000000);
+	assert_true(o.privileged);
+	assert_int_equal(o.cpu_period, 50000);
+	assert_int_equal(o.cpu_quota, 25000);
+	assert_int_equal(o.cpu_shares, 512);
+	assert_int_equal(o.cpuset_cpu_count, 3);
+	assert_int_equal(o.memory_limit, 1 << 26);
+	assert_int_equal(o.swap_limit, 1 << 27);
+	assert_string_equal(json_string_value(json_array_get(o.env, 0)), "A=b");
+	json_t *jm = json_array_get(o.mounts, 0);
+	assert_string_equal(json_string_value(json_object_get(jm, "Propagation")), "rshared");
+	assert_true(json_is_true(json_object_get(jm, "RW")));
+	assert_string_equal(o.pod_sandbox_id, sid);
+	assert_string_equal(o.ip, "10.1.2.3");
+	assert_true(o.host_pid);
+	assert_true(o.host_ipc);
+	assert_false(o.host_network);
+	assert_string_equal(o.cni_json, "{}");
+	assert_label(o.labels, "io.kubernetes.pod.namespace", "prod");
+	assert_label(o.labels, "io.kubernetes.sandbox.id", sid);
+	assert_label(o.pod_sandbox_labels, "app", "nginx");
+	sk_ctr_info_done(&o);
+	e->ops->free(e);
+	peer_stop(&p);
+	for (size_t i = 0; i < p.ncanned; i++)
+		free(p.canned[i]);
+}
+
 static void test_no_socket(void **state)
 {
 	(void)state;
@@ -1083,6 +1264,7 @@ int main(void)
 		cmocka_unit_test(test_peer_h2_no_status),
 		cmocka_unit_test(test_peer_h2_compressed),
 		cmocka_unit_test(test_peer_h2_not_found),
+		cmocka_unit_test(test_record_from_fake_crio),
 		cmocka_unit_test(test_inspect_container_full_id),
 		cmocka_unit_test(test_inspect_container_short_id),
 		cmocka_unit_test(test_inspect_sandbox),
