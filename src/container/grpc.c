@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "grpc.h"
@@ -198,6 +199,15 @@ static int curl_errno(CURLcode rc)
 	}
 }
 
+/* libcurl 7.88 opens its sockets without close-on-exec; saker runs
+ * programs (output channels), which must not inherit them. */
+static curl_socket_t open_cloexec(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	(void)ud;
+	(void)purpose;
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
 /* Sets up the easy handle for one call; returns NULL on allocation failure. */
 static CURL *make_handle(const struct sk_grpc_target *t, const char *method,
 			 struct sk_grpc_call *c, const uint8_t *body, size_t body_len,
@@ -244,6 +254,7 @@ static CURL *make_handle(const struct sk_grpc_target *t, const char *method,
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)t->timeout_ms);
 	if (unary)
 		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)t->timeout_ms);
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_cloexec);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
