@@ -586,9 +586,11 @@ static void run_watch_scenario(struct sk_ctr_engine *e)
 	assert_int_equal(pthread_create(&th, NULL, watch_thread, &w), 0);
 	usleep(500 * 1000); /* subscribed by then (a version call and a stream) */
 
+	static int runs;
 	char id[100];
-	assert_int_equal(crictl(id, sizeof(id), "create %s tmp localhost/saker-test:1 -- sleep 1000",
-				g.pod_id), 0);
+	runs++;
+	assert_int_equal(crictl(id, sizeof(id), "create %s tmp%d localhost/saker-test:1 -- sleep 1000",
+				g.pod_id, runs), 0);
 	assert_true(wait_for(&w, SK_CTR_EV_CREATE, id));
 	assert_sockets_cloexec();
 	assert_int_equal(crictl(NULL, 0, "start %s", id), 0);
@@ -600,8 +602,8 @@ static void run_watch_scenario(struct sk_ctr_engine *e)
 	/* a pod made and removed: its sandbox comes and goes too */
 	char ns2[80], pod2[100];
 	snprintf(ns2, sizeof(ns2), "%s-w", g.ns);
-	assert_int_equal(crictl(pod2, sizeof(pod2), "runp watched %s %s-w -l app=watched", ns2, g.uid),
-			 0);
+	assert_int_equal(crictl(pod2, sizeof(pod2), "runp watched%d %s %s-w%d -l app=watched", runs,
+				ns2, g.uid, runs), 0);
 	assert_true(wait_for(&w, SK_CTR_EV_CREATE, pod2));
 	assert_true(saw_sandbox(&w, pod2));
 	assert_true(wait_for(&w, SK_CTR_EV_START, pod2));
