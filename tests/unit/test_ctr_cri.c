@@ -147,6 +147,8 @@ static int group_setup(void **state)
 	return 0;
 }
 
+#define PEER_MODES 16 /* more than enum peer_mode has */
+
 static int group_teardown(void **state)
 {
 	(void)state;
@@ -156,6 +158,12 @@ static int group_teardown(void **state)
 	}
 	if (g.mount_dir[0])
 		rmdir(g.mount_dir);
+	/* the fake peers' sockets, left behind when a peer test failed */
+	for (int mode = 0; mode < PEER_MODES; mode++) {
+		char path[108];
+		snprintf(path, sizeof(path), "/tmp/saker-unit-peer-%d-%d.sock", (int)getpid(), mode);
+		unlink(path);
+	}
 	return 0;
 }
 
