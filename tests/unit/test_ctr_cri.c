@@ -855,8 +855,12 @@ enum peer_mode {
 
 struct peer {
 	enum peer_mode mode;
-	uint8_t *canned[MAX_CANNED]; /* packed messages */
+	/* connection k: DATA payload k (gRPC-framed messages), then status k:
+	 * 0 = trailers grpc-status 0, 12 = a trailers-only UNIMPLEMENTED reply,
+	 * -1 = no trailers (a stream left open) */
+	uint8_t *canned[MAX_CANNED];
 	size_t canned_len[MAX_CANNED], ncanned, served;
+	int canned_status[MAX_CANNED];
 	char path[108];
 	int lfd;
 	pthread_t th;
@@ -897,20 +901,21 @@ static const uint8_t H2_STATUS5[] = {0x88, 0x0f, 0x10, 16, 'a', 'p', 'p', 'l', '
 				     0x00, 11, 'g', 'r', 'p', 'c', '-', 's', 't', 'a', 't',
 				     'u', 's', 1, '5'};
 
-static void serve_canned(int fd, const uint8_t *msg, size_t n)
+static const uint8_t H2_STATUS12[] = {0x88, 0x0f, 0x10, 16, 'a', 'p', 'p', 'l', 'i', 'c', 'a',
+				      't', 'i', 'o', 'n', '/', 'g', 'r', 'p', 'c',
+				      0x00, 11, 'g', 'r', 'p', 'c', '-', 's', 't', 'a', 't',
+				      'u', 's', 2, '1', '2'};
+
+static void serve_canned(int fd, const uint8_t *data, size_t n, int status)
 {
-	uint8_t *data = malloc(n + 5);
-	assert_non_null(data);
-	data[0] = 0;
-	data[1] = (uint8_t)(n >> 24);
-	data[2] = (uint8_t)(n >> 16);
-	data[3] = (uint8_t)(n >> 8);
-	data[4] = (uint8_t)n;
-	memcpy(data + 5, msg, n);
+	if (status == 12) {
+		h2_frame(fd, 1, 0x5, 1, H2_STATUS12, sizeof(H2_STATUS12));
+		return;
+	}
 	h2_frame(fd, 1, 0x4, 1, H2_HEADERS, sizeof(H2_HEADERS));
-	h2_frame(fd, 0, 0, 1, data, n + 5);
-	h2_frame(fd, 1, 0x5, 1, H2_STATUS0, sizeof(H2_STATUS0));
-	free(data);
+	h2_frame(fd, 0, 0, 1, data, n);
+	if (status == 0)
+		h2_frame(fd, 1, 0x5, 1, H2_STATUS0, sizeof(H2_STATUS0));
 }
 
 static void serve_h2(int fd, enum peer_mode mode)
@@ -983,7 +988,8 @@ static void *peer_thread(void *arg)
 			h2_frame(fd, 4, 0, 0, NULL, 0);
 			h2_frame(fd, 4, 1, 0, NULL, 0);
 			if (p->served < p->ncanned) {
-				serve_canned(fd, p->canned[p->served], p->canned_len[p->served]);
+				serve_canned(fd, p->canned[p->served], p->canned_len[p->served],
+					     p->canned_status[p->served]);
 				p->served++;
 			}
 			break;
@@ -1099,13 +1105,32 @@ static void test_peer_h2_not_found(void **state)
 	check_peer(PEER_H2_NOT_FOUND, -ENOENT);
 }
 
+/* Appends message m, gRPC-framed, to connection k's payload. */
+static void can_append(struct peer *p, size_t k, const ProtobufCMessage *m)
+{
+	size_t n = protobuf_c_message_get_packed_size(m), old = p->canned_len[k];
+	uint8_t *b = realloc(p->canned[k], old + n + 5);
+	assert_non_null(b);
+	b[old] = 0;
+	b[old + 1] = (uint8_t)(n >> 24);
+	b[old + 2] = (uint8_t)(n >> 16);
+	b[old + 3] = (uint8_t)(n >> 8);
+	b[old + 4] = (uint8_t)n;
+	protobuf_c_message_pack(m, b + old + 5);
+	p->canned[k] = b;
+	p->canned_len[k] = old + n + 5;
+}
+
+/* The next connection gets m and status OK. */
 static void can(struct peer *p, const ProtobufCMessage *m)
 {
-	size_t n = protobuf_c_message_get_packed_size(m);
-	p->canned[p->ncanned] = malloc(n ? n : 1);
-	assert_non_null(p->canned[p->ncanned]);
-	protobuf_c_message_pack(m, p->canned[p->ncanned]);
-	p->canned_len[p->ncanned++] = n;
+	can_append(p, p->ncanned, m);
+	p->canned_status[p->ncanned++] = 0;
+}
+
+static void can_unimplemented(struct peer *p)
+{
+	p->canned_status[p->ncanned++] = 12;
 }
 
 /* What kubelet + a registry image give (image named by digest in
@@ -1251,6 +1276,86 @@ static void test_record_from_fake_crio(void **state)
 		free(p.canned[i]);
 }
 
+static void on_event_plain(void *ctx, enum sk_ctr_event_kind kind, const char *id)
+{
+	struct watch_run *w = ctx;
+	pthread_mutex_lock(&w->mu);
+	if (w->n < MAX_EVENTS) {
+		w->ev[w->n].kind = kind;
+		snprintf(w->ev[w->n].id, sizeof(w->ev[w->n].id), "%s", id);
+		w->n++;
+	}
+	pthread_mutex_unlock(&w->mu);
+}
+
+static void *watch_plain_thread(void *arg)
+{
+	struct watch_run *w = arg;
+	w->rc = w->e->ops->watch(w->e, on_event_plain, w, &w->stop, &w->err);
+	w->returned_ms = now_ms();
+	return NULL;
+}
+
+/* A CRI runtime without containerd's event service (CRI-O): watch falls
+ * back to GetContainerEvents; without that either, -ENOTSUP. */
+static void test_watch_get_container_events(void **state)
+{
+	(void)state;
+	static struct peer p;
+	memset(&p, 0, sizeof(p));
+	Runtime__V1__VersionResponse v = RUNTIME__V1__VERSION_RESPONSE__INIT;
+	v.runtime_name = "cri-o";
+	can(&p, &v.base);      /* sk_ctr_cri_new */
+	can_unimplemented(&p); /* containerd's Version */
+	Runtime__V1__ContainerEventResponse ev = RUNTIME__V1__CONTAINER_EVENT_RESPONSE__INIT;
+	ev.container_id = "abc123";
+	const Runtime__V1__ContainerEventType types[] = {
+		RUNTIME__V1__CONTAINER_EVENT_TYPE__CONTAINER_CREATED_EVENT,
+		RUNTIME__V1__CONTAINER_EVENT_TYPE__CONTAINER_STARTED_EVENT,
+		RUNTIME__V1__CONTAINER_EVENT_TYPE__CONTAINER_STOPPED_EVENT,
+		RUNTIME__V1__CONTAINER_EVENT_TYPE__CONTAINER_DELETED_EVENT};
+	for (size_t i = 0; i < SK_ARRAY_LEN(types); i++) {
+		ev.container_event_type = types[i];
+		can_append(&p, p.ncanned, &ev.base);
+	}
+	p.canned_status[p.ncanned++] = -1; /* the stream stays open */
+	can_unimplemented(&p);             /* second watch: containerd's Version */
+	can_unimplemented(&p);             /* and GetContainerEvents */
+	peer_start(&p, PEER_H2_CANNED);
+
+	struct sk_err err = {0};
+	struct sk_ctr_engine *e = sk_ctr_cri_new(&g.cfg, p.path, &err);
+	if (!e)
+		fail_msg("%s", err.msg);
+	static struct watch_run w;
+	memset(&w, 0, sizeof(w));
+	w.e = e;
+	pthread_mutex_init(&w.mu, NULL);
+	atomic_init(&w.stop, false);
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, watch_plain_thread, &w), 0);
+	assert_true(wait_for(&w, SK_CTR_EV_DESTROY, "abc123"));
+	uint64_t t0 = now_ms();
+	atomic_store(&w.stop, true);
+	pthread_join(th, NULL);
+	assert_int_equal(w.rc, 0);
+	assert_true(w.returned_ms - t0 <= TIMEOUT_MS);
+	assert_int_equal(w.n, 3); /* stopped is not reported */
+	assert_int_equal(w.ev[0].kind, SK_CTR_EV_CREATE);
+	assert_int_equal(w.ev[1].kind, SK_CTR_EV_START);
+	assert_int_equal(w.ev[2].kind, SK_CTR_EV_DESTROY);
+
+	sk_err_clear(&err);
+	atomic_store(&w.stop, false);
+	assert_int_equal(e->ops->watch(e, on_event_plain, &w, &w.stop, &err), -ENOTSUP);
+	assert_int_equal(err.code, -ENOTSUP);
+	pthread_mutex_destroy(&w.mu);
+	e->ops->free(e);
+	peer_stop(&p);
+	for (size_t i = 0; i < p.ncanned; i++)
+		free(p.canned[i]);
+}
+
 static void test_no_socket(void **state)
 {
 	(void)state;
@@ -1309,6 +1414,7 @@ int main(void)
 		cmocka_unit_test(test_peer_h2_compressed),
 		cmocka_unit_test(test_peer_h2_not_found),
 		cmocka_unit_test(test_record_from_fake_crio),
+		cmocka_unit_test(test_watch_get_container_events),
 		cmocka_unit_test(test_inspect_container_full_id),
 		cmocka_unit_test(test_inspect_container_short_id),
 		cmocka_unit_test(test_inspect_sandbox),
