@@ -533,23 +533,36 @@ static int on_cri_event(void *ud, const uint8_t *msg, size_t len, struct sk_err 
 	return 0;
 }
 
-/* True once the CRI plugin answers for `id` (container or sandbox). */
-static bool cri_knows(const struct sk_cri *c, const char *id)
+/* Milliseconds left until `deadline` (ns, monotonic); 0 when past it. */
+static unsigned ms_left(uint64_t deadline)
+{
+	uint64_t now = sk_ctr_mono_ns();
+	return now >= deadline ? 0 : (unsigned)((deadline - now) / 1000000u) + 1;
+}
+
+/* True once the CRI plugin answers for `id` (container or sandbox); each
+ * call is bounded by what is left of `deadline`. */
+static bool cri_knows(const struct sk_cri *c, const char *id, uint64_t deadline)
 {
 	struct sk_err ignored;
+	struct sk_grpc_target t = cri_target(c);
 	Runtime__V1__ContainerStatusRequest crq = RUNTIME__V1__CONTAINER_STATUS_REQUEST__INIT;
 	crq.container_id = (char *)id;
 	ProtobufCMessage *r = NULL;
-	int rc = cri_call(c, CRI_SVC "ContainerStatus", &crq,
-			  &runtime__v1__container_status_response__descriptor, &r, &ignored);
+	if (!(t.timeout_ms = ms_left(deadline)))
+		return false;
+	int rc = sk_grpc_unary(&t, CRI_SVC "ContainerStatus", &crq.base,
+			       &runtime__v1__container_status_response__descriptor, &r, &ignored);
 	pb_free(r);
 	if (rc != -ENOENT)
 		return rc == 0;
 	Runtime__V1__PodSandboxStatusRequest srq = RUNTIME__V1__POD_SANDBOX_STATUS_REQUEST__INIT;
 	srq.pod_sandbox_id = (char *)id;
 	r = NULL;
-	rc = cri_call(c, CRI_SVC "PodSandboxStatus", &srq,
-		      &runtime__v1__pod_sandbox_status_response__descriptor, &r, &ignored);
+	if (!(t.timeout_ms = ms_left(deadline)))
+		return false;
+	rc = sk_grpc_unary(&t, CRI_SVC "PodSandboxStatus", &srq.base,
+			   &runtime__v1__pod_sandbox_status_response__descriptor, &r, &ignored);
 	pb_free(r);
 	return rc == 0;
 }
@@ -557,9 +570,10 @@ static bool cri_knows(const struct sk_cri *c, const char *id)
 /* containerd publishes /containers/create (and, for a sandbox, /tasks/start)
  * before its CRI plugin stores the container, so an inspect right after the
  * event can miss. Create and start events of the plugin's containers are
- * held until the plugin knows the id (bounded by the timeout and by `stop`):
- * when the client hears of a container, inspect works. A container's own processes start only after
- * CreateContainer has returned, so nothing is learnt late because of this. */
+ * held until the plugin knows the id, for at most the timeout in all (and
+ * not past `stop`): when the client hears of a container, inspect works.
+ * A container's own processes start only after CreateContainer has
+ * returned, so nothing is learnt late because of this. */
 struct cri_relay {
 	const struct sk_cri *c;
 	sk_ctr_event_fn fn;
@@ -571,11 +585,11 @@ static void relay_event(void *ud, enum sk_ctr_event_kind kind, const char *id)
 {
 	struct cri_relay *r = ud;
 	struct sk_grpc_target t = cri_target(r->c);
+	uint64_t deadline = sk_ctr_mono_ns() + (uint64_t)t.timeout_ms * 1000000u;
 	/* containers other clients put in k8s.io are never the plugin's */
-	if (kind != SK_CTR_EV_DESTROY && !cri_knows(r->c, id) &&
-	    sk_ctrd_is_cri(t.socket, t.timeout_ms, id)) {
-		uint64_t deadline = sk_ctr_mono_ns() + (uint64_t)t.timeout_ms * 1000000u;
-		while (!cri_knows(r->c, id) && !atomic_load(r->stop) && sk_ctr_mono_ns() < deadline) {
+	if (kind != SK_CTR_EV_DESTROY && !cri_knows(r->c, id, deadline) && ms_left(deadline) &&
+	    sk_ctrd_is_cri(t.socket, ms_left(deadline), id)) {
+		while (!atomic_load(r->stop) && !cri_knows(r->c, id, deadline) && ms_left(deadline)) {
 			struct timespec ts = {0, CRI_KNOW_POLL_NS};
 			nanosleep(&ts, NULL);
 		}

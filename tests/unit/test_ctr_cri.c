@@ -31,6 +31,7 @@
 #include "container/container_int.h"
 #include "container/ctrd.h"
 #include "container/grpc.h"
+#include "containerd.pb-c.h"
 #include "cri.pb-c.h"
 
 /* SAKER_CRI_SOCKET picks another containerd (setup-containerd.sh with
@@ -1356,6 +1357,70 @@ static void test_watch_get_container_events(void **state)
 		free(p.canned[i]);
 }
 
+/* An event stream that turns to garbage ends the watch with an error (the
+ * client reconnects), after the good events before it. */
+static void test_watch_stream_garbage(void **state)
+{
+	(void)state;
+	static struct peer p;
+	memset(&p, 0, sizeof(p));
+	Runtime__V1__VersionResponse v = RUNTIME__V1__VERSION_RESPONSE__INIT;
+	v.runtime_name = "containerd";
+	can(&p, &v.base); /* sk_ctr_cri_new */
+	Containerd__VersionResponse cv = CONTAINERD__VERSION_RESPONSE__INIT;
+	cv.version = "1.6.20";
+	can(&p, &cv.base); /* containerd's Version: it is containerd */
+	Containerd__ContainerCreate cc = CONTAINERD__CONTAINER_CREATE__INIT;
+	cc.id = "ctr-1";
+	size_t n = protobuf_c_message_get_packed_size(&cc.base);
+	uint8_t buf[64];
+	assert_true(n <= sizeof(buf));
+	protobuf_c_message_pack(&cc.base, buf);
+	Containerd__Any any = CONTAINERD__ANY__INIT;
+	any.type_url = "containerd.events.ContainerCreate";
+	any.value.data = buf;
+	any.value.len = n;
+	Containerd__Envelope env = CONTAINERD__ENVELOPE__INIT;
+	env.namespace_ = "default"; /* not k8s.io: forwarded without waiting */
+	env.topic = "/containers/create";
+	env.event = &any;
+	can_append(&p, p.ncanned, &env.base);
+	size_t k = p.ncanned;
+	uint8_t *b = realloc(p.canned[k], p.canned_len[k] + 8);
+	assert_non_null(b);
+	memcpy(b + p.canned_len[k], "\x07garbage", 8); /* a frame flag that is no flag */
+	p.canned[k] = b;
+	p.canned_len[k] += 8;
+	p.canned_status[p.ncanned++] = -1;
+	peer_start(&p, PEER_H2_CANNED);
+
+	struct sk_err err = {0};
+	struct sk_ctr_engine *e = sk_ctr_cri_new(&g.cfg, p.path, &err);
+	if (!e)
+		fail_msg("%s", err.msg);
+	static struct watch_run w;
+	memset(&w, 0, sizeof(w));
+	w.e = e;
+	pthread_mutex_init(&w.mu, NULL);
+	atomic_init(&w.stop, false);
+	uint64_t t0 = now_ms();
+	watch_plain_thread(&w);
+	print_message("watch: %d after %llu ms: %s\n", w.rc, (unsigned long long)(now_ms() - t0),
+		      w.err.msg);
+	assert_int_equal(w.rc, -EPROTO);
+	/* the peer never answers whether CRI knows ctr-1: the event waits the
+	 * timeout, no longer */
+	assert_true(now_ms() - t0 < TIMEOUT_MS + 1000);
+	assert_int_equal(w.n, 1);
+	assert_int_equal(w.ev[0].kind, SK_CTR_EV_CREATE);
+	assert_string_equal(w.ev[0].id, "ctr-1");
+	pthread_mutex_destroy(&w.mu);
+	e->ops->free(e);
+	peer_stop(&p);
+	for (size_t i = 0; i < p.ncanned; i++)
+		free(p.canned[i]);
+}
+
 static void test_no_socket(void **state)
 {
 	(void)state;
@@ -1415,6 +1480,7 @@ int main(void)
 		cmocka_unit_test(test_peer_h2_not_found),
 		cmocka_unit_test(test_record_from_fake_crio),
 		cmocka_unit_test(test_watch_get_container_events),
+		cmocka_unit_test(test_watch_stream_garbage),
 		cmocka_unit_test(test_inspect_container_full_id),
 		cmocka_unit_test(test_inspect_container_short_id),
 		cmocka_unit_test(test_inspect_sandbox),
