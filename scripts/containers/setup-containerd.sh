@@ -101,6 +101,9 @@ pid_alive() {
 start_containerd() {
 	if answers; then
 		log "containerd already answers on $SOCK"
+		# not ours: its config may lack restrict_oom_score_adj or the CRI plugin
+		[ -f "$RUN/$NAME.pid" ] ||
+			log "warning: not started by this script; CRI pods need $CONF's settings"
 		return 0
 	fi
 	if pid_alive "$RUN/$NAME.pid"; then
@@ -171,6 +174,8 @@ import_image() {
 install_packages docker.io containerd runc busybox-static
 write_config
 start_containerd
+ctr --address "$SOCK" plugins ls 2>/dev/null | grep -q 'io.containerd.grpc.v1 *cri .* ok' ||
+	die "the CRI plugin of the containerd on $SOCK is not loaded (see $RUN/$NAME.log)"
 for ns in k8s.io default; do
 	# the pause process only has to live until the sandbox is killed
 	import_image "$ns" "$PAUSE_IMAGE" '["/bin/sleep","inf"]'

@@ -217,6 +217,24 @@ int sk_ctrd_watch(const char *socket, unsigned timeout_ms, const char *ns, sk_ct
 			      on_envelope, &w, stop, err);
 }
 
+bool sk_ctrd_is_cri(const char *socket, unsigned timeout_ms, const char *id)
+{
+	struct sk_grpc_target t = {socket, "k8s.io", timeout_ms};
+	Containerd__GetContainerRequest rq = CONTAINERD__GET_CONTAINER_REQUEST__INIT;
+	rq.id = (char *)id;
+	Containerd__GetContainerResponse *r = NULL;
+	struct sk_err ignored;
+	int rc = sk_grpc_unary(&t, "/containerd.services.containers.v1.Containers/Get", &rq.base,
+			       &containerd__get_container_response__descriptor,
+			       (ProtobufCMessage **)&r, &ignored);
+	bool cri = rc != 0; /* unsure: say yes */
+	for (size_t i = 0; rc == 0 && r->container && i < r->container->n_labels; i++)
+		if (!strcmp(r->container->labels[i]->key, "io.cri-containerd.kind"))
+			cri = true;
+	pb_free(r);
+	return cri;
+}
+
 /* ---- the containerd engine ----------------------------------------------------- */
 
 /* Namespace names (at most CTRD_MAX_NAMESPACES); free with ns_free. */

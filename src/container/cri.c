@@ -139,80 +139,85 @@ static int image_tag_of(const char *image, char **tag)
 	return rc;
 }
 
-/* image_ref is "sha256:<hex>" or "<repo>@sha256:<hex>": the latter names the
- * image by digest, and the tag then comes from status.image. Images named
- * by id fall back to the runtime's annotations. */
+/* The image name and digest as the plugin reads them: image_ref is
+ * "sha256:<hex>" (the digest) or "<repo>@sha256:<hex>" (names the image by
+ * digest; the tag then comes from status.image, *tag_from_spec). Images
+ * named by id fall back to the runtime's annotations. Outputs malloc'd. */
+static int image_name_digest(const Runtime__V1__ContainerStatus *s, json_t *info, char **name,
+			     char **digest, bool *tag_from_spec)
+{
+	const char *ref = s->image_ref ? s->image_ref : "";
+	const char *ds = strstr(ref, "sha256:");
+	*tag_from_spec = false;
+	if (ds && ds != ref && ds[-1] == '@') {
+		*name = strndup(ref, (size_t)(ds - 1 - ref));
+		*digest = strdup(ds);
+		*tag_from_spec = true;
+	} else {
+		*name = strdup(s->image && s->image->image ? s->image->image : "");
+		*digest = strdup(ds == ref ? ref : "");
+	}
+	if (!*name || !*digest)
+		return -ENOMEM;
+	if (**name && strncmp(*name, "sha256", 6))
+		return 0;
+	const char *keys[] = {"io.kubernetes.cri.image-name", "io.kubernetes.cri-o.Image",
+			      "io.kubernetes.cri-o.ImageName"};
+	for (size_t k = 0; k < SK_ARRAY_LEN(keys); k++) {
+		const char *v = info_annotation(info, keys[k]);
+		if (v) {
+			*tag_from_spec = false;
+			return sk_ctr_set_str(name, v);
+		}
+	}
+	return 0;
+}
+
+/* A name given by digest gets status.image's tag: "repo" -> "repo:tag". */
+static int add_spec_tag(const Runtime__V1__ContainerStatus *s, char **name, struct sk_ctr_info *o)
+{
+	char *tag = NULL;
+	int rc = image_tag_of(s->image && s->image->image ? s->image->image : "", &tag);
+	if (rc < 0 || !*tag) {
+		free(tag);
+		return rc;
+	}
+	size_t n = strlen(*name) + 1 + strlen(tag) + 1;
+	char *full = malloc(n);
+	if (!full) {
+		free(tag);
+		return -ENOMEM;
+	}
+	snprintf(full, n, "%s:%s", *name, tag);
+	free(*name);
+	*name = full;
+	free(o->image_tag);
+	o->image_tag = tag;
+	return 0;
+}
+
 static int fill_image(const Runtime__V1__ContainerStatus *s, json_t *info, struct sk_ctr_info *o)
 {
-	const char *spec_image = s->image && s->image->image ? s->image->image : "";
-	const char *ref = s->image_ref ? s->image_ref : "";
-	char *name = strdup(spec_image), *digest = strdup("");
-	bool tag_from_spec = false;
-	int rc = -ENOMEM;
-	if (!name || !digest)
-		goto out;
-	const char *ds = strstr(ref, "sha256:");
-	if (ds == ref) {
-		free(digest);
-		digest = strdup(ref);
-	} else if (ds && ds[-1] == '@') {
-		free(name);
-		free(digest);
-		name = strndup(ref, (size_t)(ds - 1 - ref));
-		digest = strdup(ds);
-		tag_from_spec = true;
-	}
-	if (!name || !digest)
-		goto out;
-	if (!*name || !strncmp(name, "sha256", 6)) {
-		const char *keys[] = {"io.kubernetes.cri.image-name", "io.kubernetes.cri-o.Image",
-				      "io.kubernetes.cri-o.ImageName"};
-		for (size_t k = 0; k < SK_ARRAY_LEN(keys); k++) {
-			const char *v = info_annotation(info, keys[k]);
-			if (v) {
-				free(name);
-				if (!(name = strdup(v)))
-					goto out;
-				tag_from_spec = false;
-				break;
-			}
-		}
-	}
-	char *unused = NULL;
-	if ((rc = sk_ctr_split_image(name, &o->image_repo, &o->image_tag, &unused)) < 0)
-		goto out;
+	char *name = NULL, *digest = NULL, *unused = NULL;
+	bool tag_from_spec;
+	int rc = image_name_digest(s, info, &name, &digest, &tag_from_spec);
+	if (rc == 0)
+		rc = sk_ctr_split_image(name, &o->image_repo, &o->image_tag, &unused);
 	free(unused);
-	if (tag_from_spec) {
-		char *tag = NULL;
-		if ((rc = image_tag_of(spec_image, &tag)) < 0)
-			goto out;
-		if (*tag) {
-			free(o->image_tag);
-			o->image_tag = tag;
-			size_t n = strlen(name) + 1 + strlen(tag) + 1;
-			char *full = malloc(n);
-			if (!full)
-				goto out;
-			snprintf(full, n, "%s:%s", name, tag);
-			free(name);
-			name = full;
-		} else {
-			free(tag);
-		}
-	}
+	if (rc == 0 && tag_from_spec)
+		rc = add_spec_tag(s, &name, o);
 	/* image id: the part after ':' of config.image.image ("sha256:<hex>"
 	 * as kubelet passes it), else status.image_id */
 	const char *cfg_image = jstr(JGET(info, "config", "image", "image"));
-	if ((rc = image_tag_of(cfg_image ? cfg_image : "", &o->image_id)) < 0)
-		goto out;
-	if (!*o->image_id && s->image_id && *s->image_id)
-		if ((rc = sk_ctr_set_str(&o->image_id, s->image_id)) < 0)
-			goto out;
-	o->image = name;
-	o->image_digest = digest;
-	name = digest = NULL;
-	rc = 0;
-out:
+	if (rc == 0)
+		rc = image_tag_of(cfg_image ? cfg_image : "", &o->image_id);
+	if (rc == 0 && !*o->image_id && s->image_id && *s->image_id)
+		rc = sk_ctr_set_str(&o->image_id, s->image_id);
+	if (rc == 0) {
+		o->image = name;
+		o->image_digest = digest;
+		return 0;
+	}
 	free(name);
 	free(digest);
 	return rc;
@@ -528,33 +533,47 @@ static int on_cri_event(void *ud, const uint8_t *msg, size_t len, struct sk_err 
 	return 0;
 }
 
-/* True once the CRI plugin answers for `id` (container or sandbox). */
-static bool cri_knows(const struct sk_cri *c, const char *id)
+/* Milliseconds left until `deadline` (ns, monotonic); 0 when past it. */
+static unsigned ms_left(uint64_t deadline)
+{
+	uint64_t now = sk_ctr_mono_ns();
+	return now >= deadline ? 0 : (unsigned)((deadline - now) / 1000000u) + 1;
+}
+
+/* True once the CRI plugin answers for `id` (container or sandbox); each
+ * call is bounded by what is left of `deadline`. */
+static bool cri_knows(const struct sk_cri *c, const char *id, uint64_t deadline)
 {
 	struct sk_err ignored;
+	struct sk_grpc_target t = cri_target(c);
 	Runtime__V1__ContainerStatusRequest crq = RUNTIME__V1__CONTAINER_STATUS_REQUEST__INIT;
 	crq.container_id = (char *)id;
 	ProtobufCMessage *r = NULL;
-	int rc = cri_call(c, CRI_SVC "ContainerStatus", &crq,
-			  &runtime__v1__container_status_response__descriptor, &r, &ignored);
+	if (!(t.timeout_ms = ms_left(deadline)))
+		return false;
+	int rc = sk_grpc_unary(&t, CRI_SVC "ContainerStatus", &crq.base,
+			       &runtime__v1__container_status_response__descriptor, &r, &ignored);
 	pb_free(r);
 	if (rc != -ENOENT)
 		return rc == 0;
 	Runtime__V1__PodSandboxStatusRequest srq = RUNTIME__V1__POD_SANDBOX_STATUS_REQUEST__INIT;
 	srq.pod_sandbox_id = (char *)id;
 	r = NULL;
-	rc = cri_call(c, CRI_SVC "PodSandboxStatus", &srq,
-		      &runtime__v1__pod_sandbox_status_response__descriptor, &r, &ignored);
+	if (!(t.timeout_ms = ms_left(deadline)))
+		return false;
+	rc = sk_grpc_unary(&t, CRI_SVC "PodSandboxStatus", &srq.base,
+			   &runtime__v1__pod_sandbox_status_response__descriptor, &r, &ignored);
 	pb_free(r);
 	return rc == 0;
 }
 
 /* containerd publishes /containers/create (and, for a sandbox, /tasks/start)
  * before its CRI plugin stores the container, so an inspect right after the
- * event can miss. Create and start events are held until the plugin knows
- * the id (bounded by the timeout and by `stop`): when the client hears of a
- * container, inspect works. A container's own processes start only after
- * CreateContainer has returned, so nothing is learnt late because of this. */
+ * event can miss. Create and start events of the plugin's containers are
+ * held until the plugin knows the id, for at most the timeout in all (and
+ * not past `stop`): when the client hears of a container, inspect works.
+ * A container's own processes start only after CreateContainer has
+ * returned, so nothing is learnt late because of this. */
 struct cri_relay {
 	const struct sk_cri *c;
 	sk_ctr_event_fn fn;
@@ -565,9 +584,12 @@ struct cri_relay {
 static void relay_event(void *ud, enum sk_ctr_event_kind kind, const char *id)
 {
 	struct cri_relay *r = ud;
-	if (kind != SK_CTR_EV_DESTROY) {
-		uint64_t deadline = sk_ctr_mono_ns() + (uint64_t)cri_target(r->c).timeout_ms * 1000000u;
-		while (!cri_knows(r->c, id) && !atomic_load(r->stop) && sk_ctr_mono_ns() < deadline) {
+	struct sk_grpc_target t = cri_target(r->c);
+	uint64_t deadline = sk_ctr_mono_ns() + (uint64_t)t.timeout_ms * 1000000u;
+	/* containers other clients put in k8s.io are never the plugin's */
+	if (kind != SK_CTR_EV_DESTROY && !cri_knows(r->c, id, deadline) && ms_left(deadline) &&
+	    sk_ctrd_is_cri(t.socket, ms_left(deadline), id)) {
+		while (!atomic_load(r->stop) && !cri_knows(r->c, id, deadline) && ms_left(deadline)) {
 			struct timespec ts = {0, CRI_KNOW_POLL_NS};
 			nanosleep(&ts, NULL);
 		}

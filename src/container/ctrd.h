@@ -19,6 +19,11 @@
 int sk_ctrd_watch(const char *socket, unsigned timeout_ms, const char *ns, sk_ctr_event_fn fn,
 		  void *ctx, const atomic_bool *stop, struct sk_err *err) SK_WUR;
 
+/* False when container `id` in containerd's namespace k8s.io was not made
+ * by the CRI plugin (no io.cri-containerd.kind label: ctr, nerdctl); true
+ * when it was, and when that cannot be told. */
+bool sk_ctrd_is_cri(const char *socket, unsigned timeout_ms, const char *id);
+
 /* protobuf-c's map<string,string> entries all have this layout (generated
  * *Entry structs differ only in name); engines read them through it. */
 struct sk_pb_kv {

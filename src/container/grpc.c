@@ -8,6 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "grpc.h"
@@ -198,6 +202,15 @@ static int curl_errno(CURLcode rc)
 	}
 }
 
+/* libcurl 7.88 opens its sockets without close-on-exec; saker runs
+ * programs (output channels), which must not inherit them. */
+static curl_socket_t open_cloexec(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	(void)ud;
+	(void)purpose;
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
 /* Sets up the easy handle for one call; returns NULL on allocation failure. */
 static CURL *make_handle(const struct sk_grpc_target *t, const char *method,
 			 struct sk_grpc_call *c, const uint8_t *body, size_t body_len,
@@ -244,6 +257,7 @@ static CURL *make_handle(const struct sk_grpc_target *t, const char *method,
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)t->timeout_ms);
 	if (unary)
 		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)t->timeout_ms);
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_cloexec);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
@@ -255,13 +269,45 @@ oom:
 	return NULL;
 }
 
+/* libcurl 7.88 also makes, in every multi handle, a socketpair to wake its
+ * poll, without close-on-exec and out of reach of any option. They take
+ * the lowest free descriptors: `lowest` was the lowest free one before
+ * curl_multi_init, and sockets from there on that lack FD_CLOEXEC get it.
+ * A socket another thread opened meanwhile has it already (every fd in
+ * saker is opened close-on-exec), so this never changes anyone's intent. */
+static int lowest_free_fd(void)
+{
+	int fd = fcntl(0, F_DUPFD_CLOEXEC, 0);
+	if (fd >= 0)
+		close(fd);
+	return fd;
+}
+
+static void cloexec_curl_fds(int lowest)
+{
+	for (int fd = lowest; lowest >= 0 && fd < lowest + 16; fd++) {
+		struct stat st;
+		int fl = fcntl(fd, F_GETFD);
+		if (fl >= 0 && !(fl & FD_CLOEXEC) && fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode))
+			fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+	}
+}
+
+static CURLM *multi_new(void)
+{
+	int lowest = lowest_free_fd();
+	CURLM *m = curl_multi_init();
+	cloexec_curl_fds(lowest);
+	return m;
+}
+
 /* Drives the transfer until it ends, `stop` is set (-ECANCELED, no error
  * recorded) or, for streams, the connection is not up by the deadline.
  * Returns the transfer's CURLcode through *rc. */
 static int drive(CURL *h, struct sk_grpc_call *c, const struct sk_grpc_target *t,
 		 const atomic_bool *stop, CURLcode *rc)
 {
-	CURLM *m = curl_multi_init();
+	CURLM *m = multi_new();
 	if (!m)
 		return sk_err_set(c->err, -ENOMEM, "%s: out of memory", c->method);
 	if (curl_multi_add_handle(m, h) != CURLM_OK) {

@@ -28,7 +28,8 @@
  *   inspect ID                                 saker's record (the container
  *        plugin's JSON) for a container or sandbox id, via the CRI engine
  *   run NAME NAMESPACE UID CNAME IMAGE [runp and create options] -- CMD...
- *        runp + create + start; prints "POD_ID CONTAINER_ID"
+ *        runp + create + start (here -l labels the pod; the container gets
+ *        kubelet's four labels); prints "POD_ID CONTAINER_ID"
  *   cleanup NAMESPACE                          rmp of every pod whose
  *        metadata namespace is NAMESPACE
  *
@@ -36,6 +37,8 @@
  *   sk_crictl run ping-74dbb488b6-6hwp6 falcotest 0b6a5f1c-7c39-4c7e-9d8e-3f2a1b4c5d6e \
  *     ping localhost/saker-test:1 -l app=ping -l pod-template-hash=74dbb488b6 \
  *     -- httpd -f -p 127.0.0.1:18080 -h /www
+ * The image has busybox applets in /bin and a page in /www (index.html).
+ * Built by the unit tests' CMake as <build dir>/tests/unit/sk_crictl.
  * Exit status 0 on success, 1 with a message on stderr otherwise. */
 #include <dirent.h>
 #include <errno.h>

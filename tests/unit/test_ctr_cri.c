@@ -8,7 +8,9 @@
  * not root or when containerd does not answer; the hostile-peer tests
  * always run. Pods are made with tests/tools/sk_crictl in a namespace of
  * their own and removed at the end. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -29,6 +31,7 @@
 #include "container/container_int.h"
 #include "container/ctrd.h"
 #include "container/grpc.h"
+#include "containerd.pb-c.h"
 #include "cri.pb-c.h"
 
 /* SAKER_CRI_SOCKET picks another containerd (setup-containerd.sh with
@@ -145,6 +148,8 @@ static int group_setup(void **state)
 	return 0;
 }
 
+#define PEER_MODES 16 /* more than enum peer_mode has */
+
 static int group_teardown(void **state)
 {
 	(void)state;
@@ -154,6 +159,12 @@ static int group_teardown(void **state)
 	}
 	if (g.mount_dir[0])
 		rmdir(g.mount_dir);
+	/* the fake peers' sockets, left behind when a peer test failed */
+	for (int mode = 0; mode < PEER_MODES; mode++) {
+		char path[108];
+		snprintf(path, sizeof(path), "/tmp/saker-unit-peer-%d-%d.sock", (int)getpid(), mode);
+		unlink(path);
+	}
 	return 0;
 }
 
@@ -542,6 +553,37 @@ static bool wait_for(struct watch_run *w, enum sk_ctr_event_kind kind, const cha
 	return false;
 }
 
+/* Every socket this process holds is close-on-exec (the event stream's
+ * included): saker runs programs that must not inherit them. */
+static void assert_sockets_cloexec(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	assert_non_null(d);
+	struct dirent *de;
+	int sockets = 0;
+	while ((de = readdir(d))) {
+		char path[300], link[64] = "", info[300];
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", de->d_name);
+		ssize_t n = readlink(path, link, sizeof(link) - 1);
+		if (n <= 0 || strncmp(link, "socket:", 7))
+			continue;
+		snprintf(info, sizeof(info), "/proc/self/fdinfo/%s", de->d_name);
+		FILE *f = fopen(info, "re");
+		unsigned long flags = 0;
+		char line[128];
+		while (f && fgets(line, sizeof(line), f))
+			if (sscanf(line, "flags: %lo", &flags) == 1)
+				break;
+		if (f)
+			fclose(f);
+		if (!(flags & O_CLOEXEC))
+			fail_msg("fd %s (%s) is not close-on-exec", de->d_name, link);
+		sockets++;
+	}
+	closedir(d);
+	assert_true(sockets > 0);
+}
+
 static void run_watch_scenario(struct sk_ctr_engine *e)
 {
 	static struct watch_run w;
@@ -553,10 +595,13 @@ static void run_watch_scenario(struct sk_ctr_engine *e)
 	assert_int_equal(pthread_create(&th, NULL, watch_thread, &w), 0);
 	usleep(500 * 1000); /* subscribed by then (a version call and a stream) */
 
+	static int runs;
 	char id[100];
-	assert_int_equal(crictl(id, sizeof(id), "create %s tmp localhost/saker-test:1 -- sleep 1000",
-				g.pod_id), 0);
+	runs++;
+	assert_int_equal(crictl(id, sizeof(id), "create %s tmp%d localhost/saker-test:1 -- sleep 1000",
+				g.pod_id, runs), 0);
 	assert_true(wait_for(&w, SK_CTR_EV_CREATE, id));
+	assert_sockets_cloexec();
 	assert_int_equal(crictl(NULL, 0, "start %s", id), 0);
 	assert_true(wait_for(&w, SK_CTR_EV_START, id));
 	assert_int_equal(crictl(NULL, 0, "stop %s 0", id), 0);
@@ -566,8 +611,8 @@ static void run_watch_scenario(struct sk_ctr_engine *e)
 	/* a pod made and removed: its sandbox comes and goes too */
 	char ns2[80], pod2[100];
 	snprintf(ns2, sizeof(ns2), "%s-w", g.ns);
-	assert_int_equal(crictl(pod2, sizeof(pod2), "runp watched %s %s-w -l app=watched", ns2, g.uid),
-			 0);
+	assert_int_equal(crictl(pod2, sizeof(pod2), "runp watched%d %s %s-w%d -l app=watched", runs,
+				ns2, g.uid, runs), 0);
 	assert_true(wait_for(&w, SK_CTR_EV_CREATE, pod2));
 	assert_true(saw_sandbox(&w, pod2));
 	assert_true(wait_for(&w, SK_CTR_EV_START, pod2));
@@ -623,6 +668,56 @@ static void test_inspect_latency(void **state)
 	print_message("CRI inspect latency over 100 calls: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
 		      us[49] / 1000.0, us[98] / 1000.0, us[99] / 1000.0);
 	assert_true(us[98] < TIMEOUT_MS * 1000u);
+	e->ops->free(e);
+}
+
+/* One engine, several threads inspecting at once while another watches:
+ * the engine's calls share nothing. */
+struct conc {
+	struct sk_ctr_engine *e;
+	int ok;
+};
+
+static void *inspect_thread(void *arg)
+{
+	struct conc *c = arg;
+	for (int i = 0; i < 25; i++) {
+		struct sk_ctr_info o;
+		memset(&o, 0, sizeof(o));
+		struct sk_err err = {0};
+		const char *id = i % 2 ? g.ctr_id : g.pod_id;
+		if (c->e->ops->inspect(c->e, id, &o, &err) == 0 && !strcmp(o.full_id, id))
+			c->ok++;
+		sk_ctr_info_done(&o);
+	}
+	return NULL;
+}
+
+static void test_concurrent_calls(void **state)
+{
+	(void)state;
+	NEED_CONTAINERD();
+	struct sk_ctr_engine *e = cri_engine();
+	static struct watch_run w;
+	memset(&w, 0, sizeof(w));
+	w.e = e;
+	pthread_mutex_init(&w.mu, NULL);
+	atomic_init(&w.stop, false);
+	pthread_t wt, th[4];
+	struct conc c[4];
+	assert_int_equal(pthread_create(&wt, NULL, watch_thread, &w), 0);
+	for (int i = 0; i < 4; i++) {
+		c[i] = (struct conc){e, 0};
+		assert_int_equal(pthread_create(&th[i], NULL, inspect_thread, &c[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(c[i].ok, 25);
+	}
+	atomic_store(&w.stop, true);
+	pthread_join(wt, NULL);
+	assert_int_equal(w.rc, 0);
+	pthread_mutex_destroy(&w.mu);
 	e->ops->free(e);
 }
 
@@ -684,6 +779,65 @@ static void test_containerd_engine(void **state)
 	e->ops->free(e);
 }
 
+/* A container made with ctr in namespace "default" (not CRI). */
+static void test_containerd_engine_ctr(void **state)
+{
+	(void)state;
+	NEED_CONTAINERD();
+	char name[64], cmd[512];
+	snprintf(name, sizeof(name), "saker-unit-ctr-%d", (int)getpid());
+	snprintf(cmd, sizeof(cmd),
+		 "ctr --address %s -n default run -d --label io.kubernetes.pod.name=mypod "
+		 "--env CTRVAR=1 localhost/saker-test:1 %s sleep 1000 >/dev/null 2>&1",
+		 SOCK, name);
+	if (system(cmd) != 0) {
+		print_message("skipped: ctr run failed (is localhost/saker-test:1 in namespace "
+			      "default? run scripts/containers/setup-containerd.sh)\n");
+		skip();
+	}
+	struct sk_err err = {0};
+	struct sk_ctr_engine *e = sk_ctr_containerd_new(&g.cfg, SOCK, &err);
+	assert_non_null(e);
+	struct sk_ctr_info o;
+	memset(&o, 0, sizeof(o));
+	int rc = e->ops->inspect(e, name, &o, &err);
+	struct seen s = {{name, name}, {false, false}};
+	int lrc = e->ops->list(e, on_list, &s, &err);
+	snprintf(cmd, sizeof(cmd),
+		 "ctr --address %s -n default tasks kill -s KILL %s >/dev/null 2>&1; sleep 0.3; "
+		 "ctr --address %s -n default tasks rm %s >/dev/null 2>&1; "
+		 "ctr --address %s -n default containers rm %s >/dev/null 2>&1",
+		 SOCK, name, SOCK, name, SOCK, name);
+	if (system(cmd) != 0)
+		print_message("cleanup of %s failed\n", name);
+	if (rc != 0)
+		fail_msg("inspect %s: %s", name, err.msg);
+	assert_int_equal(lrc, 0);
+	assert_true(s.found[0]);
+	assert_int_equal(o.type, SK_CT_CONTAINERD);
+	assert_string_equal(o.full_id, name);
+	assert_int_equal(strncmp(o.name, name, 12), 0);
+	assert_int_equal(strlen(o.name), 12);
+	assert_string_equal(o.image, "localhost/saker-test:1");
+	assert_string_equal(o.image_tag, "1");
+	assert_int_equal(strncmp(o.image_digest, "sha256:", 7), 0);
+	assert_label(o.labels, "io.kubernetes.pod.name", "mypod");
+	assert_false(o.is_pod_sandbox);
+	assert_string_equal(o.pod_sandbox_id, "");
+	assert_false(o.host_network); /* ctr run makes a network namespace */
+	assert_false(o.host_pid);
+	assert_false(o.privileged);
+	assert_true(o.created_time > 1600000000);
+	bool var = false;
+	size_t i;
+	json_t *v;
+	json_array_foreach(o.env, i, v)
+		var |= !strcmp(json_string_value(v), "CTRVAR=1");
+	assert_true(var);
+	sk_ctr_info_done(&o);
+	e->ops->free(e);
+}
+
 /* ---- hostile peers ------------------------------------------------------------------- */
 
 enum peer_mode {
@@ -695,10 +849,19 @@ enum peer_mode {
 	PEER_H2_NO_STATUS,   /* a message, then the stream ends without grpc-status */
 	PEER_H2_COMPRESSED,  /* a frame flagged compressed */
 	PEER_H2_NOT_FOUND,   /* trailers-only reply, grpc-status 5 */
+	PEER_H2_CANNED,      /* connection k gets canned reply k (a valid one) */
 };
+
+#define MAX_CANNED 8
 
 struct peer {
 	enum peer_mode mode;
+	/* connection k: DATA payload k (gRPC-framed messages), then status k:
+	 * 0 = trailers grpc-status 0, 12 = a trailers-only UNIMPLEMENTED reply,
+	 * -1 = no trailers (a stream left open) */
+	uint8_t *canned[MAX_CANNED];
+	size_t canned_len[MAX_CANNED], ncanned, served;
+	int canned_status[MAX_CANNED];
 	char path[108];
 	int lfd;
 	pthread_t th;
@@ -738,6 +901,23 @@ static const uint8_t H2_STATUS5[] = {0x88, 0x0f, 0x10, 16, 'a', 'p', 'p', 'l', '
 				     't', 'i', 'o', 'n', '/', 'g', 'r', 'p', 'c',
 				     0x00, 11, 'g', 'r', 'p', 'c', '-', 's', 't', 'a', 't',
 				     'u', 's', 1, '5'};
+
+static const uint8_t H2_STATUS12[] = {0x88, 0x0f, 0x10, 16, 'a', 'p', 'p', 'l', 'i', 'c', 'a',
+				      't', 'i', 'o', 'n', '/', 'g', 'r', 'p', 'c',
+				      0x00, 11, 'g', 'r', 'p', 'c', '-', 's', 't', 'a', 't',
+				      'u', 's', 2, '1', '2'};
+
+static void serve_canned(int fd, const uint8_t *data, size_t n, int status)
+{
+	if (status == 12) {
+		h2_frame(fd, 1, 0x5, 1, H2_STATUS12, sizeof(H2_STATUS12));
+		return;
+	}
+	h2_frame(fd, 1, 0x4, 1, H2_HEADERS, sizeof(H2_HEADERS));
+	h2_frame(fd, 0, 0, 1, data, n);
+	if (status == 0)
+		h2_frame(fd, 1, 0x5, 1, H2_STATUS0, sizeof(H2_STATUS0));
+}
 
 static void serve_h2(int fd, enum peer_mode mode)
 {
@@ -780,8 +960,14 @@ static void *peer_thread(void *arg)
 			return NULL;
 		char buf[4096];
 		struct pollfd pf = {fd, POLLIN, 0};
-		/* the client's preface, SETTINGS, HEADERS and DATA */
-		if (poll(&pf, 1, 1000) > 0 && read(fd, buf, sizeof(buf)) <= 0) {
+		/* the client's preface, SETTINGS, HEADERS and DATA: all of it, so
+		 * that the reply does not come before the stream is opened */
+		size_t got = 0;
+		ssize_t k = 1;
+		while (k > 0 && poll(&pf, 1, got ? 100 : 1000) > 0)
+			if ((k = read(fd, buf, sizeof(buf))) > 0)
+				got += (size_t)k;
+		if (k <= 0) {
 			close(fd);
 			continue;
 		}
@@ -799,6 +985,15 @@ static void *peer_thread(void *arg)
 			write_all(fd, r, sizeof(r) - 1);
 			break;
 		}
+		case PEER_H2_CANNED:
+			h2_frame(fd, 4, 0, 0, NULL, 0);
+			h2_frame(fd, 4, 1, 0, NULL, 0);
+			if (p->served < p->ncanned) {
+				serve_canned(fd, p->canned[p->served], p->canned_len[p->served],
+					     p->canned_status[p->served]);
+				p->served++;
+			}
+			break;
 		default:
 			serve_h2(fd, p->mode);
 			break;
@@ -911,6 +1106,321 @@ static void test_peer_h2_not_found(void **state)
 	check_peer(PEER_H2_NOT_FOUND, -ENOENT);
 }
 
+/* Appends message m, gRPC-framed, to connection k's payload. */
+static void can_append(struct peer *p, size_t k, const ProtobufCMessage *m)
+{
+	size_t n = protobuf_c_message_get_packed_size(m), old = p->canned_len[k];
+	uint8_t *b = realloc(p->canned[k], old + n + 5);
+	assert_non_null(b);
+	b[old] = 0;
+	b[old + 1] = (uint8_t)(n >> 24);
+	b[old + 2] = (uint8_t)(n >> 16);
+	b[old + 3] = (uint8_t)(n >> 8);
+	b[old + 4] = (uint8_t)n;
+	protobuf_c_message_pack(m, b + old + 5);
+	p->canned[k] = b;
+	p->canned_len[k] = old + n + 5;
+}
+
+/* The next connection gets m and status OK. */
+static void can(struct peer *p, const ProtobufCMessage *m)
+{
+	can_append(p, p->ncanned, m);
+	p->canned_status[p->ncanned++] = 0;
+}
+
+static void can_unimplemented(struct peer *p)
+{
+	p->canned_status[p->ncanned++] = 12;
+}
+
+/* What kubelet + a registry image give (image named by digest in
+ * image_ref, the tag in status.image), answered by a fake CRI-O: the
+ * record's type, image keys, resources, mounts, user and sandbox keys. */
+static void test_record_from_fake_crio(void **state)
+{
+	(void)state;
+	static struct peer p;
+	memset(&p, 0, sizeof(p));
+	Runtime__V1__VersionResponse v = RUNTIME__V1__VERSION_RESPONSE__INIT;
+	v.runtime_name = "cri-o";
+	can(&p, &v.base);
+
+	char cid[65], sid[65];
+	memset(cid, 'c', 64);
+	memset(sid, 'd', 64);
+	cid[64] = sid[64] = 0;
+	Runtime__V1__ContainerMetadata md = RUNTIME__V1__CONTAINER_METADATA__INIT;
+	md.name = "nginx";
+	Runtime__V1__ImageSpec is = RUNTIME__V1__IMAGE_SPEC__INIT;
+	is.image = "docker.io/library/nginx:1.25";
+	Runtime__V1__LinuxContainerResources lr = RUNTIME__V1__LINUX_CONTAINER_RESOURCES__INIT;
+	lr.cpu_period = 50000;
+	lr.cpu_quota = 25000;
+	lr.cpu_shares = 512;
+	lr.cpuset_cpus = "0-1,3";
+	lr.memory_limit_in_bytes = 1 << 26;
+	lr.memory_swap_limit_in_bytes = 1 << 27;
+	Runtime__V1__ContainerResources res = RUNTIME__V1__CONTAINER_RESOURCES__INIT;
+	res.linux = &lr;
+	Runtime__V1__LinuxContainerUser lu = RUNTIME__V1__LINUX_CONTAINER_USER__INIT;
+	lu.uid = 101;
+	Runtime__V1__ContainerUser cu = RUNTIME__V1__CONTAINER_USER__INIT;
+	cu.linux = &lu;
+	Runtime__V1__Mount m = RUNTIME__V1__MOUNT__INIT;
+	m.host_path = "/var/lib/x";
+	m.container_path = "/x";
+	m.propagation = RUNTIME__V1__MOUNT_PROPAGATION__PROPAGATION_BIDIRECTIONAL;
+	Runtime__V1__Mount *mp[] = {&m};
+	Runtime__V1__ContainerStatus st = RUNTIME__V1__CONTAINER_STATUS__INIT;
+	st.id = cid;
+	st.metadata = &md;
+	st.image = &is;
+	st.image_ref = "docker.io/library/nginx@sha256:0123";
+	st.created_at = 1700000000123456789LL;
+	st.resources = &res;
+	st.user = &cu;
+	st.n_mounts = 1;
+	st.mounts = mp;
+	char info[300];
+	snprintf(info, sizeof(info),
+		 "{\"sandboxID\":\"%s\",\"privileged\":true,\"config\":{\"image\":{\"image\":"
+		 "\"sha256:feed\"},\"envs\":[{\"key\":\"A\",\"value\":\"b\"}]}}", sid);
+	Runtime__V1__ContainerStatusResponse__InfoEntry ie =
+		RUNTIME__V1__CONTAINER_STATUS_RESPONSE__INFO_ENTRY__INIT;
+	ie.key = "info";
+	ie.value = info;
+	Runtime__V1__ContainerStatusResponse__InfoEntry *iep[] = {&ie};
+	Runtime__V1__ContainerStatusResponse cs = RUNTIME__V1__CONTAINER_STATUS_RESPONSE__INIT;
+	cs.status = &st;
+	cs.n_info = 1;
+	cs.info = iep;
+	can(&p, &cs.base);
+
+	Runtime__V1__PodSandboxMetadata pm = RUNTIME__V1__POD_SANDBOX_METADATA__INIT;
+	pm.name = "nginx-7d4f";
+	pm.namespace_ = "prod";
+	pm.uid = "u-1";
+	Runtime__V1__NamespaceOption no = RUNTIME__V1__NAMESPACE_OPTION__INIT;
+	no.pid = RUNTIME__V1__NAMESPACE_MODE__NODE;
+	no.ipc = RUNTIME__V1__NAMESPACE_MODE__NODE;
+	Runtime__V1__Namespace ns = RUNTIME__V1__NAMESPACE__INIT;
+	ns.options = &no;
+	Runtime__V1__LinuxPodSandboxStatus ls = RUNTIME__V1__LINUX_POD_SANDBOX_STATUS__INIT;
+	ls.namespaces = &ns;
+	Runtime__V1__PodSandboxNetworkStatus net = RUNTIME__V1__POD_SANDBOX_NETWORK_STATUS__INIT;
+	net.ip = "10.1.2.3";
+	Runtime__V1__PodSandboxStatus__LabelsEntry pl = RUNTIME__V1__POD_SANDBOX_STATUS__LABELS_ENTRY__INIT;
+	pl.key = "app";
+	pl.value = "nginx";
+	Runtime__V1__PodSandboxStatus__LabelsEntry *plp[] = {&pl};
+	Runtime__V1__PodSandboxStatus ss = RUNTIME__V1__POD_SANDBOX_STATUS__INIT;
+	ss.id = sid;
+	ss.metadata = &pm;
+	ss.linux = &ls;
+	ss.network = &net;
+	ss.n_labels = 1;
+	ss.labels = plp;
+	Runtime__V1__PodSandboxStatusResponse__InfoEntry si =
+		RUNTIME__V1__POD_SANDBOX_STATUS_RESPONSE__INFO_ENTRY__INIT;
+	si.key = "info";
+	si.value = "{\"runtimeSpec\":{\"annotations\":{\"io.kubernetes.cri-o.CNIResult\":\"{}\"}}}";
+	Runtime__V1__PodSandboxStatusResponse__InfoEntry *sip[] = {&si};
+	Runtime__V1__PodSandboxStatusResponse sr = RUNTIME__V1__POD_SANDBOX_STATUS_RESPONSE__INIT;
+	sr.status = &ss;
+	sr.n_info = 1;
+	sr.info = sip;
+	can(&p, &sr.base);
+
+	peer_start(&p, PEER_H2_CANNED);
+	struct sk_ctr_cfg cfg = g.cfg;
+	struct sk_err err = {0};
+	struct sk_ctr_engine *e = sk_ctr_cri_new(&cfg, p.path, &err);
+	if (!e)
+		fail_msg("%s", err.msg);
+	struct sk_ctr_info o;
+	inspect_ok(e, "cccccccccccc", &o);
+	assert_int_equal(o.type, SK_CT_CRIO);
+	assert_string_equal(o.full_id, cid);
+	assert_string_equal(o.name, "nginx");
+	assert_string_equal(o.image, "docker.io/library/nginx:1.25");
+	assert_string_equal(o.image_repo, "docker.io/library/nginx");
+	assert_string_equal(o.image_tag, "1.25");
+	assert_string_equal(o.image_digest, "sha256:0123");
+	assert_string_equal(o.image_id, "feed");
+	assert_string_equal(o.user, "101");
+	assert_int_equal(o.created_time, 1700000000);
+	assert_true(o.privileged);
+	assert_int_equal(o.cpu_period, 50000);
+	assert_int_equal(o.cpu_quota, 25000);
+	assert_int_equal(o.cpu_shares, 512);
+	assert_int_equal(o.cpuset_cpu_count, 3);
+	assert_int_equal(o.memory_limit, 1 << 26);
+	assert_int_equal(o.swap_limit, 1 << 27);
+	assert_string_equal(json_string_value(json_array_get(o.env, 0)), "A=b");
+	json_t *jm = json_array_get(o.mounts, 0);
+	assert_string_equal(json_string_value(json_object_get(jm, "Propagation")), "rshared");
+	assert_true(json_is_true(json_object_get(jm, "RW")));
+	assert_string_equal(o.pod_sandbox_id, sid);
+	assert_string_equal(o.ip, "10.1.2.3");
+	assert_true(o.host_pid);
+	assert_true(o.host_ipc);
+	assert_false(o.host_network);
+	assert_string_equal(o.cni_json, "{}");
+	assert_label(o.labels, "io.kubernetes.pod.namespace", "prod");
+	assert_label(o.labels, "io.kubernetes.sandbox.id", sid);
+	assert_label(o.pod_sandbox_labels, "app", "nginx");
+	sk_ctr_info_done(&o);
+	e->ops->free(e);
+	peer_stop(&p);
+	for (size_t i = 0; i < p.ncanned; i++)
+		free(p.canned[i]);
+}
+
+static void on_event_plain(void *ctx, enum sk_ctr_event_kind kind, const char *id)
+{
+	struct watch_run *w = ctx;
+	pthread_mutex_lock(&w->mu);
+	if (w->n < MAX_EVENTS) {
+		w->ev[w->n].kind = kind;
+		snprintf(w->ev[w->n].id, sizeof(w->ev[w->n].id), "%s", id);
+		w->n++;
+	}
+	pthread_mutex_unlock(&w->mu);
+}
+
+static void *watch_plain_thread(void *arg)
+{
+	struct watch_run *w = arg;
+	w->rc = w->e->ops->watch(w->e, on_event_plain, w, &w->stop, &w->err);
+	w->returned_ms = now_ms();
+	return NULL;
+}
+
+/* A CRI runtime without containerd's event service (CRI-O): watch falls
+ * back to GetContainerEvents; without that either, -ENOTSUP. */
+static void test_watch_get_container_events(void **state)
+{
+	(void)state;
+	static struct peer p;
+	memset(&p, 0, sizeof(p));
+	Runtime__V1__VersionResponse v = RUNTIME__V1__VERSION_RESPONSE__INIT;
+	v.runtime_name = "cri-o";
+	can(&p, &v.base);      /* sk_ctr_cri_new */
+	can_unimplemented(&p); /* containerd's Version */
+	Runtime__V1__ContainerEventResponse ev = RUNTIME__V1__CONTAINER_EVENT_RESPONSE__INIT;
+	ev.container_id = "abc123";
+	const Runtime__V1__ContainerEventType types[] = {
+		RUNTIME__V1__CONTAINER_EVENT_TYPE__CONTAINER_CREATED_EVENT,
+		RUNTIME__V1__CONTAINER_EVENT_TYPE__CONTAINER_STARTED_EVENT,
+		RUNTIME__V1__CONTAINER_EVENT_TYPE__CONTAINER_STOPPED_EVENT,
+		RUNTIME__V1__CONTAINER_EVENT_TYPE__CONTAINER_DELETED_EVENT};
+	for (size_t i = 0; i < SK_ARRAY_LEN(types); i++) {
+		ev.container_event_type = types[i];
+		can_append(&p, p.ncanned, &ev.base);
+	}
+	p.canned_status[p.ncanned++] = -1; /* the stream stays open */
+	can_unimplemented(&p);             /* second watch: containerd's Version */
+	can_unimplemented(&p);             /* and GetContainerEvents */
+	peer_start(&p, PEER_H2_CANNED);
+
+	struct sk_err err = {0};
+	struct sk_ctr_engine *e = sk_ctr_cri_new(&g.cfg, p.path, &err);
+	if (!e)
+		fail_msg("%s", err.msg);
+	static struct watch_run w;
+	memset(&w, 0, sizeof(w));
+	w.e = e;
+	pthread_mutex_init(&w.mu, NULL);
+	atomic_init(&w.stop, false);
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, watch_plain_thread, &w), 0);
+	assert_true(wait_for(&w, SK_CTR_EV_DESTROY, "abc123"));
+	uint64_t t0 = now_ms();
+	atomic_store(&w.stop, true);
+	pthread_join(th, NULL);
+	assert_int_equal(w.rc, 0);
+	assert_true(w.returned_ms - t0 <= TIMEOUT_MS);
+	assert_int_equal(w.n, 3); /* stopped is not reported */
+	assert_int_equal(w.ev[0].kind, SK_CTR_EV_CREATE);
+	assert_int_equal(w.ev[1].kind, SK_CTR_EV_START);
+	assert_int_equal(w.ev[2].kind, SK_CTR_EV_DESTROY);
+
+	sk_err_clear(&err);
+	atomic_store(&w.stop, false);
+	assert_int_equal(e->ops->watch(e, on_event_plain, &w, &w.stop, &err), -ENOTSUP);
+	assert_int_equal(err.code, -ENOTSUP);
+	pthread_mutex_destroy(&w.mu);
+	e->ops->free(e);
+	peer_stop(&p);
+	for (size_t i = 0; i < p.ncanned; i++)
+		free(p.canned[i]);
+}
+
+/* An event stream that turns to garbage ends the watch with an error (the
+ * client reconnects), after the good events before it. */
+static void test_watch_stream_garbage(void **state)
+{
+	(void)state;
+	static struct peer p;
+	memset(&p, 0, sizeof(p));
+	Runtime__V1__VersionResponse v = RUNTIME__V1__VERSION_RESPONSE__INIT;
+	v.runtime_name = "containerd";
+	can(&p, &v.base); /* sk_ctr_cri_new */
+	Containerd__VersionResponse cv = CONTAINERD__VERSION_RESPONSE__INIT;
+	cv.version = "1.6.20";
+	can(&p, &cv.base); /* containerd's Version: it is containerd */
+	Containerd__ContainerCreate cc = CONTAINERD__CONTAINER_CREATE__INIT;
+	cc.id = "ctr-1";
+	size_t n = protobuf_c_message_get_packed_size(&cc.base);
+	uint8_t buf[64];
+	assert_true(n <= sizeof(buf));
+	protobuf_c_message_pack(&cc.base, buf);
+	Containerd__Any any = CONTAINERD__ANY__INIT;
+	any.type_url = "containerd.events.ContainerCreate";
+	any.value.data = buf;
+	any.value.len = n;
+	Containerd__Envelope env = CONTAINERD__ENVELOPE__INIT;
+	env.namespace_ = "default"; /* not k8s.io: forwarded without waiting */
+	env.topic = "/containers/create";
+	env.event = &any;
+	can_append(&p, p.ncanned, &env.base);
+	size_t k = p.ncanned;
+	uint8_t *b = realloc(p.canned[k], p.canned_len[k] + 8);
+	assert_non_null(b);
+	memcpy(b + p.canned_len[k], "\x07garbage", 8); /* a frame flag that is no flag */
+	p.canned[k] = b;
+	p.canned_len[k] += 8;
+	p.canned_status[p.ncanned++] = -1;
+	peer_start(&p, PEER_H2_CANNED);
+
+	struct sk_err err = {0};
+	struct sk_ctr_engine *e = sk_ctr_cri_new(&g.cfg, p.path, &err);
+	if (!e)
+		fail_msg("%s", err.msg);
+	static struct watch_run w;
+	memset(&w, 0, sizeof(w));
+	w.e = e;
+	pthread_mutex_init(&w.mu, NULL);
+	atomic_init(&w.stop, false);
+	uint64_t t0 = now_ms();
+	watch_plain_thread(&w);
+	print_message("watch: %d after %llu ms: %s\n", w.rc, (unsigned long long)(now_ms() - t0),
+		      w.err.msg);
+	assert_int_equal(w.rc, -EPROTO);
+	/* the peer never answers whether CRI knows ctr-1: the event waits the
+	 * timeout, no longer */
+	assert_true(now_ms() - t0 < TIMEOUT_MS + 1000);
+	assert_int_equal(w.n, 1);
+	assert_int_equal(w.ev[0].kind, SK_CTR_EV_CREATE);
+	assert_string_equal(w.ev[0].id, "ctr-1");
+	pthread_mutex_destroy(&w.mu);
+	e->ops->free(e);
+	peer_stop(&p);
+	for (size_t i = 0; i < p.ncanned; i++)
+		free(p.canned[i]);
+}
+
 static void test_no_socket(void **state)
 {
 	(void)state;
@@ -931,10 +1441,34 @@ static void test_count_cpuset(void **state)
 	assert_int_equal(sk_ctr_count_cpuset("x"), 0);
 }
 
+/* Strings from the wire become valid UTF-8, in sub-messages and maps too. */
+static void test_fix_utf8(void **state)
+{
+	(void)state;
+	char name[] = "ok\xff\xc3\xa9\xe0\x80\x80x";   /* bad byte, é, an overlong */
+	char key[] = "k\xed\xa0\x80";                    /* a surrogate */
+	char val[] = "\xf4\x90\x80\x80v";              /* past U+10FFFF */
+	Runtime__V1__ContainerMetadata md = RUNTIME__V1__CONTAINER_METADATA__INIT;
+	md.name = name;
+	Runtime__V1__ContainerStatus__LabelsEntry kv = RUNTIME__V1__CONTAINER_STATUS__LABELS_ENTRY__INIT;
+	kv.key = key;
+	kv.value = val;
+	Runtime__V1__ContainerStatus__LabelsEntry *kvs[] = {&kv};
+	Runtime__V1__ContainerStatus st = RUNTIME__V1__CONTAINER_STATUS__INIT;
+	st.metadata = &md;
+	st.n_labels = 1;
+	st.labels = kvs;
+	sk_grpc_fix_utf8(&st.base);
+	assert_string_equal(name, "ok?\xc3\xa9???x");
+	assert_string_equal(key, "k???");
+	assert_string_equal(val, "????v");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_count_cpuset),
+		cmocka_unit_test(test_fix_utf8),
 		cmocka_unit_test(test_no_socket),
 		cmocka_unit_test(test_peer_hangs),
 		cmocka_unit_test(test_peer_garbage),
@@ -944,6 +1478,9 @@ int main(void)
 		cmocka_unit_test(test_peer_h2_no_status),
 		cmocka_unit_test(test_peer_h2_compressed),
 		cmocka_unit_test(test_peer_h2_not_found),
+		cmocka_unit_test(test_record_from_fake_crio),
+		cmocka_unit_test(test_watch_get_container_events),
+		cmocka_unit_test(test_watch_stream_garbage),
 		cmocka_unit_test(test_inspect_container_full_id),
 		cmocka_unit_test(test_inspect_container_short_id),
 		cmocka_unit_test(test_inspect_sandbox),
@@ -951,7 +1488,9 @@ int main(void)
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_watch),
 		cmocka_unit_test(test_inspect_latency),
+		cmocka_unit_test(test_concurrent_calls),
 		cmocka_unit_test(test_containerd_engine),
+		cmocka_unit_test(test_containerd_engine_ctr),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
