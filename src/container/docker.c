@@ -743,7 +743,9 @@ static int docker_inspect(struct sk_ctr_engine *e, const char *id, struct sk_ctr
 	int rc = get_container(d, id, deadline, &doc, path, sizeof(path), err);
 	if (rc < 0)
 		return rc;
-	struct sk_jctx c = {path, err};
+	char where[sizeof(path) + sizeof(e->socket) + 8];
+	snprintf(where, sizeof(where), "%s: GET %s", e->socket, path);
+	struct sk_jctx c = {where, err};
 	const char *image_ref = "", *netmode = "";
 	rc = read_container(&c, doc, out, &image_ref, &netmode);
 	if (!rc)
