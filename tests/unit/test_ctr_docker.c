@@ -964,9 +964,10 @@ static void test_canned_peer(void **state)
 	sk_ctr_info_done(&i);
 	assert_int_equal(e->ops->inspect(e, "fedcba987654", &i, &err), -ENOENT);
 	sk_ctr_info_done(&i);
-	const char *bad[] = {"", "../../_ping", "a b", "a?b", "a%2fb",
-			     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-			     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
+	char longid[130];
+	memset(longid, 'a', sizeof(longid) - 1);
+	longid[sizeof(longid) - 1] = 0;
+	const char *bad[] = {"", "../../_ping", "a b", "a?b", "a%2fb", longid};
 	for (size_t k = 0; k < SK_ARRAY_LEN(bad); k++) {
 		assert_int_equal(e->ops->inspect(e, bad[k], &i, &err), -EINVAL);
 		sk_ctr_info_done(&i);
