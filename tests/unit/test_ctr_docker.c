@@ -509,6 +509,48 @@ static void test_watch(void **state)
 	free(s);
 }
 
+/* One of several threads calling the same engine at once. */
+struct conc {
+	struct rt_state *g;
+	int which;
+	int failures;
+};
+
+static void *conc_thread(void *arg)
+{
+	struct conc *c = arg;
+	for (int k = 0; k < 25; k++) {
+		struct sk_ctr_info i = {0};
+		struct sk_err err;
+		if (c->g->e->ops->inspect(c->g->e, c->g->ids[c->which], &i, &err) != 0 ||
+		    strcmp(i.full_id, c->g->ids[c->which]) != 0)
+			c->failures++;
+		sk_ctr_info_done(&i);
+		json_t *ids = json_array();
+		if (k % 5 == 0 && c->g->e->ops->list(c->g->e, collect_id, ids, &err) != 0)
+			c->failures++;
+		json_decref(ids);
+	}
+	return NULL;
+}
+
+/* Calls may run concurrently on one engine (the client's threads). */
+static void test_concurrent(void **state)
+{
+	struct rt_state *g = *state;
+	NEED_RUNTIME(g);
+	struct conc c[4];
+	pthread_t th[4];
+	for (int k = 0; k < 4; k++) {
+		c[k] = (struct conc){g, k % NCTR, 0};
+		assert_int_equal(pthread_create(&th[k], NULL, conc_thread, &c[k]), 0);
+	}
+	for (int k = 0; k < 4; k++) {
+		pthread_join(th[k], NULL);
+		assert_int_equal(c[k].failures, 0);
+	}
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -1005,6 +1047,7 @@ int main(void)
 		cmocka_unit_test(test_inspect),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_watch),
+		cmocka_unit_test(test_concurrent),
 		cmocka_unit_test(test_inspect_latency),
 	};
 	const struct CMUnitTest hostile_tests[] = {
