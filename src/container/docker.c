@@ -31,6 +31,7 @@
 #define SK_DOCKER_POLL_MS 50                   /* watch: how often `stop` is read */
 #define SK_DEFAULT_CPU_PERIOD 100000           /* the plugin's defaults */
 #define SK_DEFAULT_CPU_SHARES 1024
+#define SK_DOCKER_TIMEOUT_MS 2000              /* when the config says 0 */
 
 struct sk_docker {
 	struct sk_ctr_engine base; /* first: the client sees only this */
@@ -44,6 +45,17 @@ static CURLcode curl_init_rc;
 static void curl_init_once(void)
 {
 	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/* The per-call budget: cfg->timeout_ms, or the default when unset. */
+static unsigned call_timeout_ms(const struct sk_ctr_engine *e)
+{
+	return e->cfg && e->cfg->timeout_ms ? e->cfg->timeout_ms : SK_DOCKER_TIMEOUT_MS;
+}
+
+static uint64_t deadline_of(const struct sk_ctr_engine *e)
+{
+	return sk_ctr_mono_ns() + (uint64_t)call_timeout_ms(e) * 1000000ull;
 }
 
 /* ---- HTTP over the unix socket ------------------------------------------- */
@@ -621,15 +633,16 @@ static int read_image(const struct sk_docker *d, const char *image_ref, uint64_t
 		return 0;
 	snprintf(path, sizeof(path), SK_DOCKER_API "/images/%s/json", ref);
 	int rc = api_get_json(d, path, SK_DOCKER_MAX_BODY, deadline, JSON_OBJECT, &img, &ierr);
-	if (rc == -ENOENT)
-		return 0;
-	if (rc < 0) {
-		/* A peer too slow or broken for the image call fails the whole
-		 * inspect: the next attempt may get it all. */
+	if (rc == -ETIMEDOUT || rc == -ECONNREFUSED || rc == -ENOMEM) {
+		/* transient: fail the inspect, the next attempt may get it all */
 		*err = ierr;
 		return rc;
 	}
-	struct sk_jctx c = {path, err};
+	if (rc < 0)
+		return 0; /* the image is gone or the runtime cannot describe it */
+	char where[sizeof(path) + sizeof(d->base.socket) + 8];
+	snprintf(where, sizeof(where), "%s: GET %s", d->base.socket, path);
+	struct sk_jctx c = {where, err};
 	const char *id = "";
 	rc = j_cstr(&c, img, "Id", &id);
 	if (!rc && d->type == SK_CT_PODMAN) {
@@ -689,7 +702,9 @@ static int secondary_ip(const struct sk_docker *d, const char *netmode, uint64_t
 	}
 	if (rc < 0)
 		return rc;
-	struct sk_jctx c = {path, err};
+	char where[sizeof(path) + sizeof(d->base.socket) + 8];
+	snprintf(where, sizeof(where), "%s: GET %s", d->base.socket, path);
+	struct sk_jctx c = {where, err};
 	json_t *net;
 	rc = j_get(&c, doc, "NetworkSettings", JSON_OBJECT, &net);
 	if (!rc) {
@@ -736,7 +751,7 @@ static int docker_inspect(struct sk_ctr_engine *e, const char *id, struct sk_ctr
 			  struct sk_err *err)
 {
 	struct sk_docker *d = (struct sk_docker *)e;
-	uint64_t deadline = sk_ctr_mono_ns() + (uint64_t)e->cfg->timeout_ms * 1000000ull;
+	uint64_t deadline = deadline_of(e);
 	char path[SK_DOCKER_MAX_ID + 64];
 	json_t *doc;
 	out->type = d->type;
@@ -766,7 +781,7 @@ static int docker_inspect(struct sk_ctr_engine *e, const char *id, struct sk_ctr
 static int docker_list(struct sk_ctr_engine *e, sk_ctr_list_fn fn, void *ctx, struct sk_err *err)
 {
 	struct sk_docker *d = (struct sk_docker *)e;
-	uint64_t deadline = sk_ctr_mono_ns() + (uint64_t)e->cfg->timeout_ms * 1000000ull;
+	uint64_t deadline = deadline_of(e);
 	const char *path = SK_DOCKER_API "/containers/json";
 	json_t *doc;
 	int rc = api_get_json(d, path, SK_DOCKER_MAX_LIST, deadline, JSON_ARRAY, &doc, err);
@@ -950,13 +965,13 @@ static int docker_watch(struct sk_ctr_engine *e, sk_ctr_event_fn fn, void *ctx,
 	}
 	curl_easy_setopt(w.h, CURLOPT_WRITEFUNCTION, watch_write);
 	curl_easy_setopt(w.h, CURLOPT_WRITEDATA, &w);
-	curl_easy_setopt(w.h, CURLOPT_CONNECTTIMEOUT_MS, (long)e->cfg->timeout_ms);
+	curl_easy_setopt(w.h, CURLOPT_CONNECTTIMEOUT_MS, (long)call_timeout_ms(e));
 	curl_easy_setopt(w.h, CURLOPT_TCP_KEEPALIVE, 0L);
 	if (curl_multi_add_handle(m, w.h) != CURLM_OK) {
 		rc = sk_err_set(err, -ENOMEM, "%s: GET /events: out of memory", e->socket);
 		goto done;
 	}
-	rc = watch_result(&w, watch_run(&w, m, stop, e->cfg->timeout_ms), path);
+	rc = watch_result(&w, watch_run(&w, m, stop, call_timeout_ms(e)), path);
 	curl_multi_remove_handle(m, w.h);
 done:
 	curl_multi_cleanup(m);
@@ -995,7 +1010,7 @@ static int ping(const struct sk_docker *d, struct sk_err *err)
 	struct sk_http_body b = {.overflow = false};
 	sk_buf_init(&b.buf, 4096);
 	long status;
-	int rc = http_get(d, "/_ping", d->base.cfg->timeout_ms, &b, &status, err);
+	int rc = http_get(d, "/_ping", call_timeout_ms(&d->base), &b, &status, err);
 	if (!rc && status != 200)
 		rc = sk_err_set(err, -EPROTO, "%s: GET /_ping: HTTP %ld, not a Docker API",
 				d->base.socket, status);
