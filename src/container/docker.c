@@ -110,6 +110,9 @@ static CURL *http_handle(const struct sk_docker *d, const char *path, char *url,
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http");
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, NULL);
+	/* never through a proxy named by http_proxy & co. in the environment */
+	curl_easy_setopt(h, CURLOPT_PROXY, "");
+	curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
 	return h;
 }
 
