@@ -875,9 +875,10 @@ static size_t watch_write(char *p, size_t size, size_t n, void *ud)
 	if (!w->status)
 		curl_easy_getinfo(w->h, CURLINFO_RESPONSE_CODE, &w->status);
 	if (w->status != 200) {
-		/* keep the start of the error body, drop the rest */
+		/* keep the start of the error body; once it is full, end the
+		 * transfer (an endless error body must not look like a stream) */
 		size_t room = w->body.max > w->body.len + 1 ? w->body.max - w->body.len - 1 : 0;
-		if (sk_buf_append(&w->body, p, len < room ? len : room) < 0)
+		if (sk_buf_append(&w->body, p, len < room ? len : room) < 0 || len > room)
 			return 0;
 		return len;
 	}
