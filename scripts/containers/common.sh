@@ -29,6 +29,7 @@ sk_lock() {
 
 # Installs the Debian packages that are missing (one apt-get update at most).
 # Another apt user may hold the lock: wait for it rather than fail.
+# SK_APT_OPTS adds apt-get options (e.g. --no-install-recommends).
 sk_apt_install() {
 	local missing=() p
 	for p in "$@"; do
@@ -49,7 +50,7 @@ sk_apt_install() {
 	apt-get -o DPkg::Lock::Timeout=600 update -qq || rc=$?
 	if [ $rc -eq 0 ]; then
 		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-			--no-install-recommends "${missing[@]}" >/dev/null || rc=$?
+			${SK_APT_OPTS:-} "${missing[@]}" >/dev/null || rc=$?
 	fi
 	[ $own_policy = 1 ] && rm -f /usr/sbin/policy-rc.d
 	[ $rc -eq 0 ] || sk_die "apt-get install ${missing[*]} failed ($rc)"

@@ -10,7 +10,7 @@ set -euo pipefail
 sk_need_root
 sk_lock
 
-sk_apt_install docker.io containerd runc busybox-static curl jq
+SK_APT_OPTS=--no-install-recommends sk_apt_install docker.io containerd runc busybox-static curl jq
 
 # Our own daemon config, so that a host /etc/docker/daemon.json (bridges,
 # registries, ...) does not leak in and none is written.

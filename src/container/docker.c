@@ -31,6 +31,7 @@
 #define SK_DOCKER_POLL_MS 50                   /* watch: how often `stop` is read */
 #define SK_DEFAULT_CPU_PERIOD 100000           /* the plugin's defaults */
 #define SK_DEFAULT_CPU_SHARES 1024
+#define SK_DOCKER_TIMEOUT_MS 2000              /* when the config says 0 */
 
 struct sk_docker {
 	struct sk_ctr_engine base; /* first: the client sees only this */
@@ -44,6 +45,17 @@ static CURLcode curl_init_rc;
 static void curl_init_once(void)
 {
 	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/* The per-call budget: cfg->timeout_ms, or the default when unset. */
+static unsigned call_timeout_ms(const struct sk_ctr_engine *e)
+{
+	return e->cfg && e->cfg->timeout_ms ? e->cfg->timeout_ms : SK_DOCKER_TIMEOUT_MS;
+}
+
+static uint64_t deadline_of(const struct sk_ctr_engine *e)
+{
+	return sk_ctr_mono_ns() + (uint64_t)call_timeout_ms(e) * 1000000ull;
 }
 
 /* ---- HTTP over the unix socket ------------------------------------------- */
@@ -98,6 +110,9 @@ static CURL *http_handle(const struct sk_docker *d, const char *path, char *url,
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http");
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, NULL);
+	/* never through a proxy named by http_proxy & co. in the environment */
+	curl_easy_setopt(h, CURLOPT_PROXY, "");
+	curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
 	return h;
 }
 
@@ -621,15 +636,16 @@ static int read_image(const struct sk_docker *d, const char *image_ref, uint64_t
 		return 0;
 	snprintf(path, sizeof(path), SK_DOCKER_API "/images/%s/json", ref);
 	int rc = api_get_json(d, path, SK_DOCKER_MAX_BODY, deadline, JSON_OBJECT, &img, &ierr);
-	if (rc == -ENOENT)
-		return 0;
-	if (rc < 0) {
-		/* A peer too slow or broken for the image call fails the whole
-		 * inspect: the next attempt may get it all. */
+	if (rc == -ETIMEDOUT || rc == -ECONNREFUSED || rc == -ENOMEM) {
+		/* transient: fail the inspect, the next attempt may get it all */
 		*err = ierr;
 		return rc;
 	}
-	struct sk_jctx c = {path, err};
+	if (rc < 0)
+		return 0; /* the image is gone or the runtime cannot describe it */
+	char where[sizeof(path) + sizeof(d->base.socket) + 8];
+	snprintf(where, sizeof(where), "%s: GET %s", d->base.socket, path);
+	struct sk_jctx c = {where, err};
 	const char *id = "";
 	rc = j_cstr(&c, img, "Id", &id);
 	if (!rc && d->type == SK_CT_PODMAN) {
@@ -689,7 +705,9 @@ static int secondary_ip(const struct sk_docker *d, const char *netmode, uint64_t
 	}
 	if (rc < 0)
 		return rc;
-	struct sk_jctx c = {path, err};
+	char where[sizeof(path) + sizeof(d->base.socket) + 8];
+	snprintf(where, sizeof(where), "%s: GET %s", d->base.socket, path);
+	struct sk_jctx c = {where, err};
 	json_t *net;
 	rc = j_get(&c, doc, "NetworkSettings", JSON_OBJECT, &net);
 	if (!rc) {
@@ -736,14 +754,16 @@ static int docker_inspect(struct sk_ctr_engine *e, const char *id, struct sk_ctr
 			  struct sk_err *err)
 {
 	struct sk_docker *d = (struct sk_docker *)e;
-	uint64_t deadline = sk_ctr_mono_ns() + (uint64_t)e->cfg->timeout_ms * 1000000ull;
+	uint64_t deadline = deadline_of(e);
 	char path[SK_DOCKER_MAX_ID + 64];
 	json_t *doc;
 	out->type = d->type;
 	int rc = get_container(d, id, deadline, &doc, path, sizeof(path), err);
 	if (rc < 0)
 		return rc;
-	struct sk_jctx c = {path, err};
+	char where[sizeof(path) + sizeof(e->socket) + 8];
+	snprintf(where, sizeof(where), "%s: GET %s", e->socket, path);
+	struct sk_jctx c = {where, err};
 	const char *image_ref = "", *netmode = "";
 	rc = read_container(&c, doc, out, &image_ref, &netmode);
 	if (!rc)
@@ -764,7 +784,7 @@ static int docker_inspect(struct sk_ctr_engine *e, const char *id, struct sk_ctr
 static int docker_list(struct sk_ctr_engine *e, sk_ctr_list_fn fn, void *ctx, struct sk_err *err)
 {
 	struct sk_docker *d = (struct sk_docker *)e;
-	uint64_t deadline = sk_ctr_mono_ns() + (uint64_t)e->cfg->timeout_ms * 1000000ull;
+	uint64_t deadline = deadline_of(e);
 	const char *path = SK_DOCKER_API "/containers/json";
 	json_t *doc;
 	int rc = api_get_json(d, path, SK_DOCKER_MAX_LIST, deadline, JSON_ARRAY, &doc, err);
@@ -855,9 +875,10 @@ static size_t watch_write(char *p, size_t size, size_t n, void *ud)
 	if (!w->status)
 		curl_easy_getinfo(w->h, CURLINFO_RESPONSE_CODE, &w->status);
 	if (w->status != 200) {
-		/* keep the start of the error body, drop the rest */
+		/* keep the start of the error body; once it is full, end the
+		 * transfer (an endless error body must not look like a stream) */
 		size_t room = w->body.max > w->body.len + 1 ? w->body.max - w->body.len - 1 : 0;
-		if (sk_buf_append(&w->body, p, len < room ? len : room) < 0)
+		if (sk_buf_append(&w->body, p, len < room ? len : room) < 0 || len > room)
 			return 0;
 		return len;
 	}
@@ -948,13 +969,13 @@ static int docker_watch(struct sk_ctr_engine *e, sk_ctr_event_fn fn, void *ctx,
 	}
 	curl_easy_setopt(w.h, CURLOPT_WRITEFUNCTION, watch_write);
 	curl_easy_setopt(w.h, CURLOPT_WRITEDATA, &w);
-	curl_easy_setopt(w.h, CURLOPT_CONNECTTIMEOUT_MS, (long)e->cfg->timeout_ms);
+	curl_easy_setopt(w.h, CURLOPT_CONNECTTIMEOUT_MS, (long)call_timeout_ms(e));
 	curl_easy_setopt(w.h, CURLOPT_TCP_KEEPALIVE, 0L);
 	if (curl_multi_add_handle(m, w.h) != CURLM_OK) {
 		rc = sk_err_set(err, -ENOMEM, "%s: GET /events: out of memory", e->socket);
 		goto done;
 	}
-	rc = watch_result(&w, watch_run(&w, m, stop, e->cfg->timeout_ms), path);
+	rc = watch_result(&w, watch_run(&w, m, stop, call_timeout_ms(e)), path);
 	curl_multi_remove_handle(m, w.h);
 done:
 	curl_multi_cleanup(m);
@@ -993,7 +1014,7 @@ static int ping(const struct sk_docker *d, struct sk_err *err)
 	struct sk_http_body b = {.overflow = false};
 	sk_buf_init(&b.buf, 4096);
 	long status;
-	int rc = http_get(d, "/_ping", d->base.cfg->timeout_ms, &b, &status, err);
+	int rc = http_get(d, "/_ping", call_timeout_ms(&d->base), &b, &status, err);
 	if (!rc && status != 200)
 		rc = sk_err_set(err, -EPROTO, "%s: GET /_ping: HTTP %ld, not a Docker API",
 				d->base.socket, status);
