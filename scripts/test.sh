@@ -12,6 +12,15 @@ echo "== build (clang)"
 CC=clang scripts/build.sh build-clang
 echo "== build (gcc, ASan+UBSan)"
 scripts/build.sh build-asan -DSAKER_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+echo "== container runtimes for the tests (podman, dockerd, containerd; root only)"
+if [ "$(id -u)" -eq 0 ]; then
+  # a runtime that cannot be set up here makes its tests skip with the reason
+  for rt in podman docker containerd; do
+    scripts/containers/setup-$rt.sh || echo "setup-$rt.sh failed: its tests will skip"
+  done
+else
+  echo "not root: container runtime tests will skip"
+fi
 echo "== unit tests (ASan+UBSan)"
 ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j"$(nproc)"
 echo "== unit tests (clang)"
