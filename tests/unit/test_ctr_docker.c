@@ -346,6 +346,9 @@ static void check_info(const struct rt_state *g, int which, const struct sk_ctr_
 	assert_string_equal(s_or_empty(i->ip), jstr(c, "NetworkSettings.IPAddress"));
 	assert_false(i->is_pod_sandbox);
 	assert_string_equal(s_or_empty(i->pod_sandbox_id), "");
+	/* CRI-only fields stay empty for the Docker API */
+	assert_string_equal(s_or_empty(i->cni_json), "");
+	assert_null(i->pod_sandbox_labels);
 	assert_int_equal(json_array_size(i->port_mappings), 0);
 
 	/* and the record the engine thread gets */
