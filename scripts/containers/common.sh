@@ -5,6 +5,7 @@
 # pid files of the daemons setup started, their logs, and a lock so that two
 # sessions (or CI jobs) running setup at the same time do not race.
 
+# shellcheck disable=SC2034 # used by the scripts that source this file
 SAKER_RUN=/run/saker-test
 SAKER_IMAGE=localhost/saker-test:1
 PODMAN_SOCK=/run/podman/podman.sock
@@ -50,7 +51,7 @@ sk_apt_install() {
 	apt-get -o DPkg::Lock::Timeout=600 update -qq || rc=$?
 	if [ $rc -eq 0 ]; then
 		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-			${SK_APT_OPTS:-} "${missing[@]}" >/dev/null || rc=$?
+			${SK_APT_OPTS:+"$SK_APT_OPTS"} "${missing[@]}" >/dev/null || rc=$?
 	fi
 	[ $own_policy = 1 ] && rm -f /usr/sbin/policy-rc.d
 	[ $rc -eq 0 ] || sk_die "apt-get install ${missing[*]} failed ($rc)"

@@ -15,7 +15,6 @@ SK_APT_OPTS=--no-install-recommends sk_apt_install docker.io containerd runc bus
 # Our own daemon config, so that a host /etc/docker/daemon.json (bridges,
 # registries, ...) does not leak in and none is written.
 cfg=$SAKER_RUN/docker-daemon.json
-runtime_flags=()
 # Without CAP_SYS_RESOURCE in the bounding set, runc cannot apply a
 # privileged container's capabilities: run runc through a wrapper that drops
 # that one capability from the bundle's config first.

@@ -10,15 +10,19 @@ sk_need_root
 sk_lock
 
 if command -v podman >/dev/null; then
-	ids=$(podman ps -aq --filter label=saker.test 2>/dev/null || true)
-	[ -n "$ids" ] && podman rm -f -t 0 $ids >/dev/null 2>&1 || true
+	podman ps -aq --filter label=saker.test 2>/dev/null |
+		xargs -r podman rm -f -t 0 >/dev/null 2>&1 || true
 fi
 if sk_pid_alive "$SAKER_RUN/dockerd.pid" && command -v docker >/dev/null; then
-	ids=$(DOCKER_HOST=unix://$DOCKER_SOCK docker ps -aq --filter label=saker.test 2>/dev/null || true)
-	[ -n "$ids" ] && DOCKER_HOST=unix://$DOCKER_SOCK docker rm -f $ids >/dev/null 2>&1 || true
+	export DOCKER_HOST=unix://$DOCKER_SOCK
+	docker ps -aq --filter label=saker.test 2>/dev/null |
+		xargs -r docker rm -f >/dev/null 2>&1 || true
 fi
 
-sk_stop_pidfile "$SAKER_RUN/podman.pid"
+if [ -f "$SAKER_RUN/podman.pid" ]; then
+	sk_stop_pidfile "$SAKER_RUN/podman.pid"
+	rm -f "$PODMAN_SOCK" # the service leaves it behind
+fi
 # dockerd first (it stops its containers), then its containerd.
 sk_stop_pidfile "$SAKER_RUN/dockerd.pid"
 sk_stop_pidfile "$SAKER_RUN/docker-containerd.pid"

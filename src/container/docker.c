@@ -5,7 +5,10 @@
  * /images/{id}/json (inspect), /containers/json (list), /events (watch), all
  * under /v1.40, which dockerd 20.10 (API 1.41) and podman 4.3 (1.41) serve.
  * Field mapping follows the container plugin's docker and podman engines, so
- * records match Falco's.
+ * records match Falco's, with three deliberate differences: podman's port
+ * mappings are read (the plugin's podman engine never fills them), the
+ * "container:<id>" network IP lookup is done for podman too, and list
+ * reports running containers only (what the client needs at start-up).
  *
  * Thread safety: the engine holds no mutable state; every call makes its own
  * CURL handle, so calls may run concurrently. Everything read from the socket

@@ -346,6 +346,9 @@ static void check_info(const struct rt_state *g, int which, const struct sk_ctr_
 	assert_string_equal(s_or_empty(i->ip), jstr(c, "NetworkSettings.IPAddress"));
 	assert_false(i->is_pod_sandbox);
 	assert_string_equal(s_or_empty(i->pod_sandbox_id), "");
+	/* CRI-only fields stay empty for the Docker API */
+	assert_string_equal(s_or_empty(i->cni_json), "");
+	assert_null(i->pod_sandbox_labels);
 	assert_int_equal(json_array_size(i->port_mappings), 0);
 
 	/* and the record the engine thread gets */
@@ -590,6 +593,8 @@ enum peer_mode {
 	P_WRONG_TYPES, /* well-formed JSON of the wrong shape */
 	P_CLOSE,       /* closes without a byte */
 	P_CANNED,      /* a plausible runtime with odd-but-valid documents */
+	P_ERROR_FLOOD, /* HTTP 500 and an endless body */
+	P_IMAGE_HANG,  /* P_CANNED, but the image call never answers */
 };
 
 struct peer {
@@ -743,6 +748,18 @@ static void peer_serve(struct peer *p, int fd, const char *req)
 		break;
 	case P_CLOSE:
 		break;
+	case P_ERROR_FLOOD:
+		s = "HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\n\r\n";
+		if (peer_send(fd, s, strlen(s)))
+			while (!atomic_load(&p->stop) && peer_send(fd, flood, sizeof(flood)))
+				;
+		break;
+	case P_IMAGE_HANG:
+		if (strstr(path, "/images/")) {
+			peer_wait_close(p, fd, 0);
+			break;
+		}
+		/* fall through */
 	case P_CANNED:
 		canned_reply(fd, path);
 		/* the event stream ends when the connection closes */
@@ -926,6 +943,32 @@ static void test_hostile_flood(void **state) { (void)state; hostile_calls(P_FLOO
 static void test_hostile_drip(void **state) { (void)state; hostile_calls(P_DRIP, false); }
 static void test_hostile_wrong_types(void **state) { (void)state; hostile_calls(P_WRONG_TYPES, true); }
 static void test_hostile_close(void **state) { (void)state; hostile_calls(P_CLOSE, true); }
+static void test_hostile_error_flood(void **state) { (void)state; hostile_calls(P_ERROR_FLOOD, true); }
+
+/* An inspect is one budget: a container call that answers and an image call
+ * that hangs still end within timeout_ms. */
+static void test_hostile_image_hang(void **state)
+{
+	(void)state;
+	struct peer *p = peer_start(P_IMAGE_HANG, true);
+	struct sk_ctr_cfg cfg;
+	hostile_cfg(&cfg);
+	struct sk_err err;
+	sk_err_clear(&err);
+	struct sk_ctr_engine *e = sk_ctr_docker_new(&cfg, p->path, SK_CT_DOCKER, &err);
+	assert_non_null(e);
+	struct sk_ctr_info i = {0};
+	uint64_t t0 = sk_ctr_mono_ns();
+	int rc = e->ops->inspect(e, CANNED_ID, &i, &err);
+	uint64_t ms = ms_since(t0);
+	print_message("image hang: %d after %ums: %s\n", rc, (unsigned)ms, err.msg);
+	assert_int_equal(rc, -ETIMEDOUT);
+	assert_true(ms <= TIMEOUT_MS + SLACK_MS);
+	assert_null(i.full_id);
+	sk_ctr_info_done(&i);
+	e->ops->free(e);
+	peer_stop(p);
+}
 
 /* The constructor refuses a missing socket, a socket that never answers and
  * one that answers garbage, within the timeout. */
@@ -1061,6 +1104,8 @@ int main(void)
 		cmocka_unit_test(test_hostile_drip),
 		cmocka_unit_test(test_hostile_wrong_types),
 		cmocka_unit_test(test_hostile_close),
+		cmocka_unit_test(test_hostile_error_flood),
+		cmocka_unit_test(test_hostile_image_hang),
 		cmocka_unit_test(test_canned_peer),
 	};
 	int fails = 0;
