@@ -79,6 +79,7 @@ def test_churn_through_cri(saker_bin, tmp_path):
     assert s["state_removed"] >= 2 * n * 0.98, s
     assert s["known"] <= 16, s
     assert s["state_containers"] <= 16 + n // 10, s
+    print(f"churn: {n} pods, RSS {rss0} kB before, {rss1} kB after")
     assert rss1 - rss0 < 8 * 1024, f"RSS grew by {rss1 - rss0} kB over {n} pods"
 
 
