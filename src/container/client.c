@@ -727,9 +727,13 @@ int sk_ctr_client_list_now(struct sk_ctr_client *c)
 		if (poll_once(s, e, &err) < 0)
 			sk_strlcpy(s->last_err, err.msg, sizeof(s->last_err));
 	}
-	/* run the queued lookups here, synchronously: nothing else runs yet */
+	/* run the queued lookups here, synchronously: nothing else runs yet;
+	 * each once (a retry goes back to the queue, for the worker) */
 	struct request r;
-	for (;;) {
+	pthread_mutex_lock(&c->mu);
+	size_t todo = c->rq_len;
+	pthread_mutex_unlock(&c->mu);
+	while (todo--) {
 		pthread_mutex_lock(&c->mu);
 		bool have = c->rq_len > 0 && !c->worker_started;
 		if (have) {

@@ -169,3 +169,35 @@ log_level: info
     assert err.count("container runtime:") == 1, err[-3000:]  # one warning
     st = ctr_stats(err)
     assert st["socket_errors"] > 0, st
+
+
+def test_start_during_churn(saker_bin, tmp_path):
+    """saker started while containers come and go: the runtime lists some
+    that are gone by the time they are inspected (retried later, by the
+    worker), and start-up must not wait on them."""
+    why = live_unavailable() or rt.setup("podman")
+    if why:
+        pytest.skip(f"podman: {why}")
+    stop = threading.Event()
+
+    def churn():
+        while not stop.is_set():
+            subprocess.run(["podman", "run", "--rm", "--network", "none", "--label",
+                            "saker.test=churn", rt.IMAGE, "sleep", "0.2"],
+                           capture_output=True, timeout=60)
+
+    threads = [threading.Thread(target=churn, daemon=True) for _ in range(2)]
+    for t in threads:
+        t.start()
+    try:
+        time.sleep(2)
+        for _ in range(3):
+            sk = Saker(saker_bin, ["-r", str(RULES), "-o", "load_plugins[]=container"], tmp_path)
+            try:
+                assert sk.ready(timeout=30), "saker did not start during churn\n" + sk.stderr()[-2000:]
+            finally:
+                sk.stop()
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=60)
