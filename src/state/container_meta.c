@@ -250,7 +250,8 @@ static struct sk_container_meta *meta_parse(struct sk_state *st, const char *tex
 		sk_strlcpy(shortid, m->full_id, sizeof(shortid));
 		m->id = sk_arena_strdup(a, shortid);
 	}
-	if (!m->id || !*m->id) {
+	/* the table is keyed by this id and sk_container.id holds 64 chars */
+	if (!m->id || !*m->id || strlen(m->id) > 64) {
 		sk_container_meta_free(m);
 		m = NULL;
 		goto out;

@@ -122,6 +122,15 @@ static void test_record_update_remove(void **state)
 					  "{\"x\":{\"id\":\"a\"}}", "null"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(sk_state_container_json(st, bad[i], strlen(bad[i]), false), -EINVAL);
+	/* ids longer than a container id are refused (found by fuzzing: the
+	 * table's key and the entry's id disagreed, and removal freed an entry
+	 * the table still held) */
+	char longid[200] = "{\"container\":{\"id\":\"";
+	for (int i = 0; i < 100; i++)
+		strcat(longid, "a");
+	strcat(longid, "\"}}");
+	assert_int_equal(sk_state_container_json(st, longid, strlen(longid), false), -EINVAL);
+	assert_int_equal(sk_state_container_json(st, longid, strlen(longid), true), -EINVAL);
 	/* wrong types inside a record are ignored field by field */
 	static const char odd[] = "{\"container\":{\"id\":\"abc\",\"name\":5,\"labels\":[1],"
 				  "\"Mounts\":{\"a\":1},\"privileged\":\"yes\",\"type\":\"x\"}}";
