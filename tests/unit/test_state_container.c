@@ -125,10 +125,11 @@ static void test_record_update_remove(void **state)
 	/* ids longer than a container id are refused (found by fuzzing: the
 	 * table's key and the entry's id disagreed, and removal freed an entry
 	 * the table still held) */
-	char longid[200] = "{\"container\":{\"id\":\"";
-	for (int i = 0; i < 100; i++)
-		strcat(longid, "a");
-	strcat(longid, "\"}}");
+	char aaa[101];
+	memset(aaa, 'a', 100);
+	aaa[100] = 0;
+	char longid[200];
+	snprintf(longid, sizeof(longid), "{\"container\":{\"id\":\"%s\"}}", aaa);
 	assert_int_equal(sk_state_container_json(st, longid, strlen(longid), false), -EINVAL);
 	assert_int_equal(sk_state_container_json(st, longid, strlen(longid), true), -EINVAL);
 	/* wrong types inside a record are ignored field by field */
