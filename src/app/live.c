@@ -507,9 +507,10 @@ int sk_app_live_run(const struct sk_app_live_opts *o, const struct sk_rules *r,
 	 * wake-ups do not preempt the task running on that CPU (often the very
 	 * workload producing the events), it runs at the next scheduling point
 	 * instead, with the same fair share of CPU, so drops are no likelier.
-	 * Only this thread is changed. */
+	 * Only this thread is changed; what it starts later (threads, output
+	 * programs) gets the normal policy back (SCHED_RESET_ON_FORK). */
 	struct sched_param sp = {0};
-	if (sched_setscheduler(0, SCHED_BATCH, &sp) != 0 && o->cfg)
+	if (sched_setscheduler(0, SCHED_BATCH | SCHED_RESET_ON_FORK, &sp) != 0 && o->cfg)
 		sk_app_log(o->cfg, SK_LOG_DEBUG, "Cannot make the reader SCHED_BATCH: %s\n",
 			   strerror(errno));
 	double t0 = now_s();
