@@ -7,6 +7,7 @@
  * sk_app_live_run's per-event callback). */
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -256,14 +257,15 @@ static void print_drops(const struct sk_driver_stats *s, double secs)
 {
 	fprintf(stderr,
 		"Syscall event stats: seen %llu, sent %llu, read %llu, drops %llu (%.4f%%), "
-		"probe errors %llu, unreadable params %llu, over-size %llu, in %.1f s\n",
+		"probe errors %llu, unreadable params %llu, over-size %llu, reader wake-ups %llu, "
+		"in %.1f s\n",
 		(unsigned long long)s->n_evts, (unsigned long long)s->n_sent,
 		(unsigned long long)s->n_read, (unsigned long long)s->n_drops_buffer,
 		s->n_sent + s->n_drops_buffer
 			? 100.0 * (double)s->n_drops_buffer / (double)(s->n_sent + s->n_drops_buffer)
 			: 0.0,
 		(unsigned long long)s->n_errors, (unsigned long long)s->n_faults,
-		(unsigned long long)s->n_drops_size, secs);
+		(unsigned long long)s->n_drops_size, (unsigned long long)s->n_naps, secs);
 	for (int k = 0; k < SK_DRIVER_DROP_CAT_MAX; k++)
 		if (s->n_drops_cat[k])
 			fprintf(stderr, "   n_drops_buffer_%s_exit: %llu\n",
@@ -356,6 +358,44 @@ static void capture_event(const struct sk_app_live_opts *o, struct capture *c,
 		capture_stop(o, c);
 }
 
+/* Logs the selected set by name (one name per event type, sorted, as
+ * Falco's debug log lists its syscalls), so that what the probe sends for a
+ * ruleset can be read and compared. `what` prefixes the line. */
+static void log_selected(const struct sk_app_live_opts *o, const bool sel[SK_EVENT_MAX],
+			 const char *what)
+{
+	if (!o->cfg)
+		return;
+	const char *names[SK_EVENT_MAX];
+	size_t n = 0;
+	for (unsigned c = 0; c < SK_EVENT_MAX; c++) {
+		if (!sel[c])
+			continue;
+		const char *nm = sk_event_table[c].name;
+		bool dup = false;
+		for (size_t i = 0; i < n && !dup; i++)
+			dup = !strcmp(names[i], nm);
+		if (!dup)
+			names[n++] = nm;
+	}
+	/* insertion sort: a few dozen names, once per (re)load */
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+			const char *t = names[j];
+			names[j] = names[j - 1];
+			names[j - 1] = t;
+		}
+	struct sk_buf b;
+	sk_buf_init(&b, 0);
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = sk_buf_printf(&b, "%s%s", i ? ", " : "", names[i]);
+	if (!rc)
+		sk_app_log(o->cfg, SK_LOG_INFO, "%s%zu syscalls selected for the probe: %s\n", what, n,
+			   sk_buf_cstr(&b));
+	sk_buf_done(&b);
+}
+
 /* After a reload: the probe's syscall set for the new rules, changed in
  * place (the probe stays attached; its rings keep filling meanwhile). */
 static void reselect(const struct sk_app_live_opts *o, struct sk_driver *d, const struct sk_rules *r)
@@ -375,6 +415,7 @@ static void reselect(const struct sk_app_live_opts *o, struct sk_driver *d, cons
 		for (size_t i = 0; i < SK_EVENT_MAX; i++)
 			nsel += sel[i];
 		sk_app_log(o->cfg, SK_LOG_INFO, "Reload: %zu event types selected for the probe\n", nsel);
+		log_selected(o, sel, "Reload: ");
 	}
 }
 
@@ -430,6 +471,7 @@ int sk_app_live_run(const struct sk_app_live_opts *o, const struct sk_rules *r,
 			nsel += sel[i];
 		sk_app_log(o->cfg, SK_LOG_INFO, "Opening 'syscall' source with modern BPF probe.\n");
 		sk_app_log(o->cfg, SK_LOG_INFO, "%zu event types selected for the probe\n", nsel);
+		log_selected(o, sel, "");
 	}
 	/* select first, then scan: what changes during the scan is in the rings */
 	/* Falco's HOST_ROOT: the host's / mounted inside saker's container */
@@ -461,6 +503,16 @@ int sk_app_live_run(const struct sk_app_live_opts *o, const struct sk_rules *r,
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* The reader polls (the probe never wakes it): as SCHED_BATCH its timer
+	 * wake-ups do not preempt the task running on that CPU (often the very
+	 * workload producing the events), it runs at the next scheduling point
+	 * instead, with the same fair share of CPU, so drops are no likelier.
+	 * Only this thread is changed; what it starts later (threads, output
+	 * programs) gets the normal policy back (SCHED_RESET_ON_FORK). */
+	struct sched_param sp = {0};
+	if (sched_setscheduler(0, SCHED_BATCH | SCHED_RESET_ON_FORK, &sp) != 0 && o->cfg)
+		sk_app_log(o->cfg, SK_LOG_DEBUG, "Cannot make the reader SCHED_BATCH: %s\n",
+			   strerror(errno));
 	double t0 = now_s();
 	uint64_t nev = 0;
 	struct sk_app_drop_mgr dm;

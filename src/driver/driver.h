@@ -69,6 +69,8 @@ struct sk_driver_stats {
 	uint64_t n_errors;          /* probe-internal errors */
 	uint64_t n_read;            /* events handed out by sk_driver_next */
 	uint64_t n_bad;             /* records that failed to decode (skipped) */
+	uint64_t n_naps;            /* reader back-off sleeps (wake-ups): n_read / n_naps is
+	                             * the number of events read per wake-up */
 };
 
 /* Sums the per-CPU counters. Returns 0 or a negative errno. */

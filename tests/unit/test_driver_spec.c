@@ -66,6 +66,13 @@ static void test_compute_set(void **state)
 	assert_int_equal(sk_driver_compute_set(rules, NULL, out, &err), 0);
 	assert_true(out[307] && out[293] && out[5] && out[223] && out[186] && out[23]);
 	assert_false(out[7]); /* read is not needed */
+	/* the state set: prctl (child subreaper), bpf/setns/unshare (fd type,
+	 * capabilities) are in; what state never reads is not (unlink, unlinkat,
+	 * rename, mkdir, kill, tgkill, ioctl, flock, listen, setpgid, chmod) */
+	assert_true(out[401] && out[369] && out[241] && out[285]);
+	const uint16_t unneeded[] = {301, 303, 175, 277, 129, 133, 171, 243, 25, 295, 315};
+	for (size_t i = 0; i < sizeof(unneeded) / sizeof(unneeded[0]); i++)
+		assert_false(out[unneeded[i]]);
 	/* repair: minimal set, close because a file syscall is used, no socket */
 	struct sk_base_syscalls b = {.repair = true};
 	assert_int_equal(sk_driver_compute_set(rules, &b, out, &err), 0);
