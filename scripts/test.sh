@@ -16,7 +16,7 @@ echo "== container runtimes for the tests (podman, dockerd, containerd; root onl
 if [ "$(id -u)" -eq 0 ]; then
   # a runtime that cannot be set up here makes its tests skip with the reason
   for rt in podman docker containerd; do
-    scripts/containers/setup-$rt.sh || echo "setup-$rt.sh failed: its tests will skip"
+    timeout 900 scripts/containers/setup-$rt.sh || echo "setup-$rt.sh failed: its tests will skip"
   done
 else
   echo "not root: container runtime tests will skip"

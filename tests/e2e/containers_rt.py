@@ -29,9 +29,13 @@ def setup(runtime):
         if not script.exists():
             why = f"{script} missing"
         else:
-            r = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=900)
-            if r.returncode != 0:
-                why = f"{script.name} failed: {r.stderr.strip()[-600:]}"
+            try:
+                r = subprocess.run(["bash", str(script)], capture_output=True, text=True,
+                                   timeout=900)
+                if r.returncode != 0:
+                    why = f"{script.name} failed: {r.stderr.strip()[-600:]}"
+            except subprocess.TimeoutExpired:
+                why = f"{script.name} did not finish in 900 s"
     _setup_cache[runtime] = why
     return why
 
