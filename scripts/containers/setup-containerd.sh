@@ -29,6 +29,7 @@ STATE=/run/$NAME
 PAUSE_IMAGE=registry.k8s.io/pause:3.6
 TEST_IMAGE=localhost/saker-test:1
 
+. "$(dirname "$0")/common.sh" # sk_apt_install
 log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
@@ -40,30 +41,6 @@ mkdir -p "$RUN"
 exec 9>"$RUN/$NAME.lock"
 flock -w 120 9 || die "timed out waiting for $RUN/$NAME.lock"
 
-install_packages() {
-	local missing=() p
-	for p in "$@"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
-			missing+=("$p")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	log "installing ${missing[*]}"
-	# docker.io's postinst would start dockerd (and with it bridges and
-	# iptables rules); a policy-rc.d saying "no" stops that, removed after.
-	local own_policy=0 rc=0
-	if [ ! -e /usr/sbin/policy-rc.d ]; then
-		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-		chmod 755 /usr/sbin/policy-rc.d
-		own_policy=1
-	fi
-	apt-get -o DPkg::Lock::Timeout=600 update -qq || rc=$?
-	if [ $rc -eq 0 ]; then
-		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-			--no-install-recommends "${missing[@]}" >/dev/null || rc=$?
-	fi
-	[ $own_policy = 1 ] && rm -f /usr/sbin/policy-rc.d
-	[ $rc -eq 0 ] || die "apt-get install ${missing[*]} failed ($rc)"
-}
 
 # The CRI plugin on this VM kind: the capability bounding set lacks
 # CAP_SYS_RESOURCE, so the sandbox's oom_score_adj -998 cannot be set unless
@@ -171,7 +148,7 @@ import_image() {
 	log "imported $name into namespace $ns"
 }
 
-install_packages docker.io containerd runc busybox-static
+sk_apt_install docker.io containerd runc busybox-static
 write_config
 start_containerd
 ctr --address "$SOCK" plugins ls 2>/dev/null | grep -q 'io.containerd.grpc.v1 *cri .* ok' ||
