@@ -204,7 +204,7 @@ static void warn_failures(struct sk_app_ctr *a)
 			   (unsigned long long)s.socket_errors, (unsigned long long)s.records_dropped);
 }
 
-int sk_app_ctr_next_event(struct sk_app_ctr *a, uint64_t ts, struct sk_event *ev)
+int sk_app_ctr_next_event(struct sk_app_ctr *a, struct sk_event *ev)
 {
 	if (!a || !a->client)
 		return 0;
@@ -219,7 +219,7 @@ int sk_app_ctr_next_event(struct sk_app_ctr *a, uint64_t ts, struct sk_event *ev
 	sk_buf_reset(&a->rec);
 	struct sk_event_builder b;
 	/* the plugin's async events: plugin_id 0 here (no plugin), tid -1 */
-	sk_event_build_begin(&b, &a->rec, ts, -1, 402, 3);
+	sk_event_build_begin(&b, &a->rec, r.ts, -1, 402, 3);
 	sk_event_build_u64(&b, 0, 4);
 	sk_event_build_str(&b, name);
 	sk_event_build_param(&b, r.json, (uint32_t)(jl + 1)); /* with its NUL, as Falco */

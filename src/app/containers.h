@@ -32,9 +32,10 @@ int sk_app_ctr_setup(struct sk_app_ctr *a, const struct sk_app_cfg *c);
  * follows the runtimes; installs state's lookup hook. -1 on failure. */
 int sk_app_ctr_start(struct sk_app_ctr *a, struct sk_state *st);
 /* The next container record as an asyncevent "container" /
- * "container_removed" at time `ts`: fills `ev` (valid until the next call)
- * and returns 1, or returns 0 when none is waiting. */
-int sk_app_ctr_next_event(struct sk_app_ctr *a, uint64_t ts, struct sk_event *ev);
+ * "container_removed", stamped with the time the client learnt it: fills
+ * `ev` (valid until the next call) and returns 1, or 0 when none is
+ * waiting (an atomic load, no clock read). */
+int sk_app_ctr_next_event(struct sk_app_ctr *a, struct sk_event *ev);
 void sk_app_ctr_stats(const struct sk_app_ctr *a, struct sk_ctr_stats *out);
 void sk_app_ctr_done(struct sk_app_ctr *a);
 

@@ -164,9 +164,9 @@ static void log_container_stats(struct engine *e)
 		(unsigned long long)ss.containers_removed);
 }
 
-static int live_async(void *ctx, uint64_t ts, struct sk_event *ev)
+static int live_async(void *ctx, struct sk_event *ev)
 {
-	return sk_app_ctr_next_event(&((struct engine *)ctx)->ctr, ts, ev);
+	return sk_app_ctr_next_event(&((struct engine *)ctx)->ctr, ev);
 }
 
 static uint32_t live_capture_ms(void *ctx)

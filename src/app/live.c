@@ -426,14 +426,6 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Wall-clock ns since epoch, the time base of live events. */
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 int sk_app_live_run(const struct sk_app_live_opts *o, const struct sk_rules *r,
 		    const struct sk_scap_meta_ops *state, sk_app_live_event_fn on_event, void *ctx)
 {
@@ -530,7 +522,7 @@ int sk_app_live_run(const struct sk_app_live_opts *o, const struct sk_rules *r,
 			reselect(o, d, nr);
 		struct sk_event ev;
 		bool stop = false;
-		while (o->next_async && !stop && o->next_async(ctx, now_ns(), &ev) == 1) {
+		while (o->next_async && !stop && o->next_async(ctx, &ev) == 1) {
 			ev.num = ++last_num;
 			injected++;
 			if (w && sk_scap_write_event(w, &ev) != 0) {

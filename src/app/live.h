@@ -69,9 +69,11 @@ struct sk_app_live_opts {
 	sk_app_live_internal_fn on_internal; /* drop alerts (NULL: alert action does nothing);
 	                                      * gets the ctx given to sk_app_live_run */
 	/* Meta events made in user space (container records), injected into
-	 * the stream between driver events: fills `ev` at time `ts` and returns
-	 * 1, or 0 when none waits. NULL = none. Gets sk_app_live_run's ctx. */
-	int (*next_async)(void *ctx, uint64_t ts, struct sk_event *ev);
+	 * the stream between driver events: fills `ev` (stamped with the wall
+	 * clock) and returns 1, or 0 when none waits. Called before every driver
+	 * read, so it must be cheap when nothing waits. NULL = none. Gets
+	 * sk_app_live_run's ctx. */
+	int (*next_async)(void *ctx, struct sk_event *ev);
 	/* Called before each read (idle: the last read timed out) with the
 	 * driver; returns the rules of a reload just swapped in (the probe's
 	 * syscall set is then recomputed and reselected, without detaching), or

@@ -20,44 +20,41 @@
 static struct {
 	char *arg;
 	pcre2_code *re;
+	pcre2_match_data *md;
 } mount_re[MOUNT_RE_CACHE];
 
-static pcre2_code *mount_pattern(const char *arg, bool *owned)
+/* True when the pattern `arg` is found in `subject`. A pattern that does
+ * not compile, or does not fit the cache, finds nothing. */
+static bool pattern_finds(const char *arg, const char *subject)
 {
-	*owned = false;
-	size_t free_slot = MOUNT_RE_CACHE;
-	for (size_t i = 0; i < MOUNT_RE_CACHE; i++) {
+	size_t i, free_slot = MOUNT_RE_CACHE;
+	for (i = 0; i < MOUNT_RE_CACHE; i++) {
 		if (mount_re[i].arg && !strcmp(mount_re[i].arg, arg))
-			return mount_re[i].re;
+			break;
 		if (!mount_re[i].arg && free_slot == MOUNT_RE_CACHE)
 			free_slot = i;
 	}
-	int errc;
-	PCRE2_SIZE erro;
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)arg, PCRE2_ZERO_TERMINATED, PCRE2_MULTILINE,
-				       &errc, &erro, NULL);
-	if (!re || free_slot == MOUNT_RE_CACHE) {
-		*owned = re != NULL; /* cache full: the caller frees it */
-		return re;
+	if (i == MOUNT_RE_CACHE) {
+		if (free_slot == MOUNT_RE_CACHE)
+			return false;
+		int errc;
+		PCRE2_SIZE erro;
+		pcre2_code *re = pcre2_compile((PCRE2_SPTR)arg, PCRE2_ZERO_TERMINATED,
+					       PCRE2_MULTILINE, &errc, &erro, NULL);
+		pcre2_match_data *md = re ? pcre2_match_data_create_from_pattern(re, NULL) : NULL;
+		char *key = md ? strdup(arg) : NULL;
+		if (!key) {
+			pcre2_match_data_free(md);
+			pcre2_code_free(re);
+			return false;
+		}
+		i = free_slot;
+		mount_re[i].arg = key;
+		mount_re[i].re = re;
+		mount_re[i].md = md;
 	}
-	mount_re[free_slot].arg = strdup(arg);
-	mount_re[free_slot].re = re;
-	return re;
-}
-
-static bool pattern_finds(const char *arg, const char *subject)
-{
-	bool owned;
-	pcre2_code *re = mount_pattern(arg, &owned);
-	if (!re)
-		return false;
-	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
-	int rc = md ? pcre2_match(re, (PCRE2_SPTR)subject, PCRE2_ZERO_TERMINATED, 0, 0, md, NULL)
-		    : -1;
-	pcre2_match_data_free(md);
-	if (owned)
-		pcre2_code_free(re);
-	return rc >= 0;
+	return pcre2_match(mount_re[i].re, (PCRE2_SPTR)subject, PCRE2_ZERO_TERMINATED, 0, 0,
+			   mount_re[i].md, NULL) >= 0;
 }
 
 /* container.mount*[N] by index; [PATTERN] by source, except mount.source

@@ -325,11 +325,10 @@ void sk_state_set_container_hook(struct sk_state *st, sk_state_container_hook fn
  * one without metadata. Returns false when every container is in use. */
 static bool evict_one(struct sk_state *st)
 {
-	size_t it = 0, kl, best_it = 0;
+	size_t it = 0, kl;
 	const char *k, *best = NULL;
 	size_t best_len = 0;
 	void *v;
-	(void)best_it;
 	while (sk_strmap_next(&st->containers, &it, &k, &kl, &v)) {
 		struct sk_container *c = v;
 		if (c->refs)

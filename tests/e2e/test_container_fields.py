@@ -71,3 +71,61 @@ def test_container_fields_match_falco(saker_bin, fixtures, tmp_path):
     assert compared > 100000
     assert seen_containers > 200, "the captures' container events were not applied"
     assert differ == 0, "\n".join(report)
+
+
+CONTAINER_RULE = """\
+- rule: in container
+  desc: any event of a process in a container
+  condition: container.id != host and evt.type != container
+  output: "exec %proc.name %container.info"
+  priority: WARNING
+"""
+
+
+def test_plugin_config_errors(saker_bin, fixtures, tmp_path):
+    """The container plugin's configuration as Falco users write it: bad
+    input is a fatal error naming the problem; unknown plugins are Falco's
+    load errors."""
+    cap = fixtures / "traces" / "psp" / "privileged.scap"
+    rules = tmp_path / "r.yaml"
+    rules.write_text(CONTAINER_RULE)
+    cases = [
+        ("load_plugins: [cloudtrail]\nplugins:\n  - name: cloudtrail\n    library_path: libcloudtrail.so\n",
+         "cannot load plugin 'cloudtrail'"),
+        ("load_plugins: [nosuch]\n", "Cannot load plugin 'nosuch': plugin config not found"),
+        ("plugins:\n  - name: container\n    library_path: libcontainer.so\n"
+         "    init_config:\n      engines: {cri: {sockets: [1]}}\n",
+         "engines.cri.sockets[0] must be a string"),
+        ("plugins:\n  - name: container\n    library_path: libcontainer.so\n"
+         "    init_config:\n      label_max_len: -3\n", "label_max_len"),
+    ]
+    for conf_text, want in cases:
+        conf = tmp_path / "falco.yaml"
+        conf.write_text(conf_text)
+        r = run([saker_bin, "-c", str(conf), "-r", str(rules), "-e", str(cap)])
+        assert r.returncode != 0, conf_text
+        assert want in r.stderr, (conf_text, r.stderr[-800:])
+
+
+def test_print_formats_of_falco_022(saker_bin, fixtures, tmp_path):
+    """-pc / -pk replace %container.info (or are appended); -p FORMAT is
+    appended; --cri PATH and -k URL are accepted."""
+    cap = fixtures / "traces" / "psp" / "privileged.scap"
+    rules = tmp_path / "r.yaml"
+    rules.write_text(CONTAINER_RULE + CONTAINER_RULE.replace("in container", "plain")
+                     .replace(" %container.info", ""))
+    base = [saker_bin, "-c", "/dev/null", "-o", "stdout_output.enabled=true", "-o",
+            "rule_matching=all", "-r", str(rules), "-e", str(cap)]
+    want = {
+        "-pc": "container=epic_cray (id=9dbcbd0c435f)",
+        "-pk": "k8s.ns=<NA> k8s.pod=<NA> container=9dbcbd0c435f",
+        "-pextra=%container.name": "extra=epic_cray",
+    }
+    for flag, text in want.items():
+        r = run(base + [flag, "--cri", "/nonexistent.sock", "-k", "http://127.0.0.1:1"])
+        assert r.returncode == 0, r.stderr[-800:]
+        lines = [l for l in r.stdout.splitlines() if " exec " in l]
+        assert lines, r.stdout[-800:]
+        for l in lines:
+            assert l.endswith(text), (flag, l)
+            assert "%container.info" not in l
