@@ -1,0 +1,472 @@
+/* audit.c — the k8s_audit source in the program: its configuration (the
+ * k8saudit plugin entry of falco.yaml: init_config and open_params), its
+ * producer (the webhook, or a reader thread replaying a JSON / JSON-lines
+ * file) and its engine thread, which pops the audit queue in order,
+ * evaluates the k8s_audit rules and pushes alerts to the shared outputs.
+ *
+ * Threads: the reader (file) or the webhook's threads push; the engine
+ * thread pops; the main thread starts, polls sk_app_audit_done() and stops.
+ * Counters read by /metrics are atomics. */
+#include <errno.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app/containers.h"
+#include "app/ops.h"
+#include "app/run_int.h"
+#include "audit/audit.h"
+#include "config/config.h"
+#include "fields/fields.h"
+#include "output/output.h"
+#include "rules/rules.h"
+
+/* Audit events are plugin events (PPME_PLUGINEVENT_E) for the rule index. */
+#define AUDIT_EVTTYPE 322
+
+struct sk_app_audit {
+	const struct sk_app_cfg *c;
+	struct sk_audit_cfg cfg;
+	const struct sk_rules *r;
+	struct sk_outputs *out;
+	struct sk_audit_queue *q;
+	struct sk_audit_web *web;
+	pthread_t reader, engine;
+	bool reader_on, engine_on, metrics_on, ctx_on;
+	_Atomic bool done;            /* the engine thread saw the end of the source */
+	/* engine thread only */
+	struct sk_eval_ctx ctx;
+	struct sk_rule_output **routs; /* by sk_rule.id, k8s_audit rules only */
+	size_t nrouts;
+	uint64_t num;
+	/* summary, read after the engine thread is joined */
+	uint64_t detected, by_prio[8], *by_rule;
+	/* /metrics (atomics: read on a server thread) */
+	_Atomic uint64_t events, alerts, alert_errors, bad_lines;
+};
+
+/* ---- configuration ---------------------------------------------------------- */
+
+/* A non-negative integer of init_config (a number, or a numeric string). */
+static int ic_size(json_t *v, const char *key, size_t *out, char *err, size_t errlen)
+{
+	int64_t n = -1;
+	if (json_is_integer(v))
+		n = json_integer_value(v);
+	else if (json_is_string(v) && sk_parse_i64(json_string_value(v), &n) < 0)
+		n = -1;
+	if (n <= 0) {
+		snprintf(err, errlen, "plugin 'k8saudit': init_config: %s must be a positive integer",
+			 key);
+		return -EINVAL;
+	}
+	*out = (size_t)n;
+	return 0;
+}
+
+static int ic_str(json_t *v, const char *key, char **out, char *err, size_t errlen)
+{
+	if (!json_is_string(v)) {
+		snprintf(err, errlen, "plugin 'k8saudit': init_config: %s must be a string", key);
+		return -EINVAL;
+	}
+	char *s = strdup(json_string_value(v));
+	if (!s)
+		return -ENOMEM;
+	free(*out);
+	*out = s;
+	return 0;
+}
+
+/* init_config: the plugin's keys (maxEventSize, webhookMaxBatchSize,
+ * sslCertificate, useAsync) and saker's two for the endpoint's
+ * authentication (clientCA, bearerTokenFile). Anything else is an error,
+ * as the plugin's schema makes it. */
+static int parse_init_config(struct sk_audit_cfg *ac, const char *text, char *err, size_t errlen)
+{
+	const char *p = text ? text : "";
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	if (!*p || !strcmp(p, "null"))
+		return 0;
+	json_error_t je;
+	json_t *o = json_loads(p, JSON_DECODE_ANY, &je);
+	if (!json_is_object(o)) {
+		snprintf(err, errlen, "plugin 'k8saudit': init_config is not a JSON object: %s",
+			 o ? "another JSON value" : je.text);
+		json_decref(o);
+		return -EINVAL;
+	}
+	int rc = 0;
+	const char *k;
+	json_t *v;
+	json_object_foreach(o, k, v) {
+		if (!strcmp(k, "maxEventSize"))
+			rc = ic_size(v, k, &ac->max_event_size, err, errlen);
+		else if (!strcmp(k, "webhookMaxBatchSize"))
+			rc = ic_size(v, k, &ac->max_batch, err, errlen);
+		else if (!strcmp(k, "sslCertificate"))
+			rc = ic_str(v, k, &ac->tls_pem, err, errlen);
+		else if (!strcmp(k, "clientCA"))
+			rc = ic_str(v, k, &ac->client_ca, err, errlen);
+		else if (!strcmp(k, "bearerTokenFile"))
+			rc = ic_str(v, k, &ac->bearer_token_file, err, errlen);
+		else if (!strcmp(k, "useAsync")) {
+			if (!json_is_boolean(v)) {
+				snprintf(err, errlen, "plugin 'k8saudit': init_config: useAsync must be a boolean");
+				rc = -EINVAL;
+			}
+		} else {
+			snprintf(err, errlen,
+				 "plugin 'k8saudit': init_config: unknown key '%s' (known: maxEventSize, "
+				 "webhookMaxBatchSize, sslCertificate, useAsync)", k);
+			rc = -EINVAL;
+		}
+		if (rc < 0)
+			break;
+	}
+	json_decref(o);
+	if (rc == -ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	return rc;
+}
+
+/* Which sources run (Falco 0.44's --enable-source / --disable-source over
+ * the sources that exist: syscall always, k8s_audit with the plugin). */
+static int choose_sources(const struct sk_app_cfg *c, bool audit_avail, bool *syscall_on,
+			  bool *audit_on)
+{
+	if (c->enable_sources.n && c->disable_sources.n) {
+		fprintf(stderr, "Error: You can not mix --enable-source and --disable-source\n");
+		return -1;
+	}
+	const struct sk_strv *sel = c->enable_sources.n ? &c->enable_sources : &c->disable_sources;
+	bool enable = c->enable_sources.n > 0;
+	for (size_t i = 0; i < sel->n; i++) {
+		const char *s = sel->v[i];
+		if (strcmp(s, "syscall") && (strcmp(s, "k8s_audit") || !audit_avail)) {
+			fprintf(stderr, "Error: Attempted %s an unknown event source: %s\n",
+				enable ? "enabling" : "disabling", s);
+			return -1;
+		}
+	}
+	*syscall_on = !enable;
+	*audit_on = audit_avail && !enable;
+	for (size_t i = 0; i < sel->n; i++) {
+		bool sys = !strcmp(sel->v[i], "syscall");
+		if (sys)
+			*syscall_on = enable;
+		else
+			*audit_on = enable;
+	}
+	if (!*syscall_on && !*audit_on) {
+		fprintf(stderr, "Error: Must enable at least one event source\n");
+		return -1;
+	}
+	return 0;
+}
+
+int sk_app_audit_setup(struct sk_app_audit **out, const struct sk_app_cfg *c, bool *syscall_on)
+{
+	*out = NULL;
+	const struct sk_config_plugin *p = sk_app_plugin_loaded(c->conf, "k8saudit");
+	bool avail = p && p->open_params && *p->open_params;
+	bool audit_on;
+	if (choose_sources(c, avail, syscall_on, &audit_on) < 0)
+		return -1;
+	if (!audit_on)
+		return 0;
+	struct sk_app_audit *a = calloc(1, sizeof(*a));
+	if (!a) {
+		fprintf(stderr, "Error: out of memory\n");
+		return -1;
+	}
+	a->c = c;
+	char err[1024];
+	struct sk_err e;
+	sk_err_clear(&e);
+	if (parse_init_config(&a->cfg, p->init_config, err, sizeof(err)) < 0) {
+		fprintf(stderr, "Error: %s\n", err);
+		goto fail;
+	}
+	if (sk_audit_cfg_open_params(&a->cfg, p->open_params, &e) < 0) {
+		fprintf(stderr, "Error: plugin 'k8saudit': %s\n", e.msg);
+		goto fail;
+	}
+	if (a->cfg.tls && !a->cfg.tls_pem && !(a->cfg.tls_pem = strdup("/etc/falco/falco.pem"))) {
+		fprintf(stderr, "Error: out of memory\n");
+		goto fail;
+	}
+	*out = a;
+	return 0;
+fail:
+	sk_audit_cfg_done(&a->cfg);
+	free(a);
+	return -1;
+}
+
+/* ---- the file replay ----------------------------------------------------------- */
+
+struct line_ctx {
+	struct sk_app_audit *a;
+	int rc; /* -EPIPE: the queue closed (stop) */
+};
+
+/* Queues one decoded event, waiting for room: a replay drops nothing. */
+static int push_event(void *vctx, json_t *doc)
+{
+	struct line_ctx *lc = vctx;
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	struct sk_audit_event ev = {
+		.doc = json_incref(doc),
+		.ts = sk_audit_parse_time(json_string_value(json_object_get(doc, "stageTimestamp"))),
+		.recv_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec,
+	};
+	int rc;
+	while ((rc = sk_audit_queue_push(lc->a->q, &ev, 1000)) == -EAGAIN)
+		;
+	sk_audit_event_done(&ev);
+	lc->rc = rc;
+	return rc ? 1 : 0;
+}
+
+/* Reads the file line by line (each non-empty line a JSON payload: an Event,
+ * an EventList or an array, as the plugin reads files). The first bad line
+ * stops the replay with an error message, as Falco does. */
+static void *reader_main(void *arg)
+{
+	struct sk_app_audit *a = arg;
+	const char *path = a->cfg.file;
+	FILE *f = fopen(path, "re");
+	if (!f) {
+		fprintf(stderr, "Error: could not open k8s audit file %s: %s\n", path, strerror(errno));
+		sk_audit_queue_close(a->q);
+		return NULL;
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	unsigned long lineno = 0;
+	struct line_ctx lc = {.a = a};
+	while ((n = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = 0;
+		size_t sp = strspn(line, " \t");
+		if ((size_t)n == sp)
+			continue;
+		struct sk_err e;
+		sk_err_clear(&e);
+		int rc = (size_t)n > a->cfg.max_event_size
+				 ? sk_err_set(&e, -E2BIG, "line longer than maxEventSize (%zu bytes)",
+					      a->cfg.max_event_size)
+				 : sk_audit_decode(line, (size_t)n, 0, push_event, &lc, &e);
+		if (rc > 0 || lc.rc == -EPIPE)
+			break; /* stopped */
+		if (rc < 0) {
+			atomic_fetch_add(&a->bad_lines, 1);
+			bool unrec = strstr(e.msg, "not recognized") != NULL;
+			fprintf(stderr, "Could not read k8s audit event line #%lu, \"%.200s\": %s, stopping\n",
+				lineno, line, unrec ? "Data not recognized as a k8s audit event" : e.msg);
+			fprintf(stderr, "[k8saudit] %s:%lu: %s\n", path, lineno, e.msg);
+			break;
+		}
+	}
+	if (ferror(f))
+		fprintf(stderr, "Error: reading k8s audit file %s: %s\n", path, strerror(errno));
+	free(line);
+	fclose(f);
+	sk_audit_queue_close(a->q);
+	return NULL;
+}
+
+/* ---- the engine thread ----------------------------------------------------------- */
+
+static void on_match(const struct sk_rule *rule, void *arg)
+{
+	struct sk_app_audit *a = arg;
+	a->detected++;
+	if (rule->priority >= 0 && rule->priority < 8)
+		a->by_prio[rule->priority]++;
+	if (rule->id >= a->nrouts)
+		return;
+	a->by_rule[rule->id]++;
+	if (!a->routs[rule->id])
+		return;
+	struct sk_alert *al = sk_alert_new(a->routs[rule->id], rule->priority, &a->ctx);
+	if (sk_outputs_push(a->out, al) < 0)
+		atomic_fetch_add(&a->alert_errors, 1);
+	else
+		atomic_fetch_add(&a->alerts, 1);
+}
+
+static void *engine_main(void *arg)
+{
+	struct sk_app_audit *a = arg;
+	struct sk_audit_event ev;
+	int rc;
+	while ((rc = sk_audit_queue_pop(a->q, &ev, 200)) != -EPIPE) {
+		if (rc == 0)
+			continue;
+		a->num++;
+		sk_eval_ctx_set_audit(&a->ctx, ev.doc, a->num, ev.ts ? ev.ts : ev.recv_ns);
+		sk_rules_process(a->r, SK_SRC_K8S_AUDIT, AUDIT_EVTTYPE, &a->ctx, on_match, a);
+		sk_eval_ctx_set_audit(&a->ctx, NULL, a->num, 0);
+		sk_audit_event_done(&ev);
+		atomic_fetch_add(&a->events, 1);
+	}
+	atomic_store(&a->done, true);
+	return NULL;
+}
+
+/* saker_k8s_audit_* series on /metrics (server thread: atomics and the
+ * queue's own locked snapshot). */
+static void audit_metrics(void *ctx, struct sk_app_prom *p)
+{
+	struct sk_app_audit *a = ctx;
+	struct sk_audit_queue_stats qs;
+	sk_audit_queue_stats(a->q, &qs);
+	const struct {
+		const char *name, *type, *help;
+		uint64_t v;
+	} s[] = {
+		{"saker_k8s_audit_events_total", "counter", "audit events evaluated",
+		 atomic_load(&a->events)},
+		{"saker_k8s_audit_alerts_total", "counter", "alerts of k8s_audit rules",
+		 atomic_load(&a->alerts)},
+		{"saker_k8s_audit_alert_errors_total", "counter", "alerts that could not be queued",
+		 atomic_load(&a->alert_errors)},
+		{"saker_k8s_audit_queue_pushed_total", "counter", "events queued for the engine",
+		 qs.pushed},
+		{"saker_k8s_audit_queue_dropped_total", "counter", "events dropped: queue full",
+		 qs.dropped_full},
+		{"saker_k8s_audit_queue_depth", "gauge", "events waiting for the engine", qs.depth},
+		{"saker_k8s_audit_queue_capacity", "gauge", "events the queue holds at most", qs.cap},
+		{"saker_k8s_audit_file_bad_lines_total", "counter",
+		 "replayed lines that were not audit events", atomic_load(&a->bad_lines)},
+	};
+	for (size_t i = 0; i < SK_ARRAY_LEN(s); i++) {
+		sk_app_prom_family(p, s[i].name, s[i].type, s[i].help);
+		sk_app_prom_u64(p, s[i].name, NULL, s[i].v);
+	}
+}
+
+int sk_app_audit_start(struct sk_app_audit *a, const struct sk_rules *r, struct sk_outputs *out)
+{
+	a->r = r;
+	a->out = out;
+	a->nrouts = sk_rules_count(r);
+	a->routs = calloc(a->nrouts + 1, sizeof(*a->routs));
+	a->by_rule = calloc(a->nrouts + 1, sizeof(*a->by_rule));
+	a->q = sk_audit_queue_new(a->cfg.queue_cap);
+	if (!a->routs || !a->by_rule || !a->q) {
+		fprintf(stderr, "Error: out of memory\n");
+		return -1;
+	}
+	for (size_t i = 0; i < a->nrouts; i++) {
+		const struct sk_rule *ru = sk_rules_get(r, i);
+		if (!ru->enabled || !ru->filter || ru->source_id != SK_SRC_K8S_AUDIT || ru->id >= a->nrouts)
+			continue;
+		struct sk_err err;
+		sk_err_clear(&err);
+		a->routs[ru->id] = sk_rule_output_new(a->c->conf, SK_SRC_K8S_AUDIT, ru->name, ru->output,
+						       ru->tags, ru->ntags, &err);
+		if (!a->routs[ru->id]) {
+			fprintf(stderr, "Error: Rule '%s': invalid output format: %s\n", ru->name, err.msg);
+			return -1;
+		}
+	}
+	sk_eval_ctx_init(&a->ctx, NULL);
+	a->ctx_on = true;
+	a->metrics_on = sk_app_metrics_register(audit_metrics, a) == 0;
+	if (pthread_create(&a->engine, NULL, engine_main, a) != 0) {
+		fprintf(stderr, "Error: cannot start the k8s_audit engine thread\n");
+		return -1;
+	}
+	a->engine_on = true;
+	if (a->cfg.kind == SK_AUDIT_FILE) {
+		sk_app_log(a->c, SK_LOG_INFO, "Opening 'k8s_audit' source with file %s\n", a->cfg.file);
+		if (pthread_create(&a->reader, NULL, reader_main, a) != 0) {
+			fprintf(stderr, "Error: cannot start the k8s audit file reader\n");
+			sk_audit_queue_close(a->q);
+			return -1;
+		}
+		a->reader_on = true;
+		return 0;
+	}
+	struct sk_err err;
+	sk_err_clear(&err);
+	a->web = sk_audit_web_new(&a->cfg, a->q, &err);
+	if (!a->web) {
+		fprintf(stderr, "Error: k8s audit webhook on port %u: %s\n", a->cfg.port, err.msg);
+		sk_audit_queue_close(a->q);
+		return -1;
+	}
+	sk_app_log(a->c, SK_LOG_INFO, "Opening 'k8s_audit' source: webhook %s://%s:%u%s\n",
+		   a->cfg.tls ? "https" : "http", a->cfg.address ? a->cfg.address : "",
+		   sk_audit_web_port(a->web), a->cfg.path);
+	return 0;
+}
+
+bool sk_app_audit_done(const struct sk_app_audit *a)
+{
+	return !a || atomic_load(&a->done);
+}
+
+void sk_app_audit_stop(struct sk_app_audit *a)
+{
+	if (!a)
+		return;
+	sk_audit_web_free(a->web); /* no more pushes from the webhook */
+	a->web = NULL;
+	if (a->q)
+		sk_audit_queue_close(a->q);
+	if (a->reader_on)
+		pthread_join(a->reader, NULL);
+	if (a->engine_on)
+		pthread_join(a->engine, NULL);
+	a->reader_on = a->engine_on = false;
+	if (a->metrics_on)
+		sk_app_metrics_unregister(audit_metrics, a);
+	a->metrics_on = false;
+}
+
+void sk_app_audit_summary(const struct sk_app_audit *a, const struct sk_rules *r,
+			  uint64_t *detected, uint64_t by_prio[8], uint64_t *by_rule, size_t nrules)
+{
+	if (!a || !a->by_rule)
+		return;
+	*detected += a->detected;
+	for (int p = 0; p < 8; p++)
+		by_prio[p] += a->by_prio[p];
+	/* by rule name: `r` may be a reloaded set with other ids */
+	for (size_t i = 0; i < a->nrouts; i++) {
+		const struct sk_rule *mine = sk_rules_get(a->r, i);
+		if (mine->id >= a->nrouts || !a->by_rule[mine->id])
+			continue;
+		const struct sk_rule *ru = sk_rules_find(r, mine->name);
+		if (ru && ru->id < nrules)
+			by_rule[ru->id] += a->by_rule[mine->id];
+	}
+}
+
+void sk_app_audit_free(struct sk_app_audit *a)
+{
+	if (!a)
+		return;
+	sk_app_audit_stop(a);
+	sk_audit_queue_free(a->q);
+	for (size_t i = 0; i < a->nrouts; i++)
+		sk_rule_output_free(a->routs[i]);
+	free(a->routs);
+	free(a->by_rule);
+	if (a->ctx_on)
+		sk_eval_ctx_done(&a->ctx);
+	sk_audit_cfg_done(&a->cfg);
+	free(a);
+}
