@@ -129,7 +129,7 @@ int sk_app_audit_web_start(const struct sk_app_cfg *app, const struct sk_audit_c
 	const struct sk_config *k = app->conf;
 	struct sk_server *host = sk_app_web_server();
 	/* one port, one server: the endpoint joins /healthz and /metrics */
-	bool shared = host && c->port && c->port == (uint16_t)k->webserver.listen_port;
+	bool shared = host && c->port == (uint16_t)k->webserver.listen_port;
 	struct sk_err err;
 	sk_err_clear(&err);
 	if (shared && c->tls != sk_server_tls(host))
