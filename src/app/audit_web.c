@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "app/audit_web.h"
+#include "app/containers.h"
 #include "app/ops.h"
 #include "app/run_int.h"
 #include "config/config.h"
@@ -128,8 +129,10 @@ int sk_app_audit_web_start(const struct sk_app_cfg *app, const struct sk_audit_c
 {
 	const struct sk_config *k = app->conf;
 	struct sk_server *host = sk_app_web_server();
-	/* one port, one server: the endpoint joins /healthz and /metrics */
-	bool shared = host && c->port == (uint16_t)k->webserver.listen_port;
+	/* one port, one server: the endpoint joins /healthz and /metrics (Falco
+	 * 0.2x's form always: it has no port of its own, and no plugin entry) */
+	bool legacy = !sk_app_plugin_loaded(k, "k8saudit");
+	bool shared = host && c->port == (uint16_t)k->webserver.listen_port && (c->port || legacy);
 	struct sk_err err;
 	sk_err_clear(&err);
 	if (shared && c->tls != sk_server_tls(host))
