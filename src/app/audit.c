@@ -108,7 +108,7 @@ static int parse_init_config(struct sk_audit_cfg *ac, const char *text, char *er
 		if (!strcmp(k, "maxEventSize"))
 			rc = ic_size(v, k, &ac->max_event_size, err, errlen);
 		else if (!strcmp(k, "webhookMaxBatchSize"))
-			rc = ic_size(v, k, &ac->max_batch, err, errlen);
+			rc = ic_size(v, k, &ac->max_body, err, errlen); /* bytes of a body */
 		else if (!strcmp(k, "sslCertificate"))
 			rc = ic_str(v, k, &ac->tls_pem, err, errlen);
 		else if (!strcmp(k, "clientCA"))

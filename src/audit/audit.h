@@ -88,9 +88,10 @@ struct sk_audit_cfg {
 	char *bearer_token_file; /* optional: require "Authorization: Bearer <contents>" (owned) */
 	size_t max_event_size;   /* bytes of one event, compact JSON (plugin maxEventSize,
 	                            default 262144) */
-	size_t max_body;         /* bytes of one HTTP body (0 = 12 MiB, the plugin's
-	                            webhookMaxBatchSize default) */
-	size_t max_batch;        /* events in one body (webhookMaxBatchSize, default 500) */
+	size_t max_body;         /* bytes of one HTTP body (init_config webhookMaxBatchSize,
+	                            k8s_audit.max_request_bytes; 0 = 12 MiB) */
+	size_t max_batch;        /* events in one body (k8s_audit.max_events_per_request,
+	                            default 500; 0 = no limit) */
 	size_t queue_cap;        /* events queued for the engine (default 4096) */
 };
 
