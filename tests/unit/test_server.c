@@ -197,7 +197,7 @@ static void test_post_route(void **state)
 	/* chunked, within the limit */
 	r = post_raw(port, "POST /in HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
 		     "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
-		     "3\r\n{}\n\r\n0\r\n\r\n", 15);
+		     "3\r\n{}\n\r\n0\r\n\r\n", 13);
 	assert_non_null(strstr(r, "{\"got\": 3}"));
 	/* wrong method on a POST route */
 	r = request(port, "GET /in HTTP/1.0\r\n\r\n");
