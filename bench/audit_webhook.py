@@ -34,34 +34,17 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 from ops_common import Saker, get, rss_kib  # noqa: E402
+from test_k8s_audit_web import CONF as BASE_CONF, WEB02, load_events  # noqa: E402
 
 FIXTURES = ROOT.parent / "shared" / "fixtures"
 
-CONF = """
-engine: {kind: nodriver}
-json_output: true
-buffered_outputs: false
-stdout_output: {enabled: true}
-priority: debug
-webserver:
-  enabled: true
-  listen_port: 0
-  listen_address: 127.0.0.1
-  k8s_audit_endpoint: /k8s_audit
-  prometheus_metrics_enabled: true
-metrics: {enabled: true, interval: 1s}
-"""
+CONF = BASE_CONF + WEB02
 
 
 def fixture_events():
     out = []
     for p in sorted((FIXTURES / "k8s_audit").rglob("*.json")):
-        text = p.read_text()
-        try:
-            vals = [json.loads(text)]
-        except ValueError:
-            vals = [json.loads(x) for x in text.splitlines() if x.strip()]
-        out += [v for v in vals if isinstance(v, dict) and v.get("kind") == "Event"]
+        out += load_events(p) or []
     return out
 
 

@@ -107,6 +107,15 @@ append_output:
     extra_fields: [ka.auditid]
 metrics: {enabled: true, interval: 1s}
 """
+# Falco 0.2x's form, on a free loopback port
+WEB02 = """
+webserver:
+  enabled: true
+  listen_port: 0
+  listen_address: 127.0.0.1
+  k8s_audit_endpoint: /k8s_audit
+  prometheus_metrics_enabled: true
+"""
 
 
 def start(saker_bin, fixtures, tmp, conf, rules=None, extra=()):
@@ -158,15 +167,7 @@ def web02(saker_bin, fixtures, tmp_path_factory):
     """saker with Falco 0.2x's webserver form: /k8s_audit, /healthz and
     /metrics on one port."""
     tmp = tmp_path_factory.mktemp("aw")
-    sk = start(saker_bin, fixtures, tmp, """
-webserver:
-  enabled: true
-  listen_port: 0
-  listen_address: 127.0.0.1
-  k8s_audit_endpoint: /k8s_audit
-  prometheus_metrics_enabled: true
-k8s_audit: {max_request_bytes: 4194304}
-""")
+    sk = start(saker_bin, fixtures, tmp, WEB02 + "k8s_audit: {max_request_bytes: 4194304}\n")
     port = int(sk.wait_log(WEB_RE).group(1))
     hook = int(sk.wait_log(HOOK_RE).group(1))
     assert hook == port, "the 0.2x endpoint must share the web server's port"

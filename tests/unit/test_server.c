@@ -32,15 +32,23 @@ static int handler(void *ctx, const char *path, struct sk_buf *body, const char 
 	return sk_buf_puts(body, "nope") ? 500 : 404;
 }
 
-/* One raw HTTP/1.0 request; returns the whole response (static buffer). */
-static const char *request(uint16_t port, const char *req)
+/* Sends the request head, then `body` in chunks of 1 KiB as long as the
+ * server reads; returns the response (static buffer). */
+static const char *post_raw(uint16_t port, const char *head, const char *body, size_t len)
 {
 	static __thread char resp[8192];
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port),
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	assert_int_equal(write(fd, head, strlen(head)), (ssize_t)strlen(head));
+	for (size_t off = 0; off < len;) {
+		size_t n = len - off < 1024 ? len - off : 1024;
+		ssize_t w = send(fd, body + off, n, MSG_NOSIGNAL);
+		if (w <= 0)
+			break; /* the server answered and closed */
+		off += (size_t)w;
+	}
 	size_t n = 0;
 	ssize_t r;
 	while (n < sizeof(resp) - 1 && (r = read(fd, resp + n, sizeof(resp) - 1 - n)) > 0)
@@ -48,6 +56,12 @@ static const char *request(uint16_t port, const char *req)
 	resp[n] = 0;
 	close(fd);
 	return resp;
+}
+
+/* One request without a body; returns the whole response. */
+static const char *request(uint16_t port, const char *req)
+{
+	return post_raw(port, req, NULL, 0);
 }
 
 static void test_get_routes(void **state)
@@ -154,32 +168,6 @@ static struct sk_server *post_server(struct post_ctx *p, size_t max_body, size_t
 				   .rejected = post_rejected, .ctx = p};
 	assert_int_equal(sk_server_route(s, &r), 0);
 	return s;
-}
-
-/* Sends the request head, then `body` in chunks of 1 KiB as long as the
- * server reads; returns the response (static buffer). */
-static const char *post_raw(uint16_t port, const char *head, const char *body, size_t len)
-{
-	static __thread char resp[4096];
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(write(fd, head, strlen(head)), (ssize_t)strlen(head));
-	for (size_t off = 0; off < len;) {
-		size_t n = len - off < 1024 ? len - off : 1024;
-		ssize_t w = send(fd, body + off, n, MSG_NOSIGNAL);
-		if (w <= 0)
-			break; /* the server answered and closed */
-		off += (size_t)w;
-	}
-	size_t n = 0;
-	ssize_t r;
-	while (n < sizeof(resp) - 1 && (r = read(fd, resp + n, sizeof(resp) - 1 - n)) > 0)
-		n += (size_t)r;
-	resp[n] = 0;
-	close(fd);
-	return resp;
 }
 
 static void test_post_route(void **state)
