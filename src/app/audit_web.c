@@ -163,11 +163,3 @@ void sk_app_audit_web_stop(void)
 	A.w = NULL;
 	A.metrics = false;
 }
-
-void sk_app_audit_web_stats(struct sk_audit_web_stats *out)
-{
-	if (A.w)
-		sk_audit_web_stats(A.w, out);
-	else
-		*out = (struct sk_audit_web_stats){0};
-}

@@ -31,7 +31,5 @@ int sk_app_audit_web_options(const struct sk_config *k, struct sk_audit_cfg *c, 
 int sk_app_audit_web_start(const struct sk_app_cfg *app, const struct sk_audit_cfg *c,
 			   struct sk_audit_queue *q);
 void sk_app_audit_web_stop(void);
-/* The counters of the running webhook (zeros when none). */
-void sk_app_audit_web_stats(struct sk_audit_web_stats *out);
 
 #endif

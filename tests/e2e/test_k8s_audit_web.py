@@ -417,6 +417,33 @@ webserver: {{enabled: true, listen_port: 0, listen_address: 127.0.0.1, prometheu
         assert sk.stop() == 0, "\n".join(sk.log()[-20:])
 
 
+def test_webserver_form_tls_one_port(saker_bin, fixtures, tmp_path):
+    """Falco 0.2x's form with ssl_enabled and saker's client_ca: one HTTPS
+    port; /healthz needs no client certificate, /k8s_audit does."""
+    make_certs(tmp_path)
+    sk = start(saker_bin, fixtures, tmp_path, WEB02 + f"""
+  ssl_enabled: true
+  ssl_certificate: {tmp_path}/falco.pem
+k8s_audit:
+  client_ca: {tmp_path}/ca.pem
+""")
+    try:
+        port = int(sk.wait_log(WEB_RE).group(1))
+        assert int(sk.wait_log(HOOK_RE).group(1)) == port
+        base = f"https://127.0.0.1:{port}"
+        assert get(base + "/healthz", context=tls_ctx(tmp_path))[0] == 200
+        good = (fixtures / "k8s_audit" / "exec_pod.json").read_bytes()
+        assert post_py(base + "/k8s_audit", good, None, tls_ctx(tmp_path)) == 401
+        assert post_py(base + "/k8s_audit", good, None, tls_ctx(tmp_path, "cli")) == 200
+        end = time.monotonic() + 10
+        while time.monotonic() < end and not any(a.get("rule") == "Attach/Exec Pod"
+                                                 for a in sk.alerts()):
+            time.sleep(0.05)
+        assert any(a.get("rule") == "Attach/Exec Pod" for a in sk.alerts())
+    finally:
+        assert sk.stop() == 0, "\n".join(sk.log()[-20:])
+
+
 # ---- both sources at once ---------------------------------------------------------------------------
 
 def test_syscall_alerts_flow_with_audit(saker_bin, fixtures, corpus, tmp_path):

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <cmocka.h>
 #include <curl/curl.h>
 
@@ -39,11 +42,13 @@ static size_t sink(char *p, size_t sz, size_t n, void *ctx)
 }
 
 /* One request; returns the status (-1 when it failed) and the body in *r. */
+static const char *host = "127.0.0.1";
+
 static long http(uint16_t port, const char *method, const char *path, const char *ctype,
 		 const char *auth, const char *body, size_t len, struct resp *r)
 {
 	char url[128], ct[128], au[256];
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", port, path);
+	snprintf(url, sizeof(url), "http://%s:%u%s", host, port, path);
 	struct curl_slist *hd = NULL;
 	if (ctype) {
 		snprintf(ct, sizeof(ct), "Content-Type: %s", ctype);
@@ -106,7 +111,8 @@ struct fixture {
 static void start(struct fixture *f, const char *token_file)
 {
 	memset(f, 0, sizeof(*f));
-	f->c = (struct sk_audit_cfg){.kind = SK_AUDIT_HTTP, .address = "127.0.0.1",
+	f->c = (struct sk_audit_cfg){.kind = SK_AUDIT_HTTP,
+				     .address = host[0] == '[' ? "::1" : "127.0.0.1",
 				     .path = "/k8s-audit", .max_event_size = 300,
 				     .max_body = 4096, .max_batch = 5, .queue_cap = 8,
 				     .bearer_token_file = (char *)token_file};
@@ -277,6 +283,26 @@ static void test_bearer(void **state)
 	assert_null(sk_audit_web_new(&c, f.q, &err));
 }
 
+static void test_ipv6(void **state)
+{
+	(void)state;
+	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	bool v6 = fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	if (fd >= 0)
+		close(fd);
+	if (!v6)
+		skip(); /* no IPv6 loopback here */
+	host = "[::1]";
+	struct fixture f;
+	start(&f, NULL);
+	struct resp r;
+	assert_int_equal(post(f.port, EV("v6"), &r), 200);
+	assert_int_equal(drain(f.q, NULL, 0), 1);
+	stop(&f);
+	host = "127.0.0.1";
+}
+
 static int get_handler(void *ctx, const char *path, struct sk_buf *body, const char **ctype)
 {
 	(void)ctx;
@@ -330,6 +356,7 @@ int main(void)
 		cmocka_unit_test(test_queue_full_and_large_events),
 		cmocka_unit_test(test_bearer),
 		cmocka_unit_test(test_attach),
+		cmocka_unit_test(test_ipv6),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	curl_global_cleanup();
