@@ -513,7 +513,13 @@ struct sk_server *sk_server_new(const struct sk_server_opts *o, struct sk_err *e
 		sk_err_set(err, -ENOMEM, "out of memory");
 		return NULL;
 	}
-	pthread_rwlock_init(&s->lock, NULL);
+	/* writers first: sk_server_unroute must not wait behind a steady
+	 * stream of requests (no callback takes the lock twice) */
+	pthread_rwlockattr_t la;
+	pthread_rwlockattr_init(&la);
+	pthread_rwlockattr_setkind_np(&la, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&s->lock, &la);
+	pthread_rwlockattr_destroy(&la);
 	s->handler = o->handler;
 	s->ctx = o->ctx;
 	s->max_buffered = o->max_buffered ? o->max_buffered : SK_SERVER_BUFFERED_DEFAULT;

@@ -6,6 +6,8 @@
  * webhook attached to another server (Falco 0.2x's one-port form). */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <time.h>
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stdarg.h>
@@ -283,6 +285,61 @@ static void test_bearer(void **state)
 	assert_null(sk_audit_web_new(&c, f.q, &err));
 }
 
+static int get_handler(void *ctx, const char *path, struct sk_buf *body, const char **ctype);
+
+struct hammer {
+	uint16_t port;
+	_Atomic int stop, ok, gone;
+};
+
+static void *hammer_main(void *arg)
+{
+	struct hammer *h = arg;
+	struct resp r;
+	while (!h->stop) {
+		long st = http(h->port, "POST", "/k8s_audit", "application/json", NULL, EV("h"),
+			       strlen(EV("h")), &r);
+		h->ok += st == 200 || st == 503;
+		h->gone += st == 405;
+	}
+	return NULL;
+}
+
+/* Removing the endpoint while requests keep coming returns promptly, and
+ * the path is gone afterwards. */
+static void test_free_under_load(void **state)
+{
+	(void)state;
+	struct sk_err err;
+	sk_err_clear(&err);
+	struct sk_server_opts o = {.address = "127.0.0.1", .threads = 2, .handler = get_handler};
+	struct sk_server *s = sk_server_new(&o, &err);
+	assert_non_null(s);
+	struct sk_audit_queue *q = sk_audit_queue_new(64);
+	struct sk_audit_cfg c = {.kind = SK_AUDIT_HTTP, .path = "/k8s_audit"};
+	struct sk_audit_web *w = sk_audit_web_attach(s, &c, q, &err);
+	assert_non_null(w);
+	struct hammer h = {.port = sk_server_port(s)};
+	pthread_t t[3];
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, hammer_main, &h), 0);
+	while (h.ok < 50)
+		usleep(1000);
+	struct timespec a, b;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	sk_audit_web_free(w);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	assert_true(b.tv_sec - a.tv_sec < 2);
+	int gone = h.gone;
+	while (h.gone < gone + 10)
+		usleep(1000);
+	h.stop = 1;
+	for (int i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	sk_server_free(s);
+	sk_audit_queue_free(q);
+}
+
 static void test_ipv6(void **state)
 {
 	(void)state;
@@ -357,6 +414,7 @@ int main(void)
 		cmocka_unit_test(test_bearer),
 		cmocka_unit_test(test_attach),
 		cmocka_unit_test(test_ipv6),
+		cmocka_unit_test(test_free_under_load),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	curl_global_cleanup();
