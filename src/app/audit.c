@@ -170,14 +170,40 @@ static int choose_sources(const struct sk_app_cfg *c, bool audit_avail, bool *sy
 	return 0;
 }
 
+/* Falco 0.22 replayed audit events with `-e FILE.json`: a replay file
+ * whose first non-blank byte opens a JSON object or array is audit events,
+ * not a capture. */
+static bool replay_is_json(const struct sk_config *k)
+{
+	if (k->engine_kind != SK_ENGINE_REPLAY || !k->replay_capture_file)
+		return false;
+	FILE *f = fopen(k->replay_capture_file, "re");
+	if (!f)
+		return false;
+	int ch;
+	while ((ch = fgetc(f)) == ' ' || ch == '\t' || ch == '\n' || ch == '\r')
+		;
+	fclose(f);
+	return ch == '{' || ch == '[';
+}
+
 int sk_app_audit_setup(struct sk_app_audit **out, const struct sk_app_cfg *c, bool *syscall_on)
 {
 	*out = NULL;
 	const struct sk_config_plugin *p = sk_app_plugin_loaded(c->conf, "k8saudit");
-	bool avail = p && p->open_params && *p->open_params;
+	const char *open_params = p ? p->open_params : NULL;
+	bool json_replay = (!open_params || !*open_params) && replay_is_json(c->conf);
+	if (json_replay)
+		open_params = c->conf->replay_capture_file;
 	bool audit_on;
-	if (choose_sources(c, avail, syscall_on, &audit_on) < 0)
+	if (choose_sources(c, open_params && *open_params, syscall_on, &audit_on) < 0)
 		return -1;
+	if (json_replay)
+		*syscall_on = false; /* the replayed file holds no syscalls */
+	if (!audit_on && json_replay) {
+		fprintf(stderr, "Error: Must enable at least one event source\n");
+		return -1;
+	}
 	if (!audit_on)
 		return 0;
 	struct sk_app_audit *a = calloc(1, sizeof(*a));
@@ -189,11 +215,11 @@ int sk_app_audit_setup(struct sk_app_audit **out, const struct sk_app_cfg *c, bo
 	char err[1024];
 	struct sk_err e;
 	sk_err_clear(&e);
-	if (parse_init_config(&a->cfg, p->init_config, err, sizeof(err)) < 0) {
+	if (p && parse_init_config(&a->cfg, p->init_config, err, sizeof(err)) < 0) {
 		fprintf(stderr, "Error: %s\n", err);
 		goto fail;
 	}
-	if (sk_audit_cfg_open_params(&a->cfg, p->open_params, &e) < 0) {
+	if (sk_audit_cfg_open_params(&a->cfg, open_params, &e) < 0) {
 		fprintf(stderr, "Error: plugin 'k8saudit': %s\n", e.msg);
 		goto fail;
 	}
