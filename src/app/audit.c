@@ -29,22 +29,36 @@
 /* Audit events are plugin events (PPME_PLUGINEVENT_E) for the rule index. */
 #define AUDIT_EVTTYPE 322
 
+/* ---- the rules in use ------------------------------------------------------------ */
+
+/* What the engine thread evaluates: a rules set and the outputs of its
+ * k8s_audit rules, with the per-rule counts of the summary. */
+struct rules_set {
+	const struct sk_rules *r;
+	struct sk_rule_output **routs; /* by sk_rule.id, k8s_audit rules only */
+	uint64_t *by_rule;
+	size_t n;
+};
+
 struct sk_app_audit {
 	const struct sk_app_cfg *c;
 	struct sk_audit_cfg cfg;
-	const struct sk_rules *r;
 	struct sk_outputs *out;
 	struct sk_audit_queue *q;
 	pthread_t reader, engine;
 	bool reader_on, engine_on, metrics_on, ctx_on, web_on;
 	_Atomic bool done;            /* the engine thread saw the end of the source */
+	/* reload: a new rules set handed to the engine thread (sk_app_audit_swap) */
+	pthread_mutex_t swap_mu;
+	pthread_cond_t swap_cv;
+	struct rules_set *pending;    /* under swap_mu */
+	_Atomic bool swap_flag;       /* pending != NULL, read without the lock */
 	/* engine thread only */
 	struct sk_eval_ctx ctx;
-	struct sk_rule_output **routs; /* by sk_rule.id, k8s_audit rules only */
-	size_t nrouts;
+	struct rules_set set;         /* in use (set.r is the rules evaluated) */
 	uint64_t num;
 	/* summary, read after the engine thread is joined */
-	uint64_t detected, by_prio[8], *by_rule;
+	uint64_t detected, by_prio[8];
 	/* /metrics (atomics: read on a server thread) */
 	_Atomic uint64_t events, alerts, alert_errors, bad_lines;
 };
@@ -170,26 +184,54 @@ static int choose_sources(const struct sk_app_cfg *c, bool audit_avail, bool *sy
 	return 0;
 }
 
+/* Falco 0.22 replayed audit events with `-e FILE.json`: a replay file
+ * whose first non-blank byte opens a JSON object or array is audit events,
+ * not a capture. */
+static bool replay_is_json(const struct sk_config *k)
+{
+	if (k->engine_kind != SK_ENGINE_REPLAY || !k->replay_capture_file)
+		return false;
+	FILE *f = fopen(k->replay_capture_file, "re");
+	if (!f)
+		return false;
+	int ch;
+	while ((ch = fgetc(f)) == ' ' || ch == '\t' || ch == '\n' || ch == '\r')
+		;
+	fclose(f);
+	return ch == '{' || ch == '[';
+}
+
 int sk_app_audit_setup(struct sk_app_audit **out, const struct sk_app_cfg *c, bool *syscall_on)
 {
 	*out = NULL;
 	const struct sk_config_plugin *p = sk_app_plugin_loaded(c->conf, "k8saudit");
-	bool avail = p && p->open_params && *p->open_params;
+	const char *open_params = p ? p->open_params : NULL;
+	bool json_replay = (!open_params || !*open_params) && replay_is_json(c->conf);
+	if (json_replay)
+		open_params = c->conf->replay_capture_file;
 	/* without the plugin: Falco 0.2x's webserver form (audit_web.c) */
 	struct sk_audit_cfg legacy = {0};
 	struct sk_err e;
 	sk_err_clear(&e);
-	int lf = avail ? 0 : sk_app_audit_web_cfg(c->conf, &legacy, &e);
+	int lf = open_params && *open_params ? 0 : sk_app_audit_web_cfg(c->conf, &legacy, &e);
 	if (lf < 0) {
 		fprintf(stderr, "Error: %s\n", e.msg);
 		return -1;
 	}
-	avail |= lf > 0;
 	bool audit_on = false;
-	int rc = choose_sources(c, avail, syscall_on, &audit_on);
-	if (rc < 0 || !audit_on) {
+	if (choose_sources(c, (open_params && *open_params) || lf > 0, syscall_on, &audit_on) < 0) {
 		sk_audit_cfg_done(&legacy);
-		return rc;
+		return -1;
+	}
+	if (json_replay)
+		*syscall_on = false; /* the replayed file holds no syscalls */
+	if (!audit_on && json_replay) {
+		fprintf(stderr, "Error: Must enable at least one event source\n");
+		return -1;
+	}
+	if (!audit_on) {
+		sk_audit_cfg_done(&legacy);
+		return 0;
 	}
 	struct sk_app_audit *a = calloc(1, sizeof(*a));
 	if (!a) {
@@ -198,6 +240,8 @@ int sk_app_audit_setup(struct sk_app_audit **out, const struct sk_app_cfg *c, bo
 		return -1;
 	}
 	a->c = c;
+	pthread_mutex_init(&a->swap_mu, NULL);
+	pthread_cond_init(&a->swap_cv, NULL);
 	char err[1024];
 	if (lf > 0) {
 		a->cfg = legacy;
@@ -208,11 +252,11 @@ int sk_app_audit_setup(struct sk_app_audit **out, const struct sk_app_cfg *c, bo
 		fprintf(stderr, "Error: %s\n", e.msg);
 		goto fail;
 	}
-	if (parse_init_config(&a->cfg, p->init_config, err, sizeof(err)) < 0) {
+	if (p && parse_init_config(&a->cfg, p->init_config, err, sizeof(err)) < 0) {
 		fprintf(stderr, "Error: %s\n", err);
 		goto fail;
 	}
-	if (sk_audit_cfg_open_params(&a->cfg, p->open_params, &e) < 0) {
+	if (sk_audit_cfg_open_params(&a->cfg, open_params, &e) < 0) {
 		fprintf(stderr, "Error: plugin 'k8saudit': %s\n", e.msg);
 		goto fail;
 	}
@@ -223,8 +267,7 @@ int sk_app_audit_setup(struct sk_app_audit **out, const struct sk_app_cfg *c, bo
 	*out = a;
 	return 0;
 fail:
-	sk_audit_cfg_done(&a->cfg);
-	free(a);
+	sk_app_audit_free(a);
 	return -1;
 }
 
@@ -304,6 +347,50 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
+static void rules_set_done(struct rules_set *s)
+{
+	for (size_t i = 0; s->routs && i < s->n; i++)
+		sk_rule_output_free(s->routs[i]);
+	free(s->routs);
+	free(s->by_rule);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Compiles the outputs of r's enabled k8s_audit rules. On failure (printed,
+ * -1) the set is still usable: a rule whose output failed counts its
+ * matches without alerting; out of memory leaves no rule alerting. */
+static int rules_set_build(struct rules_set *s, const struct sk_rules *r, const struct sk_config *k)
+{
+	int rc = 0;
+	s->r = r;
+	s->n = sk_rules_count(r);
+	s->routs = calloc(s->n + 1, sizeof(*s->routs));
+	s->by_rule = calloc(s->n + 1, sizeof(*s->by_rule));
+	if (!s->routs || !s->by_rule) {
+		fprintf(stderr, "Error: out of memory\n");
+		free(s->routs);
+		free(s->by_rule);
+		s->routs = NULL;
+		s->by_rule = NULL;
+		s->n = 0;
+		return -1;
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		const struct sk_rule *ru = sk_rules_get(r, i);
+		if (!ru->enabled || !ru->filter || ru->source_id != SK_SRC_K8S_AUDIT || ru->id >= s->n)
+			continue;
+		struct sk_err err;
+		sk_err_clear(&err);
+		s->routs[ru->id] = sk_rule_output_new(k, SK_SRC_K8S_AUDIT, ru->name, ru->output, ru->tags,
+						      ru->ntags, &err);
+		if (!s->routs[ru->id]) {
+			fprintf(stderr, "Error: Rule '%s': invalid output format: %s\n", ru->name, err.msg);
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
 /* ---- the engine thread ----------------------------------------------------------- */
 
 static void on_match(const struct sk_rule *rule, void *arg)
@@ -312,16 +399,35 @@ static void on_match(const struct sk_rule *rule, void *arg)
 	a->detected++;
 	if (rule->priority >= 0 && rule->priority < 8)
 		a->by_prio[rule->priority]++;
-	if (rule->id >= a->nrouts)
+	if (rule->id >= a->set.n)
 		return;
-	a->by_rule[rule->id]++;
-	if (!a->routs[rule->id])
+	a->set.by_rule[rule->id]++;
+	if (!a->set.routs[rule->id])
 		return;
-	struct sk_alert *al = sk_alert_new(a->routs[rule->id], rule->priority, &a->ctx);
+	struct sk_alert *al = sk_alert_new(a->set.routs[rule->id], rule->priority, &a->ctx);
 	if (sk_outputs_push(a->out, al) < 0)
 		atomic_fetch_add(&a->alert_errors, 1);
 	else
 		atomic_fetch_add(&a->alerts, 1);
+}
+
+/* Installs the pending set (swap_mu held): per-rule counts carry over by
+ * rule name; the replaced set goes back to the swapper to free. */
+static void install_pending(struct sk_app_audit *a)
+{
+	struct rules_set *nw = a->pending;
+	for (size_t i = 0; i < nw->n; i++) {
+		const struct sk_rule *ru = sk_rules_get(nw->r, i);
+		const struct sk_rule *prev = sk_rules_find(a->set.r, ru->name);
+		if (prev && prev->id < a->set.n && ru->id < nw->n)
+			nw->by_rule[ru->id] = a->set.by_rule[prev->id];
+	}
+	struct rules_set old = a->set;
+	a->set = *nw;
+	*nw = old;
+	a->pending = NULL;
+	atomic_store(&a->swap_flag, false);
+	pthread_cond_broadcast(&a->swap_cv);
 }
 
 static void *engine_main(void *arg)
@@ -329,18 +435,48 @@ static void *engine_main(void *arg)
 	struct sk_app_audit *a = arg;
 	struct sk_audit_event ev;
 	int rc;
-	while ((rc = sk_audit_queue_pop(a->q, &ev, 200)) != -EPIPE) {
+	while ((rc = sk_audit_queue_pop(a->q, &ev, 50)) != -EPIPE) {
+		if (atomic_load_explicit(&a->swap_flag, memory_order_acquire)) {
+			pthread_mutex_lock(&a->swap_mu);
+			if (a->pending)
+				install_pending(a);
+			pthread_mutex_unlock(&a->swap_mu);
+		}
 		if (rc == 0)
 			continue;
 		a->num++;
 		sk_eval_ctx_set_audit(&a->ctx, ev.doc, a->num, ev.ts ? ev.ts : ev.recv_ns);
-		sk_rules_process(a->r, SK_SRC_K8S_AUDIT, AUDIT_EVTTYPE, &a->ctx, on_match, a);
+		sk_rules_process(a->set.r, SK_SRC_K8S_AUDIT, AUDIT_EVTTYPE, &a->ctx, on_match, a);
 		sk_eval_ctx_set_audit(&a->ctx, NULL, a->num, 0);
 		sk_audit_event_done(&ev);
 		atomic_fetch_add(&a->events, 1);
 	}
+	pthread_mutex_lock(&a->swap_mu);
 	atomic_store(&a->done, true);
+	pthread_cond_broadcast(&a->swap_cv);
+	pthread_mutex_unlock(&a->swap_mu);
 	return NULL;
+}
+
+int sk_app_audit_swap(struct sk_app_audit *a, const struct sk_rules *r, const struct sk_config *k)
+{
+	if (!a || !a->set.r)
+		return 0;
+	struct rules_set nw = {0};
+	/* installed even when it failed: the old rules are about to be freed */
+	int rc = rules_set_build(&nw, r, k);
+	pthread_mutex_lock(&a->swap_mu);
+	a->pending = &nw;
+	atomic_store_explicit(&a->swap_flag, true, memory_order_release);
+	/* the engine thread installs it between two events (it polls every
+	 * 50 ms when idle); once it has ended, install it here */
+	while (a->pending && !atomic_load(&a->done))
+		pthread_cond_wait(&a->swap_cv, &a->swap_mu);
+	if (a->pending)
+		install_pending(a);
+	pthread_mutex_unlock(&a->swap_mu);
+	rules_set_done(&nw); /* the replaced set */
+	return rc;
 }
 
 /* saker_k8s_audit_* series on /metrics (server thread: atomics and the
@@ -377,28 +513,13 @@ static void audit_metrics(void *ctx, struct sk_app_prom *p)
 
 int sk_app_audit_start(struct sk_app_audit *a, const struct sk_rules *r, struct sk_outputs *out)
 {
-	a->r = r;
 	a->out = out;
-	a->nrouts = sk_rules_count(r);
-	a->routs = calloc(a->nrouts + 1, sizeof(*a->routs));
-	a->by_rule = calloc(a->nrouts + 1, sizeof(*a->by_rule));
+	if (rules_set_build(&a->set, r, a->c->conf) < 0)
+		return -1;
 	a->q = sk_audit_queue_new(a->cfg.queue_cap);
-	if (!a->routs || !a->by_rule || !a->q) {
+	if (!a->q) {
 		fprintf(stderr, "Error: out of memory\n");
 		return -1;
-	}
-	for (size_t i = 0; i < a->nrouts; i++) {
-		const struct sk_rule *ru = sk_rules_get(r, i);
-		if (!ru->enabled || !ru->filter || ru->source_id != SK_SRC_K8S_AUDIT || ru->id >= a->nrouts)
-			continue;
-		struct sk_err err;
-		sk_err_clear(&err);
-		a->routs[ru->id] = sk_rule_output_new(a->c->conf, SK_SRC_K8S_AUDIT, ru->name, ru->output,
-						       ru->tags, ru->ntags, &err);
-		if (!a->routs[ru->id]) {
-			fprintf(stderr, "Error: Rule '%s': invalid output format: %s\n", ru->name, err.msg);
-			return -1;
-		}
 	}
 	sk_eval_ctx_init(&a->ctx, NULL);
 	a->ctx_on = true;
@@ -460,19 +581,19 @@ void sk_app_audit_stop(struct sk_app_audit *a)
 void sk_app_audit_summary(const struct sk_app_audit *a, const struct sk_rules *r,
 			  uint64_t *detected, uint64_t by_prio[8], uint64_t *by_rule, size_t nrules)
 {
-	if (!a || !a->by_rule)
+	if (!a || !a->set.by_rule)
 		return;
 	*detected += a->detected;
 	for (int p = 0; p < 8; p++)
 		by_prio[p] += a->by_prio[p];
 	/* by rule name: `r` may be a reloaded set with other ids */
-	for (size_t i = 0; i < a->nrouts; i++) {
-		const struct sk_rule *mine = sk_rules_get(a->r, i);
-		if (mine->id >= a->nrouts || !a->by_rule[mine->id])
+	for (size_t i = 0; i < a->set.n; i++) {
+		const struct sk_rule *mine = sk_rules_get(a->set.r, i);
+		if (mine->id >= a->set.n || !a->set.by_rule[mine->id])
 			continue;
 		const struct sk_rule *ru = sk_rules_find(r, mine->name);
 		if (ru && ru->id < nrules)
-			by_rule[ru->id] += a->by_rule[mine->id];
+			by_rule[ru->id] += a->set.by_rule[mine->id];
 	}
 }
 
@@ -482,10 +603,9 @@ void sk_app_audit_free(struct sk_app_audit *a)
 		return;
 	sk_app_audit_stop(a);
 	sk_audit_queue_free(a->q);
-	for (size_t i = 0; i < a->nrouts; i++)
-		sk_rule_output_free(a->routs[i]);
-	free(a->routs);
-	free(a->by_rule);
+	rules_set_done(&a->set);
+	pthread_mutex_destroy(&a->swap_mu);
+	pthread_cond_destroy(&a->swap_cv);
 	if (a->ctx_on)
 		sk_eval_ctx_done(&a->ctx);
 	sk_audit_cfg_done(&a->cfg);

@@ -46,6 +46,7 @@ struct engine {
 	struct sk_app_gen *gen;        /* reloaded set in use (NULL: the one given at start) */
 	struct sk_app_ratelimit *rl;   /* per-rule rate limit, NULL = off (ratelimit.c) */
 	struct sk_app_rule_prof prof;  /* sampled per-rule evaluation time (metrics.c) */
+	struct sk_app_audit *audit;    /* the k8s_audit source, NULL when off (audit.c) */
 };
 
 static volatile sig_atomic_t engine_stop;
@@ -213,6 +214,9 @@ static void engine_swap(struct engine *e, struct sk_app_gen *g)
 		sk_app_ratelimit_free(e->rl);
 		e->rl = NULL;
 	}
+	/* the audit engine thread leaves the old set before it is retired */
+	if (sk_app_audit_swap(e->audit, g->r, g->cfg->conf) < 0)
+		sk_app_log(e->c, SK_LOG_ERROR, "Reload: the k8s_audit source keeps its outputs\n");
 	uint64_t t1 = sk_app_now_ns();
 	sk_app_reload_retire(old);
 	double lat = (double)(t1 - g->requested_ns) / 1e9;
@@ -418,6 +422,7 @@ int sk_app_engine(struct sk_app_cfg *c, struct sk_rules *r)
 		sk_app_audit_stop(audit);
 		goto out;
 	}
+	e.audit = audit;
 	engine_stop = 0;
 	struct sigaction sa = {.sa_handler = on_stop_signal}, old_int, old_term;
 	sigemptyset(&sa.sa_mask);

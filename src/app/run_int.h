@@ -98,5 +98,9 @@ void sk_app_audit_stop(struct sk_app_audit *a);       /* NULL-safe; joins the th
 void sk_app_audit_summary(const struct sk_app_audit *a, const struct sk_rules *r,
 			  uint64_t *detected, uint64_t by_prio[8], uint64_t *by_rule, size_t nrules);
 void sk_app_audit_free(struct sk_app_audit *a);       /* NULL-safe; stops first */
+/* Reload: the engine thread moves to rules `r` (outputs compiled with `k`)
+ * between two events; returns once it no longer uses the previous set, so
+ * that set may be freed. NULL-safe; -1 (printed) when an output fails. */
+int sk_app_audit_swap(struct sk_app_audit *a, const struct sk_rules *r, const struct sk_config *k);
 
 #endif

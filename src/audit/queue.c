@@ -16,6 +16,7 @@ struct sk_audit_queue {
 	struct sk_audit_event *ring; /* cap slots; head = next pop */
 	size_t cap, head, len;
 	bool closed;
+	unsigned pop_waiters, push_waiters; /* threads in a timed wait: signal only them */
 	uint64_t pushed, popped, dropped_full;
 };
 
@@ -74,9 +75,11 @@ int sk_audit_queue_push(struct sk_audit_queue *q, struct sk_audit_event *ev, int
 	pthread_mutex_lock(&q->mu);
 	if (!q->closed && q->len == q->cap && wait_ms > 0) {
 		struct timespec until = deadline(wait_ms);
+		q->push_waiters++;
 		while (!q->closed && q->len == q->cap)
 			if (pthread_cond_timedwait(&q->not_full, &q->mu, &until) == ETIMEDOUT)
 				break;
+		q->push_waiters--;
 	}
 	int rc = 0;
 	if (q->closed) {
@@ -89,7 +92,8 @@ int sk_audit_queue_push(struct sk_audit_queue *q, struct sk_audit_event *ev, int
 		q->len++;
 		q->pushed++;
 		ev->doc = NULL;
-		pthread_cond_signal(&q->not_empty);
+		if (q->pop_waiters)
+			pthread_cond_signal(&q->not_empty);
 	}
 	pthread_mutex_unlock(&q->mu);
 	return rc;
@@ -100,9 +104,11 @@ int sk_audit_queue_pop(struct sk_audit_queue *q, struct sk_audit_event *ev, int 
 	pthread_mutex_lock(&q->mu);
 	if (!q->len && !q->closed && timeout_ms > 0) {
 		struct timespec until = deadline(timeout_ms);
+		q->pop_waiters++;
 		while (!q->len && !q->closed)
 			if (pthread_cond_timedwait(&q->not_empty, &q->mu, &until) == ETIMEDOUT)
 				break;
+		q->pop_waiters--;
 	}
 	int rc = 0;
 	if (q->len) {
@@ -111,7 +117,8 @@ int sk_audit_queue_pop(struct sk_audit_queue *q, struct sk_audit_event *ev, int 
 		q->head = (q->head + 1) % q->cap;
 		q->len--;
 		q->popped++;
-		pthread_cond_signal(&q->not_full);
+		if (q->push_waiters)
+			pthread_cond_signal(&q->not_full);
 		rc = 1;
 	} else if (q->closed) {
 		rc = -EPIPE;

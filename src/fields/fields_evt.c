@@ -1,8 +1,11 @@
 /* fields_evt.c — the evt.* class: what can be read off the event itself
  * (number, time, type, direction, cpu, arguments, result, category, I/O
  * flags), plus the few that need the event's fd (buflen, is_syslog). */
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fields_priv.h"
 #include "state/state.h"
@@ -384,6 +387,26 @@ static size_t time_field(const struct sk_fieldref *f, struct sk_eval_ctx *c, str
 	}
 }
 
+/* The machine's name for audit events (they carry none): $FALCO_HOSTNAME or
+ * gethostname(), read once. */
+static char audit_host[256];
+static pthread_once_t audit_host_once = PTHREAD_ONCE_INIT;
+
+static void audit_host_init(void)
+{
+	const char *env = getenv("FALCO_HOSTNAME");
+	if (env && *env)
+		sk_strlcpy(audit_host, env, sizeof(audit_host));
+	else if (gethostname(audit_host, sizeof(audit_host) - 1) < 0)
+		audit_host[0] = 0;
+}
+
+static const char *audit_hostname(void)
+{
+	pthread_once(&audit_host_once, audit_host_init);
+	return audit_host;
+}
+
 /* The generic evt.* fields of a k8s_audit event (no syscall event: the
  * context holds the audit document, its number and its time). */
 static size_t audit_evt(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_value *out)
@@ -398,8 +421,8 @@ static size_t audit_evt(const struct sk_fieldref *f, struct sk_eval_ctx *c, stru
 	case SK_F_EVT_IS_ASYNC:
 		return sk_val_bool(out, false);
 	case SK_F_EVT_HOSTNAME: {
-		const struct sk_scap_machine *m = c->state ? sk_state_machine(c->state) : NULL;
-		return m && m->hostname[0] ? sk_val_cstr(out, m->hostname) : 0;
+		const char *h = audit_hostname();
+		return h[0] ? sk_val_cstr(out, h) : 0;
 	}
 	default:
 		return time_field(f, c, out, c->audit_ts);

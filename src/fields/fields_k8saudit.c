@@ -470,61 +470,56 @@ static size_t fx_uri_param(const struct sk_fieldref *f, struct sk_eval_ctx *c, j
 
 /* ---- the table of plain JSON locations -------------------------------------- */
 
-struct plain {
-	uint16_t id;
-	const char *const *path;
-};
-
-static const struct plain plain_fields[] = {
-	{SK_F_KA_AUDITID, P("auditID")},
-	{SK_F_KA_STAGE, P("stage")},
-	{SK_F_KA_AUTH_DECISION, P("annotations", "authorization.k8s.io/decision")},
-	{SK_F_KA_AUTH_REASON, P("annotations", "authorization.k8s.io/reason")},
-	{SK_F_KA_AUTH_OPENSHIFT_DECISION, P("annotations", "authentication.openshift.io/decision")},
-	{SK_F_KA_VALIDATIONS_ADMISSION_POLICY_FAILURE,
-	 P("annotations", "validation.policy.admission.k8s.io/validation_failure")},
-	{SK_F_KA_SECURITY_POD_VIOLATIONS, P("annotations", "pod-security.kubernetes.io/audit-violations")},
-	{SK_F_KA_AUTH_OPENSHIFT_USERNAME, P("annotations", "authentication.openshift.io/username")},
-	{SK_F_KA_USER_NAME, P("user", "username")},
-	{SK_F_KA_IMPUSER_NAME, P("impersonatedUser", "username")},
-	{SK_F_KA_VERB, P("verb")},
-	{SK_F_KA_URI, P("requestURI")},
-	{SK_F_KA_TARGET_NAME, P("objectRef", "name")},
-	{SK_F_KA_TARGET_NAMESPACE, P("objectRef", "namespace")},
-	{SK_F_KA_TARGET_RESOURCE, P("objectRef", "resource")},
-	{SK_F_KA_TARGET_SUBRESOURCE, P("objectRef", "subresource")},
-	{SK_F_KA_REQ_BINDING_ROLE, P("requestObject", "roleRef", "name")},
-	{SK_F_KA_REQ_CONFIGMAP_NAME, P("objectRef", "name")},
-	{SK_F_KA_REQ_CONFIGMAP_OBJ, P("requestObject", "data")},
-	{SK_F_KA_REQ_POD_HOST_IPC, P("requestObject", "spec", "hostIPC")},
-	{SK_F_KA_REQ_POD_HOST_NETWORK, P("requestObject", "spec", "hostNetwork")},
-	{SK_F_KA_REQ_CONTAINER_HOST_NETWORK, P("requestObject", "spec", "hostNetwork")},
-	{SK_F_KA_REQ_POD_HOST_PID, P("requestObject", "spec", "hostPID")},
-	{SK_F_KA_REQ_POD_RUN_AS_USER, P("requestObject", "spec", "securityContext", "runAsUser")},
-	{SK_F_KA_REQ_POD_RUN_AS_GROUP, P("requestObject", "spec", "securityContext", "runAsGroup")},
-	{SK_F_KA_REQ_POD_FS_GROUP, P("requestObject", "spec", "securityContext", "fsGroup")},
-	{SK_F_KA_REQ_SERVICE_TYPE, P("requestObject", "spec", "type")},
-	{SK_F_KA_REQ_SERVICE_PORTS, P("requestObject", "spec", "ports")},
-	{SK_F_KA_RESP_NAME, P("responseObject", "metadata", "name")},
-	{SK_F_KA_RESPONSE_CODE, P("responseStatus", "code")},
-	{SK_F_KA_RESPONSE_REASON, P("responseStatus", "reason")},
-	{SK_F_KA_USERAGENT, P("userAgent")},
-	{SK_F_KA_CLUSTER_NAME, P("annotations", "cluster_name")},
+/* Fields that read one JSON location, by field id (NULL: not such a field). */
+static const char *const *const plain_path[SK_F_COUNT] = {
+	[SK_F_KA_AUDITID] = P("auditID"),
+	[SK_F_KA_STAGE] = P("stage"),
+	[SK_F_KA_AUTH_DECISION] = P("annotations", "authorization.k8s.io/decision"),
+	[SK_F_KA_AUTH_REASON] = P("annotations", "authorization.k8s.io/reason"),
+	[SK_F_KA_AUTH_OPENSHIFT_DECISION] = P("annotations", "authentication.openshift.io/decision"),
+	[SK_F_KA_VALIDATIONS_ADMISSION_POLICY_FAILURE] = P("annotations", "validation.policy.admission.k8s.io/validation_failure"),
+	[SK_F_KA_SECURITY_POD_VIOLATIONS] = P("annotations", "pod-security.kubernetes.io/audit-violations"),
+	[SK_F_KA_AUTH_OPENSHIFT_USERNAME] = P("annotations", "authentication.openshift.io/username"),
+	[SK_F_KA_USER_NAME] = P("user", "username"),
+	[SK_F_KA_IMPUSER_NAME] = P("impersonatedUser", "username"),
+	[SK_F_KA_VERB] = P("verb"),
+	[SK_F_KA_URI] = P("requestURI"),
+	[SK_F_KA_TARGET_NAME] = P("objectRef", "name"),
+	[SK_F_KA_TARGET_NAMESPACE] = P("objectRef", "namespace"),
+	[SK_F_KA_TARGET_RESOURCE] = P("objectRef", "resource"),
+	[SK_F_KA_TARGET_SUBRESOURCE] = P("objectRef", "subresource"),
+	[SK_F_KA_REQ_BINDING_ROLE] = P("requestObject", "roleRef", "name"),
+	[SK_F_KA_REQ_CONFIGMAP_NAME] = P("objectRef", "name"),
+	[SK_F_KA_REQ_CONFIGMAP_OBJ] = P("requestObject", "data"),
+	[SK_F_KA_REQ_POD_HOST_IPC] = P("requestObject", "spec", "hostIPC"),
+	[SK_F_KA_REQ_POD_HOST_NETWORK] = P("requestObject", "spec", "hostNetwork"),
+	[SK_F_KA_REQ_CONTAINER_HOST_NETWORK] = P("requestObject", "spec", "hostNetwork"),
+	[SK_F_KA_REQ_POD_HOST_PID] = P("requestObject", "spec", "hostPID"),
+	[SK_F_KA_REQ_POD_RUN_AS_USER] = P("requestObject", "spec", "securityContext", "runAsUser"),
+	[SK_F_KA_REQ_POD_RUN_AS_GROUP] = P("requestObject", "spec", "securityContext", "runAsGroup"),
+	[SK_F_KA_REQ_POD_FS_GROUP] = P("requestObject", "spec", "securityContext", "fsGroup"),
+	[SK_F_KA_REQ_SERVICE_TYPE] = P("requestObject", "spec", "type"),
+	[SK_F_KA_REQ_SERVICE_PORTS] = P("requestObject", "spec", "ports"),
+	[SK_F_KA_RESP_NAME] = P("responseObject", "metadata", "name"),
+	[SK_F_KA_RESPONSE_CODE] = P("responseStatus", "code"),
+	[SK_F_KA_RESPONSE_REASON] = P("responseStatus", "reason"),
+	[SK_F_KA_USERAGENT] = P("userAgent"),
+	[SK_F_KA_CLUSTER_NAME] = P("annotations", "cluster_name"),
 };
 
 /* The container families: three bases, each with its attributes. */
 struct ctr_field {
-	uint16_t id;
-	uint8_t base; /* 0 containers, 1 initContainers, 2 ephemeralContainers */
+	uint8_t base; /* 1 containers, 2 initContainers, 3 ephemeralContainers; 0 = none */
 	uint8_t attr;
 };
 
 #define CTR3(ATTR, CA)                                                                          \
-	{SK_F_KA_REQ_POD_CONTAINERS_##ATTR, 0, CA},                                             \
-	{SK_F_KA_REQ_POD_INITCONTAINERS_##ATTR, 1, CA},                                         \
-	{SK_F_KA_REQ_POD_EPHEMERALCONTAINERS_##ATTR, 2, CA}
+	[SK_F_KA_REQ_POD_CONTAINERS_##ATTR] = {1, CA},                                          \
+	[SK_F_KA_REQ_POD_INITCONTAINERS_##ATTR] = {2, CA},                                      \
+	[SK_F_KA_REQ_POD_EPHEMERALCONTAINERS_##ATTR] = {3, CA}
 
-static const struct ctr_field ctr_fields[] = {
+/* The container families, by field id. */
+static const struct ctr_field ctr_fields[SK_F_COUNT] = {
 	CTR3(ARGS, CA_ARGS),
 	CTR3(COMMAND, CA_COMMAND),
 	CTR3(NAME, CA_NAME),
@@ -539,11 +534,12 @@ static const struct ctr_field ctr_fields[] = {
 	CTR3(EFF_RUN_AS_GROUP, CA_EFF_RUN_AS_GROUP),
 	CTR3(PROC_MOUNT, CA_PROC_MOUNT),
 	CTR3(ADD_CAPABILITIES, CA_ADD_CAPS),
-	{SK_F_KA_REQ_POD_CONTAINERS_HOST_PORT, 0, CA_HOST_PORT},
-	{SK_F_KA_REQ_POD_INITCONTAINERS_HOST_PORT, 1, CA_HOST_PORT},
+	[SK_F_KA_REQ_POD_CONTAINERS_HOST_PORT] = {1, CA_HOST_PORT},
+	[SK_F_KA_REQ_POD_INITCONTAINERS_HOST_PORT] = {2, CA_HOST_PORT},
 };
 
-static const char *const ctr_base[] = {"containers", "initContainers", "ephemeralContainers"};
+static const char *const ctr_base[] = {"", "containers", "initContainers",
+					"ephemeralContainers"};
 
 /* jevt.* / json.*: any JSON document. */
 static size_t fx_jevt(const struct sk_fieldref *f, struct sk_eval_ctx *c, json_t *doc,
@@ -575,26 +571,26 @@ size_t sk_fx_k8saudit(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct
 	if (!doc)
 		return 0;
 	uint16_t id = f->def->id;
+	if (id >= SK_F_COUNT)
+		return 0;
 	if (id >= SK_F_JEVT_VALUE)
 		return fx_jevt(f, c, doc, out);
 	if (!json_object_get(doc, "auditID"))
 		return 0; /* not an audit event: no ka.* value (as the plugin) */
-	for (size_t i = 0; i < SK_ARRAY_LEN(plain_fields); i++)
-		if (plain_fields[i].id == id) {
-			json_t *v = jget(doc, plain_fields[i].path);
-			if (id == SK_F_KA_REQ_SERVICE_PORTS && v && max) {
-				/* the whole array as one element, whatever [N] says */
-				struct acc a;
-				acc_init(&a, c, out, 1);
-				acc_json(&a, v);
-				return acc_finish(&a);
-			}
-			return one(c, v, out);
+	if (plain_path[id]) {
+		json_t *v = jget(doc, plain_path[id]);
+		if (id == SK_F_KA_REQ_SERVICE_PORTS && v && max) {
+			/* the whole array as one element, whatever [N] says */
+			struct acc a;
+			acc_init(&a, c, out, 1);
+			acc_json(&a, v);
+			return acc_finish(&a);
 		}
-	for (size_t i = 0; i < SK_ARRAY_LEN(ctr_fields); i++)
-		if (ctr_fields[i].id == id)
-			return fx_containers(f, c, doc, ctr_base[ctr_fields[i].base],
-					     (enum ctr_attr)ctr_fields[i].attr, out, max);
+		return one(c, v, out);
+	}
+	if (ctr_fields[id].base)
+		return fx_containers(f, c, doc, ctr_base[ctr_fields[id].base],
+				     (enum ctr_attr)ctr_fields[id].attr, out, max);
 	json_t *ro = json_object_get(doc, "requestObject");
 	json_t *v;
 	switch (id) {

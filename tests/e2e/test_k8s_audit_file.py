@@ -237,3 +237,20 @@ def test_empty_file_ends(saker_bin, fixtures, tmp_path):
     assert r.returncode == 0, r.stderr
     assert "Events detected: 0" in r.stdout
     assert (datetime.datetime.now() - t0).total_seconds() < 10
+
+
+def test_legacy_e_flag(saker_bin, fixtures, tmp_path):
+    """Falco 0.22: `-e FILE.json` replays audit events (no plugin entry)."""
+    f = fixtures / "k8s_audit" / "create_nginx_pod_privileged.json"
+    rules = fixtures / "upstream-rules" / "v0.22.1" / "k8s_audit_rules.yaml"
+    if not f.is_file() or not rules.is_file():
+        pytest.skip("v0.22.1 rules or audit fixture not found")
+    conf = tmp_path / "plain.yaml"
+    conf.write_text("stdout_output:\n  enabled: true\njson_output: true\n")
+    r = saker(saker_bin, conf, [rules], "-e", str(f))
+    assert r.returncode == 0, r.stderr
+    got = alerts(r.stdout)
+    assert [a["rule"] for a in got] == ["Create Privileged Pod"]
+    assert got[0]["time"] == "2018-10-25T14:09:12.581541000Z"
+    r = saker(saker_bin, conf, [rules], "-e", str(f), "--disable-source=k8s_audit")
+    assert r.returncode != 0

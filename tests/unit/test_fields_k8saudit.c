@@ -166,6 +166,7 @@ static void test_pod(void **state)
 	EQ("json.value", "/verb", "create");
 	EQ("jevt.rawtime", NULL, "1540476552581541000");
 	EQ("evt.source", NULL, "k8s_audit");
+	EQ("evt.hostname", NULL, "test-host"); /* $FALCO_HOSTNAME, set in main */
 	EQ("evt.num", NULL, "7");
 	EQ("evt.rawtime", NULL, "1540476552581541000");
 	EQ("evt.time.iso8601", NULL, "2018-10-25T14:09:12.581541000+0000");
@@ -223,6 +224,7 @@ static void test_registry(void **state)
 
 int main(void)
 {
+	setenv("FALCO_HOSTNAME", "test-host", 1);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_pod, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_binding_and_role, setup, teardown),
