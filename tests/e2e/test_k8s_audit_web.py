@@ -344,6 +344,25 @@ def test_idle_connections_do_not_stall(web02, fixtures):
             s.close()
 
 
+@pytest.mark.parametrize("opt,msg", [
+    ("k8s_audit.queue_capacity=0", "k8s_audit.queue_capacity: want a positive integer"),
+    ("k8s_audit.max_request_bytes=abc", "k8s_audit.max_request_bytes: want a positive integer"),
+    ("webserver.k8s_audit_endpoint=noslash", "'noslash' must start with /"),
+    ("k8s_audit.bearer_token_file=/nonexistent/token", "cannot read k8s_audit.bearer_token_file"),
+    ("k8s_audit.client_ca=/nonexistent/ca.pem", "needs client certificates"),
+])
+def test_bad_config(saker_bin, fixtures, opt, msg):
+    """A bad webhook setting stops saker at start-up with a message naming it."""
+    r = subprocess.run([saker_bin, "-o", "engine.kind=nodriver", "-o", "log_stderr=true",
+                        "-o", "log_syslog=false", "-o", "webserver.enabled=true",
+                        "-o", "webserver.listen_port=0", "-o", "webserver.listen_address=127.0.0.1",
+                        "-o", "webserver.k8s_audit_endpoint=/k8s_audit", "-o", opt,
+                        "-r", str(fixtures / DEFAULT_RULES[1]), "-M", "5"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 1, r.stderr
+    assert msg in r.stdout + r.stderr
+
+
 # ---- HTTPS, bearer token, client certificate ----------------------------------------------------
 
 def make_certs(tmp):
