@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "app/audit_web.h"
 #include "app/containers.h"
 #include "app/ops.h"
 #include "app/run_int.h"
@@ -44,9 +45,8 @@ struct sk_app_audit {
 	struct sk_audit_cfg cfg;
 	struct sk_outputs *out;
 	struct sk_audit_queue *q;
-	struct sk_audit_web *web;
 	pthread_t reader, engine;
-	bool reader_on, engine_on, metrics_on, ctx_on;
+	bool reader_on, engine_on, metrics_on, ctx_on, web_on;
 	_Atomic bool done;            /* the engine thread saw the end of the source */
 	/* reload: a new rules set handed to the engine thread (sk_app_audit_swap) */
 	pthread_mutex_t swap_mu;
@@ -122,7 +122,7 @@ static int parse_init_config(struct sk_audit_cfg *ac, const char *text, char *er
 		if (!strcmp(k, "maxEventSize"))
 			rc = ic_size(v, k, &ac->max_event_size, err, errlen);
 		else if (!strcmp(k, "webhookMaxBatchSize"))
-			rc = ic_size(v, k, &ac->max_batch, err, errlen);
+			rc = ic_size(v, k, &ac->max_body, err, errlen); /* bytes of a body */
 		else if (!strcmp(k, "sslCertificate"))
 			rc = ic_str(v, k, &ac->tls_pem, err, errlen);
 		else if (!strcmp(k, "clientCA"))
@@ -206,22 +206,37 @@ int sk_app_audit_setup(struct sk_app_audit **out, const struct sk_app_cfg *c, bo
 	*out = NULL;
 	const struct sk_config_plugin *p = sk_app_plugin_loaded(c->conf, "k8saudit");
 	const char *open_params = p ? p->open_params : NULL;
-	bool json_replay = (!open_params || !*open_params) && replay_is_json(c->conf);
+	bool avail = open_params && *open_params;
+	/* Falco 0.22's -e FILE.json replays audit events (and then starts no
+	 * webserver); else, without the plugin, its webserver form (audit_web.c) */
+	bool json_replay = !avail && replay_is_json(c->conf);
 	if (json_replay)
 		open_params = c->conf->replay_capture_file;
-	bool audit_on;
-	if (choose_sources(c, open_params && *open_params, syscall_on, &audit_on) < 0)
-		return -1;
-	if (json_replay)
-		*syscall_on = false; /* the replayed file holds no syscalls */
-	if (!audit_on && json_replay) {
-		fprintf(stderr, "Error: Must enable at least one event source\n");
+	struct sk_audit_cfg legacy = {0};
+	struct sk_err e;
+	sk_err_clear(&e);
+	int lf = avail || json_replay ? 0 : sk_app_audit_web_cfg(c->conf, &legacy, &e);
+	if (lf < 0) {
+		fprintf(stderr, "Error: %s\n", e.msg);
 		return -1;
 	}
-	if (!audit_on)
-		return 0;
+	avail |= lf > 0 || json_replay;
+	bool audit_on = false;
+	int rc = choose_sources(c, avail, syscall_on, &audit_on);
+	if (rc == 0 && json_replay) {
+		*syscall_on = false; /* the replayed file holds no syscalls */
+		if (!audit_on) {
+			fprintf(stderr, "Error: Must enable at least one event source\n");
+			rc = -1;
+		}
+	}
+	if (rc < 0 || !audit_on) {
+		sk_audit_cfg_done(&legacy);
+		return rc;
+	}
 	struct sk_app_audit *a = calloc(1, sizeof(*a));
 	if (!a) {
+		sk_audit_cfg_done(&legacy);
 		fprintf(stderr, "Error: out of memory\n");
 		return -1;
 	}
@@ -229,8 +244,15 @@ int sk_app_audit_setup(struct sk_app_audit **out, const struct sk_app_cfg *c, bo
 	pthread_mutex_init(&a->swap_mu, NULL);
 	pthread_cond_init(&a->swap_cv, NULL);
 	char err[1024];
-	struct sk_err e;
-	sk_err_clear(&e);
+	if (lf > 0) {
+		a->cfg = legacy;
+		*out = a;
+		return 0;
+	}
+	if (sk_app_audit_web_options(c->conf, &a->cfg, &e) < 0) {
+		fprintf(stderr, "Error: %s\n", e.msg);
+		goto fail;
+	}
 	if (p && parse_init_config(&a->cfg, p->init_config, err, sizeof(err)) < 0) {
 		fprintf(stderr, "Error: %s\n", err);
 		goto fail;
@@ -518,17 +540,18 @@ int sk_app_audit_start(struct sk_app_audit *a, const struct sk_rules *r, struct 
 		a->reader_on = true;
 		return 0;
 	}
-	struct sk_err err;
-	sk_err_clear(&err);
-	a->web = sk_audit_web_new(&a->cfg, a->q, &err);
-	if (!a->web) {
-		fprintf(stderr, "Error: k8s audit webhook on port %u: %s\n", a->cfg.port, err.msg);
+	return 0; /* the webhook starts with sk_app_audit_serve */
+}
+
+int sk_app_audit_serve(struct sk_app_audit *a)
+{
+	if (!a || a->cfg.kind != SK_AUDIT_HTTP)
+		return 0;
+	if (sk_app_audit_web_start(a->c, &a->cfg, a->q) < 0) {
 		sk_audit_queue_close(a->q);
 		return -1;
 	}
-	sk_app_log(a->c, SK_LOG_INFO, "Opening 'k8s_audit' source: webhook %s://%s:%u%s\n",
-		   a->cfg.tls ? "https" : "http", a->cfg.address ? a->cfg.address : "",
-		   sk_audit_web_port(a->web), a->cfg.path);
+	a->web_on = true;
 	return 0;
 }
 
@@ -541,8 +564,9 @@ void sk_app_audit_stop(struct sk_app_audit *a)
 {
 	if (!a)
 		return;
-	sk_audit_web_free(a->web); /* no more pushes from the webhook */
-	a->web = NULL;
+	if (a->web_on)
+		sk_app_audit_web_stop(); /* no more pushes from the webhook */
+	a->web_on = false;
 	if (a->q)
 		sk_audit_queue_close(a->q);
 	if (a->reader_on)

@@ -433,7 +433,8 @@ int sk_app_engine(struct sk_app_cfg *c, struct sk_rules *r)
 								       : "modern_bpf",
 			     e.out);
 	sk_app_metrics_rules_free(sk_app_metrics_set_rules(sk_app_metrics_rules_new(c, r), false));
-	if (sk_app_web_start(c) < 0 || sk_app_ops_start(c, c->argc, c->argv, e.out) < 0) {
+	if (sk_app_web_start(c) < 0 || sk_app_audit_serve(audit) < 0 ||
+	    sk_app_ops_start(c, c->argc, c->argv, e.out) < 0) {
 		ret = 1;
 	} else if (!syscall_on || k->engine_kind == SK_ENGINE_NODRIVER) {
 		ret = syscall_on ? run_idle(&e, NULL) : 0;

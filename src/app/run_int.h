@@ -90,6 +90,9 @@ struct sk_app_audit;
 struct sk_outputs;
 int sk_app_audit_setup(struct sk_app_audit **out, const struct sk_app_cfg *c, bool *syscall_on);
 int sk_app_audit_start(struct sk_app_audit *a, const struct sk_rules *r, struct sk_outputs *out);
+/* The webhook (kind http), after sk_app_web_start: it joins the web server
+ * when on the same port (audit_web.c). 0 or -1 (logged). NULL-safe. */
+int sk_app_audit_serve(struct sk_app_audit *a);
 bool sk_app_audit_done(const struct sk_app_audit *a); /* true for NULL */
 void sk_app_audit_stop(struct sk_app_audit *a);       /* NULL-safe; joins the threads */
 void sk_app_audit_summary(const struct sk_app_audit *a, const struct sk_rules *r,
