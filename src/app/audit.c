@@ -56,6 +56,7 @@ struct sk_app_audit {
 	/* engine thread only */
 	struct sk_eval_ctx ctx;
 	struct rules_set set;         /* in use (set.r is the rules evaluated) */
+	struct sk_app_ratelimit *rl;  /* rules_rate_limit, NULL = off (ratelimit.c) */
 	uint64_t num;
 	/* summary, read after the engine thread is joined */
 	uint64_t detected, by_prio[8];
@@ -403,9 +404,13 @@ static void on_match(const struct sk_rule *rule, void *arg)
 	if (rule->id >= a->set.n)
 		return;
 	a->set.by_rule[rule->id]++;
-	if (!a->set.routs[rule->id])
+	uint64_t supp = 0;
+	if (!a->set.routs[rule->id] ||
+	    !sk_app_ratelimit_allow(a->rl, rule->id, a->ctx.audit_ts, &supp))
 		return;
 	struct sk_alert *al = sk_alert_new(a->set.routs[rule->id], rule->priority, &a->ctx);
+	if (al && supp && sk_app_ratelimit_annotate(al, supp) < 0)
+		atomic_fetch_add(&a->alert_errors, 1);
 	if (sk_outputs_push(a->out, al) < 0)
 		atomic_fetch_add(&a->alert_errors, 1);
 	else
@@ -426,6 +431,10 @@ static void install_pending(struct sk_app_audit *a)
 	struct rules_set old = a->set;
 	a->set = *nw;
 	*nw = old;
+	if (sk_app_ratelimit_resize(a->rl, a->set.n) < 0) {
+		sk_app_ratelimit_free(a->rl);
+		a->rl = NULL;
+	}
 	a->pending = NULL;
 	atomic_store(&a->swap_flag, false);
 	pthread_cond_broadcast(&a->swap_cv);
@@ -517,6 +526,7 @@ int sk_app_audit_start(struct sk_app_audit *a, const struct sk_rules *r, struct 
 	a->out = out;
 	if (rules_set_build(&a->set, r, a->c->conf) < 0)
 		return -1;
+	a->rl = sk_app_ratelimit_new(a->c->conf, a->set.n);
 	a->q = sk_audit_queue_new(a->cfg.queue_cap);
 	if (!a->q) {
 		fprintf(stderr, "Error: out of memory\n");
@@ -605,6 +615,7 @@ void sk_app_audit_free(struct sk_app_audit *a)
 	sk_app_audit_stop(a);
 	sk_audit_queue_free(a->q);
 	rules_set_done(&a->set);
+	sk_app_ratelimit_free(a->rl);
 	pthread_mutex_destroy(&a->swap_mu);
 	pthread_cond_destroy(&a->swap_cv);
 	if (a->ctx_on)
