@@ -56,6 +56,7 @@ struct sk_app_audit {
 	/* engine thread only */
 	struct sk_eval_ctx ctx;
 	struct rules_set set;         /* in use (set.r is the rules evaluated) */
+	struct sk_app_ratelimit *rl;  /* rules_rate_limit, NULL = off (ratelimit.c) */
 	uint64_t num;
 	/* summary, read after the engine thread is joined */
 	uint64_t detected, by_prio[8];
@@ -206,32 +207,33 @@ int sk_app_audit_setup(struct sk_app_audit **out, const struct sk_app_cfg *c, bo
 	*out = NULL;
 	const struct sk_config_plugin *p = sk_app_plugin_loaded(c->conf, "k8saudit");
 	const char *open_params = p ? p->open_params : NULL;
-	bool json_replay = (!open_params || !*open_params) && replay_is_json(c->conf);
+	bool avail = open_params && *open_params;
+	/* Falco 0.22's -e FILE.json replays audit events (and then starts no
+	 * webserver); else, without the plugin, its webserver form (audit_web.c) */
+	bool json_replay = !avail && replay_is_json(c->conf);
 	if (json_replay)
 		open_params = c->conf->replay_capture_file;
-	/* without the plugin: Falco 0.2x's webserver form (audit_web.c) */
 	struct sk_audit_cfg legacy = {0};
 	struct sk_err e;
 	sk_err_clear(&e);
-	int lf = open_params && *open_params ? 0 : sk_app_audit_web_cfg(c->conf, &legacy, &e);
+	int lf = avail || json_replay ? 0 : sk_app_audit_web_cfg(c->conf, &legacy, &e);
 	if (lf < 0) {
 		fprintf(stderr, "Error: %s\n", e.msg);
 		return -1;
 	}
+	avail |= lf > 0 || json_replay;
 	bool audit_on = false;
-	if (choose_sources(c, (open_params && *open_params) || lf > 0, syscall_on, &audit_on) < 0) {
-		sk_audit_cfg_done(&legacy);
-		return -1;
-	}
-	if (json_replay)
+	int rc = choose_sources(c, avail, syscall_on, &audit_on);
+	if (rc == 0 && json_replay) {
 		*syscall_on = false; /* the replayed file holds no syscalls */
-	if (!audit_on && json_replay) {
-		fprintf(stderr, "Error: Must enable at least one event source\n");
-		return -1;
+		if (!audit_on) {
+			fprintf(stderr, "Error: Must enable at least one event source\n");
+			rc = -1;
+		}
 	}
-	if (!audit_on) {
+	if (rc < 0 || !audit_on) {
 		sk_audit_cfg_done(&legacy);
-		return 0;
+		return rc;
 	}
 	struct sk_app_audit *a = calloc(1, sizeof(*a));
 	if (!a) {
@@ -402,9 +404,13 @@ static void on_match(const struct sk_rule *rule, void *arg)
 	if (rule->id >= a->set.n)
 		return;
 	a->set.by_rule[rule->id]++;
-	if (!a->set.routs[rule->id])
+	uint64_t supp = 0;
+	if (!a->set.routs[rule->id] ||
+	    !sk_app_ratelimit_allow(a->rl, rule->id, a->ctx.audit_ts, &supp))
 		return;
 	struct sk_alert *al = sk_alert_new(a->set.routs[rule->id], rule->priority, &a->ctx);
+	if (al && supp && sk_app_ratelimit_annotate(al, supp) < 0)
+		atomic_fetch_add(&a->alert_errors, 1);
 	if (sk_outputs_push(a->out, al) < 0)
 		atomic_fetch_add(&a->alert_errors, 1);
 	else
@@ -425,6 +431,10 @@ static void install_pending(struct sk_app_audit *a)
 	struct rules_set old = a->set;
 	a->set = *nw;
 	*nw = old;
+	if (sk_app_ratelimit_resize(a->rl, a->set.n) < 0) {
+		sk_app_ratelimit_free(a->rl);
+		a->rl = NULL;
+	}
 	a->pending = NULL;
 	atomic_store(&a->swap_flag, false);
 	pthread_cond_broadcast(&a->swap_cv);
@@ -516,6 +526,7 @@ int sk_app_audit_start(struct sk_app_audit *a, const struct sk_rules *r, struct 
 	a->out = out;
 	if (rules_set_build(&a->set, r, a->c->conf) < 0)
 		return -1;
+	a->rl = sk_app_ratelimit_new(a->c->conf, a->set.n);
 	a->q = sk_audit_queue_new(a->cfg.queue_cap);
 	if (!a->q) {
 		fprintf(stderr, "Error: out of memory\n");
@@ -604,6 +615,7 @@ void sk_app_audit_free(struct sk_app_audit *a)
 	sk_app_audit_stop(a);
 	sk_audit_queue_free(a->q);
 	rules_set_done(&a->set);
+	sk_app_ratelimit_free(a->rl);
 	pthread_mutex_destroy(&a->swap_mu);
 	pthread_cond_destroy(&a->swap_cv);
 	if (a->ctx_on)

@@ -254,3 +254,22 @@ def test_legacy_e_flag(saker_bin, fixtures, tmp_path):
     assert got[0]["time"] == "2018-10-25T14:09:12.581541000Z"
     r = saker(saker_bin, conf, [rules], "-e", str(f), "--disable-source=k8s_audit")
     assert r.returncode != 0
+
+
+def test_rules_rate_limit(saker_bin, fixtures, tmp_path):
+    """rules_rate_limit (saker) applies to k8s_audit rules too, on event time."""
+    f = fixtures / "k8s_audit" / "create_nginx_pod_privileged.json"
+    if not f.is_file():
+        pytest.skip("create_nginx_pod_privileged.json not found")
+    many = tmp_path / "many.json"
+    line = f.read_text().strip()
+    many.write_text((line + "\n") * 5)  # five events at the same stageTimestamp
+    conf = write_conf(tmp_path, "file://" + str(many))
+    rules = fixtures / "upstream-rules" / "k8s_audit_rules.yaml"
+    r = saker(saker_bin, conf, [rules], "--enable-source=k8s_audit",
+              "-o", "rules_rate_limit.rate=1", "-o", "rules_rate_limit.max_burst=1")
+    assert r.returncode == 0, r.stderr
+    assert [a["rule"] for a in alerts(r.stdout)] == ["Create Privileged Pod"]
+    assert "Create Privileged Pod: 5" in r.stdout
+    r = saker(saker_bin, conf, [rules], "--enable-source=k8s_audit")
+    assert len(alerts(r.stdout)) == 5
