@@ -344,6 +344,24 @@ def test_idle_connections_do_not_stall(web02, fixtures):
             s.close()
 
 
+def test_queue_full(saker_bin, fixtures, corpus, tmp_path):
+    """A body that does not fit in the queue gets 503 and nothing of it is
+    queued; one that fits is taken."""
+    sk = start(saker_bin, fixtures, tmp_path, WEB02 + "k8s_audit: {queue_capacity: 5}\n")
+    try:
+        port = int(sk.wait_log(WEB_RE).group(1))
+        url = f"http://127.0.0.1:{port}/k8s_audit"
+        ev = [e for _, evs in corpus for e in evs]
+        assert post_py(url, json.dumps(eventlist(tagged(ev[:6], "big")))) == 503
+        assert post_py(url, json.dumps(eventlist(tagged(ev[:5], "fits")))) == 200
+        assert metric(port, "saker_k8s_audit_webhook_rejected_total", '{reason="queue_full"}') == 1
+        wait_processed(sk, port, 5)
+        assert not [a for a in sk.alerts()
+                    if a["output_fields"].get("ka.auditid", "").startswith("big")]
+    finally:
+        assert sk.stop() == 0, "\n".join(sk.log()[-20:])
+
+
 @pytest.mark.parametrize("opt,msg", [
     ("k8s_audit.queue_capacity=0", "k8s_audit.queue_capacity: want a positive integer"),
     ("k8s_audit.max_request_bytes=abc", "k8s_audit.max_request_bytes: want a positive integer"),
