@@ -3,6 +3,7 @@
  * routes (server.h) with bounded, incrementally read bodies. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -438,7 +439,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 /* ---- start / stop --------------------------------------------------------------- */
 
-/* Fills `ss` from an IPv4/IPv6 literal. Returns the sockaddr length or 0. */
+/* Fills `ss` from an IPv4/IPv6 literal, or the first address of a host
+ * name ("localhost"; resolved once, at start). Returns the sockaddr length
+ * or 0. */
 static socklen_t parse_addr(const char *a, uint16_t port, struct sockaddr_storage *ss)
 {
 	memset(ss, 0, sizeof(*ss));
@@ -456,7 +459,23 @@ static socklen_t parse_addr(const char *a, uint16_t port, struct sockaddr_storag
 		in6->sin6_port = htons(port);
 		return sizeof(*in6);
 	}
-	return 0;
+	if (a[strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")])
+		return 0; /* not a host name: no lookup */
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
+	if (getaddrinfo(a, NULL, &hints, &res) != 0 || !res)
+		return 0;
+	socklen_t len = 0;
+	if (res->ai_addrlen <= sizeof(*ss) &&
+	    (res->ai_family == AF_INET || res->ai_family == AF_INET6)) {
+		memcpy(ss, res->ai_addr, res->ai_addrlen);
+		len = res->ai_addrlen;
+		if (res->ai_family == AF_INET)
+			in4->sin_port = htons(port);
+		else
+			in6->sin6_port = htons(port);
+	}
+	freeaddrinfo(res);
+	return len;
 }
 
 static int load_pem(struct sk_server *s, const char *path, struct sk_err *err)
@@ -464,12 +483,12 @@ static int load_pem(struct sk_server *s, const char *path, struct sk_err *err)
 	size_t len = 0;
 	int rc = sk_read_file(path, SK_SERVER_PEM_MAX, &s->pem, &len);
 	if (rc < 0)
-		return sk_err_set(err, rc, "cannot read webserver.ssl_certificate %s: %s", path,
-				  strerror(-rc));
+		return sk_err_set(err, rc, "cannot read the TLS certificate (ssl_certificate, "
+				  "sslCertificate) %s: %s", path, strerror(-rc));
 	if (!strstr(s->pem, "PRIVATE KEY-----") || !strstr(s->pem, "-----BEGIN CERTIFICATE"))
 		return sk_err_set(err, -EINVAL,
-				  "webserver.ssl_certificate %s must hold a PEM certificate and its "
-				  "private key", path);
+				  "the TLS certificate file (ssl_certificate, sslCertificate) %s must "
+				  "hold a PEM certificate and its private key", path);
 	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
 		return sk_err_set(err, -ENOTSUP, "libmicrohttpd was built without TLS");
 	return 0;
@@ -525,7 +544,8 @@ struct sk_server *sk_server_new(const struct sk_server_opts *o, struct sk_err *e
 	s->max_buffered = o->max_buffered ? o->max_buffered : SK_SERVER_BUFFERED_DEFAULT;
 	socklen_t sl = parse_addr(o->address, o->port, &ss);
 	if (!sl) {
-		sk_err_set(err, -EINVAL, "webserver.listen_address %s is not an IP address", o->address);
+		sk_err_set(err, -EINVAL, "listen address %s is not an IP address or a known host name",
+			   o->address);
 		goto fail;
 	}
 	if (o->tls_pem && load_pem(s, o->tls_pem, err) < 0)

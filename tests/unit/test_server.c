@@ -96,9 +96,16 @@ static void test_errors(void **state)
 	int calls = 0;
 	struct sk_err err;
 	sk_err_clear(&err);
-	struct sk_server_opts o = {.address = "not-an-ip", .handler = handler, .ctx = &calls};
+	struct sk_server_opts o = {.address = "not an ip", .handler = handler, .ctx = &calls};
 	assert_null(sk_server_new(&o, &err));
 	assert_int_equal(err.code, -EINVAL);
+	/* a host name is resolved once */
+	sk_err_clear(&err);
+	o.address = "localhost";
+	struct sk_server *lh = sk_server_new(&o, &err);
+	if (!lh)
+		fail_msg("%s", err.msg);
+	sk_server_free(lh);
 	sk_err_clear(&err);
 	o.address = "127.0.0.1";
 	o.tls_pem = "/nonexistent/saker.pem";
