@@ -20,67 +20,28 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <cmocka.h>
-#include <curl/curl.h>
 
 #include "audit/audit.h"
+#include "http_client.h"
 #include "server/server.h"
 
 #define EV(id) "{\"kind\":\"Event\",\"auditID\":\"" id "\",\"stage\":\"ResponseComplete\"," \
 	       "\"stageTimestamp\":\"2018-10-25T14:09:12.581541Z\"}"
 
-struct resp {
-	char body[1024];
-	size_t len;
-};
-
-static size_t sink(char *p, size_t sz, size_t n, void *ctx)
-{
-	struct resp *r = ctx;
-	size_t k = sz * n, room = sizeof(r->body) - 1 - r->len;
-	memcpy(r->body + r->len, p, k < room ? k : room);
-	r->len += k < room ? k : room;
-	r->body[r->len] = 0;
-	return k;
-}
-
-/* One request; returns the status (-1 when it failed) and the body in *r. */
 static const char *host = "127.0.0.1";
 
+/* One request; returns the status (-1 when it failed) and the body in *r. */
 static long http(uint16_t port, const char *method, const char *path, const char *ctype,
-		 const char *auth, const char *body, size_t len, struct resp *r)
+		 const char *auth, const char *body, size_t len, struct http_resp *r)
 {
-	char url[128], ct[128], au[256];
+	char url[128];
 	snprintf(url, sizeof(url), "http://%s:%u%s", host, port, path);
-	struct curl_slist *hd = NULL;
-	if (ctype) {
-		snprintf(ct, sizeof(ct), "Content-Type: %s", ctype);
-		hd = curl_slist_append(hd, ct);
-	}
-	if (auth) {
-		snprintf(au, sizeof(au), "Authorization: %s", auth);
-		hd = curl_slist_append(hd, au);
-	}
-	hd = curl_slist_append(hd, "Expect:");
-	CURL *h = curl_easy_init();
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
-	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-	if (body) {
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)len);
-	}
-	memset(r, 0, sizeof(*r));
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
-	long status = -1;
-	if (curl_easy_perform(h) == CURLE_OK)
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	curl_slist_free_all(hd);
-	curl_easy_cleanup(h);
-	return status;
+	struct http_req q = {.method = method, .url = url, .ctype = ctype, .auth = auth,
+			     .body = body, .len = len};
+	return http_do(&q, r);
 }
 
-static long post(uint16_t port, const char *body, struct resp *r)
+static long post(uint16_t port, const char *body, struct http_resp *r)
 {
 	return http(port, "POST", "/k8s-audit", "application/json", NULL, body, strlen(body), r);
 }
@@ -140,7 +101,7 @@ static void test_accepts(void **state)
 	(void)state;
 	struct fixture f;
 	start(&f, NULL);
-	struct resp r;
+	struct http_resp r;
 	char ids[8][16];
 	assert_int_equal(post(f.port, EV("a1"), &r), 200);
 	assert_non_null(strstr(r.body, "\"queued\": 1"));
@@ -168,7 +129,7 @@ static void test_rejects(void **state)
 	(void)state;
 	struct fixture f;
 	start(&f, NULL);
-	struct resp r;
+	struct http_resp r;
 	const char *ev = EV("x");
 	assert_int_equal(http(f.port, "GET", "/k8s-audit", NULL, NULL, NULL, 0, &r), 405);
 	assert_int_equal(http(f.port, "PUT", "/k8s-audit", "application/json", NULL, ev,
@@ -212,7 +173,7 @@ static void test_queue_full_and_large_events(void **state)
 	(void)state;
 	struct fixture f;
 	start(&f, NULL);
-	struct resp r;
+	struct http_resp r;
 	const char *five = "[" EV("1") "," EV("2") "," EV("3") "," EV("4") "," EV("5") "]";
 	assert_int_equal(post(f.port, five, &r), 200);
 	/* 5 of 8 used: a body of 5 does not fit and nothing of it is queued */
@@ -246,7 +207,7 @@ static void test_bearer(void **state)
 	close(fd);
 	struct fixture f;
 	start(&f, path);
-	struct resp r;
+	struct http_resp r;
 	const char *ev = EV("t");
 	size_t n = strlen(ev);
 	assert_int_equal(http(f.port, "POST", "/k8s-audit", "application/json", NULL, ev, n, &r),
@@ -295,7 +256,7 @@ struct hammer {
 static void *hammer_main(void *arg)
 {
 	struct hammer *h = arg;
-	struct resp r;
+	struct http_resp r;
 	while (!h->stop) {
 		long st = http(h->port, "POST", "/k8s_audit", "application/json", NULL, EV("h"),
 			       strlen(EV("h")), &r);
@@ -353,7 +314,7 @@ static void test_ipv6(void **state)
 	host = "[::1]";
 	struct fixture f;
 	start(&f, NULL);
-	struct resp r;
+	struct http_resp r;
 	assert_int_equal(post(f.port, EV("v6"), &r), 200);
 	assert_int_equal(drain(f.q, NULL, 0), 1);
 	stop(&f);
@@ -384,7 +345,7 @@ static void test_attach(void **state)
 		fail_msg("%s", err.msg);
 	uint16_t port = sk_server_port(s);
 	assert_int_equal(sk_audit_web_port(w), port);
-	struct resp r;
+	struct http_resp r;
 	assert_int_equal(http(port, "GET", "/healthz", NULL, NULL, NULL, 0, &r), 200);
 	assert_int_equal(http(port, "POST", "/k8s_audit", "application/json", NULL, EV("z"),
 			      strlen(EV("z")), &r), 200);

@@ -18,9 +18,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include <curl/curl.h>
 
 #include "server/server.h"
+#include "http_client.h"
 
 static int handler(void *ctx, const char *path, struct sk_buf *body, const char **ctype)
 {
@@ -331,39 +331,18 @@ static bool make_certs(void)
 	return rc == 0;
 }
 
-static size_t curl_sink(char *p, size_t sz, size_t n, void *ctx)
-{
-	(void)p;
-	(void)ctx;
-	return sz * n;
-}
-
 /* POSTs "{}" over TLS with the client certificate `name` (NULL = none);
  * returns the status, or -1 when the request failed. */
 static long tls_post(uint16_t port, const char *name)
 {
 	char url[64], crt[128], key[128];
 	snprintf(url, sizeof(url), "https://127.0.0.1:%u/in", port);
-	CURL *h = curl_easy_init();
-	struct curl_slist *hd = curl_slist_append(NULL, "Content-Type: application/json");
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, "{}");
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, curl_sink);
-	if (name) {
-		snprintf(crt, sizeof(crt), "%s/%s.crt", tmpdir, name);
-		snprintf(key, sizeof(key), "%s/%s.key", tmpdir, name);
-		curl_easy_setopt(h, CURLOPT_SSLCERT, crt);
-		curl_easy_setopt(h, CURLOPT_SSLKEY, key);
-	}
-	long status = -1;
-	if (curl_easy_perform(h) == CURLE_OK)
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	curl_slist_free_all(hd);
-	curl_easy_cleanup(h);
-	return status;
+	snprintf(crt, sizeof(crt), "%s/%s.crt", tmpdir, name ? name : "");
+	snprintf(key, sizeof(key), "%s/%s.key", tmpdir, name ? name : "");
+	struct http_req q = {.method = "POST", .url = url, .ctype = "application/json",
+			     .body = "{}", .len = 2, .cert = name ? crt : NULL, .key = key};
+	struct http_resp r;
+	return http_do(&q, &r);
 }
 
 static void test_post_client_cert(void **state)
