@@ -41,7 +41,7 @@ FLAGS = {'filter-only': 'SK_FF_FILTER_ONLY', 'print-only': 'SK_FF_PRINT_ONLY',
 
 # Registered (rules using them load) but never extracted yet: no value.
 NOVALUE_EXACT = {
-    'evt.pluginname', 'evt.plugininfo', 'evt.around', 'evt.count.procinfo',
+    'evt.plugininfo', 'evt.around', 'evt.count.procinfo',
     'evt.count.threadinfo', 'proc.aenv', 'thread.exectime', 'thread.totexectime', 'thread.cpu',
     'thread.cpu.user', 'thread.cpu.system', 'fd.cip.name', 'fd.sip.name', 'fd.lip.name',
     'fd.rip.name', 'util.cnt',

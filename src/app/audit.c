@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "app/audit_web.h"
 #include "app/containers.h"
@@ -299,9 +300,36 @@ static int push_event(void *vctx, json_t *doc)
 	return rc ? 1 : 0;
 }
 
+/* Reads one line (without its end) into b, at most `max` bytes: 1 = a
+ * line, 0 = end of file, -E2BIG = longer than max (the rest of it is not
+ * read), -EIO. */
+static int read_line(FILE *f, struct sk_buf *b, size_t max)
+{
+	char chunk[16384];
+	sk_buf_reset(b);
+	bool any = false;
+	while (fgets(chunk, sizeof(chunk), f)) {
+		any = true;
+		size_t n = strlen(chunk);
+		bool end = n && chunk[n - 1] == '\n';
+		if (b->len + n > max + 2 || sk_buf_append(b, chunk, n) < 0)
+			return -E2BIG;
+		if (end)
+			break;
+	}
+	if (ferror(f))
+		return -EIO;
+	while (b->len && (b->data[b->len - 1] == '\n' || b->data[b->len - 1] == '\r'))
+		b->data[--b->len] = 0;
+	if (b->len > max)
+		return -E2BIG;
+	return any ? 1 : 0;
+}
+
 /* Reads the file line by line (each non-empty line a JSON payload: an Event,
- * an EventList or an array, as the plugin reads files). The first bad line
- * stops the replay with an error message, as Falco does. */
+ * an EventList or an array, as the plugin reads files; a line is at most
+ * maxEventSize bytes). The first bad line stops the replay with an error
+ * message, as Falco does; the source then ends normally. */
 static void *reader_main(void *arg)
 {
 	struct sk_app_audit *a = arg;
@@ -312,38 +340,40 @@ static void *reader_main(void *arg)
 		sk_audit_queue_close(a->q);
 		return NULL;
 	}
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	struct sk_buf line;
+	sk_buf_init(&line, a->cfg.max_event_size + 16384 + 2);
 	unsigned long lineno = 0;
 	struct line_ctx lc = {.a = a};
-	while ((n = getline(&line, &cap, f)) >= 0) {
+	int rl;
+	while ((rl = read_line(f, &line, a->cfg.max_event_size)) != 0) {
 		lineno++;
-		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			line[--n] = 0;
-		size_t sp = strspn(line, " \t");
-		if ((size_t)n == sp)
-			continue;
 		struct sk_err e;
 		sk_err_clear(&e);
-		int rc = (size_t)n > a->cfg.max_event_size
-				 ? sk_err_set(&e, -E2BIG, "line longer than maxEventSize (%zu bytes)",
-					      a->cfg.max_event_size)
-				 : sk_audit_decode(line, (size_t)n, 0, push_event, &lc, &e);
+		int rc;
+		if (rl == -EIO) {
+			fprintf(stderr, "Error: reading k8s audit file %s: %s\n", path, strerror(errno));
+			break;
+		} else if (rl == -E2BIG) {
+			rc = sk_err_set(&e, -E2BIG, "line longer than maxEventSize (%zu bytes)",
+					a->cfg.max_event_size);
+		} else if (line.len == strspn(sk_buf_cstr(&line), " \t")) {
+			continue;
+		} else {
+			rc = sk_audit_decode(line.data, line.len, 0, push_event, &lc, &e);
+		}
 		if (rc > 0 || lc.rc == -EPIPE)
 			break; /* stopped */
 		if (rc < 0) {
 			atomic_fetch_add(&a->bad_lines, 1);
 			bool unrec = strstr(e.msg, "not recognized") != NULL;
 			fprintf(stderr, "Could not read k8s audit event line #%lu, \"%.200s\": %s, stopping\n",
-				lineno, line, unrec ? "Data not recognized as a k8s audit event" : e.msg);
+				lineno, sk_buf_cstr(&line),
+				unrec ? "Data not recognized as a k8s audit event" : e.msg);
 			fprintf(stderr, "[k8saudit] %s:%lu: %s\n", path, lineno, e.msg);
 			break;
 		}
 	}
-	if (ferror(f))
-		fprintf(stderr, "Error: reading k8s audit file %s: %s\n", path, strerror(errno));
-	free(line);
+	sk_buf_done(&line);
 	fclose(f);
 	sk_audit_queue_close(a->q);
 	return NULL;
@@ -542,6 +572,14 @@ int sk_app_audit_start(struct sk_app_audit *a, const struct sk_rules *r, struct 
 	a->engine_on = true;
 	if (a->cfg.kind == SK_AUDIT_FILE) {
 		sk_app_log(a->c, SK_LOG_INFO, "Opening 'k8s_audit' source with file %s\n", a->cfg.file);
+		/* checked here: a file that cannot be read is a start-up error (the
+		 * reader opens it: opening a FIFO waits for its writer) */
+		if (access(a->cfg.file, R_OK) < 0) {
+			fprintf(stderr, "Error: could not open k8s audit file %s: %s\n", a->cfg.file,
+				strerror(errno));
+			sk_audit_queue_close(a->q);
+			return -1;
+		}
 		if (pthread_create(&a->reader, NULL, reader_main, a) != 0) {
 			fprintf(stderr, "Error: cannot start the k8s audit file reader\n");
 			sk_audit_queue_close(a->q);

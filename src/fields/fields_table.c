@@ -40,7 +40,7 @@ const struct sk_field_def sk_field_defs[] = {
 	{{"evt.reltime.ns", "evt", SK_PT_RELTIME, 0, -1,
 	  "Sub-second (ns) part of evt.reltime."},
 	 SK_F_EVT_RELTIME_NS, sk_fx_evt},
-	{{"evt.pluginname", "evt", SK_PT_CHARBUF, SK_FF_NO_VALUE, -1,
+	{{"evt.pluginname", "evt", SK_PT_CHARBUF, 0, -1,
 	  "Name of the (loaded) plugin that produced a plugin event."},
 	 SK_F_EVT_PLUGINNAME, sk_fx_evt},
 	{{"evt.plugininfo", "evt", SK_PT_CHARBUF, SK_FF_NO_VALUE, -1,

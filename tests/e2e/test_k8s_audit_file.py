@@ -273,3 +273,24 @@ def test_rules_rate_limit(saker_bin, fixtures, tmp_path):
     assert "Create Privileged Pod: 5" in r.stdout
     r = saker(saker_bin, conf, [rules], "--enable-source=k8s_audit")
     assert len(alerts(r.stdout)) == 5
+
+
+def test_file_limits(saker_bin, fixtures, tmp_path):
+    """A missing file is a start-up error; a line over maxEventSize stops the
+    replay (the events before it are evaluated) and saker ends normally."""
+    rules = fixtures / "upstream-rules" / "k8s_audit_rules.yaml"
+    conf = write_conf(tmp_path, "file://" + str(tmp_path / "missing.json"))
+    r = saker(saker_bin, conf, [rules], "--enable-source=k8s_audit")
+    assert r.returncode != 0
+    assert "could not open k8s audit file" in r.stderr
+    f = fixtures / "k8s_audit" / "create_nginx_pod_privileged.json"
+    if not f.is_file():
+        pytest.skip("create_nginx_pod_privileged.json not found")
+    mixed = tmp_path / "mixed.json"
+    line = f.read_text().strip()
+    mixed.write_text(line + "\n" + "[" + " " * 300000 + "]\n" + line + "\n")
+    conf = write_conf(tmp_path, "file://" + str(mixed), init="{maxEventSize: 10000}")
+    r = saker(saker_bin, conf, [rules], "--enable-source=k8s_audit")
+    assert r.returncode == 0, r.stderr
+    assert len(alerts(r.stdout)) == 1
+    assert "line #2" in r.stderr and "longer than maxEventSize" in r.stderr

@@ -5,11 +5,9 @@ queue series; closing the FIFO ends the source and saker with it."""
 import json
 import os
 import signal
-import time
-
-import pytest
 
 from ops_common import Saker, get, web_args
+from test_ops_reload import wait_for
 
 RULE = """
 - rule: {name}
@@ -41,15 +39,6 @@ def event(user, i):
                        "stage": "ResponseComplete", "verb": "create",
                        "user": {"username": user}, "objectRef": {"resource": "pods"},
                        "stageTimestamp": f"2024-01-01T00:00:{i:02d}.5Z"})
-
-
-def wait_for(pred, timeout=10.0, what="condition"):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_fifo_reload_metrics(saker_bin, tmp_path):
