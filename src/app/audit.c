@@ -99,9 +99,9 @@ static int ic_str(json_t *v, const char *key, char **out, char *err, size_t errl
 }
 
 /* init_config: the plugin's keys (maxEventSize, webhookMaxBatchSize,
- * sslCertificate, useAsync) and saker's two for the endpoint's
- * authentication (clientCA, bearerTokenFile). Anything else is an error,
- * as the plugin's schema makes it. */
+ * sslCertificate, useAsync). Anything else is an error, as the plugin's
+ * schema makes it: saker's own endpoint options live in the `k8s_audit:`
+ * block so that a falco.yaml stays loadable by Falco. */
 static int parse_init_config(struct sk_audit_cfg *ac, const char *text, char *err, size_t errlen)
 {
 	const char *p = text ? text : "";
@@ -127,10 +127,6 @@ static int parse_init_config(struct sk_audit_cfg *ac, const char *text, char *er
 			rc = ic_size(v, k, &ac->max_body, err, errlen); /* bytes of a body */
 		else if (!strcmp(k, "sslCertificate"))
 			rc = ic_str(v, k, &ac->tls_pem, err, errlen);
-		else if (!strcmp(k, "clientCA"))
-			rc = ic_str(v, k, &ac->client_ca, err, errlen);
-		else if (!strcmp(k, "bearerTokenFile"))
-			rc = ic_str(v, k, &ac->bearer_token_file, err, errlen);
 		else if (!strcmp(k, "useAsync")) {
 			if (!json_is_boolean(v)) {
 				snprintf(err, errlen, "plugin 'k8saudit': init_config: useAsync must be a boolean");
