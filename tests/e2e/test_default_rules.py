@@ -315,6 +315,14 @@ def host_actions(run, tmp, tag):
     run.host("account/benign", [tool(tmp, "userlist"), "--help"])
     run.host("setuid", ["chmod", "u+s", str(write(tmp / "suid" / "a"))])
     run.host("setuid/benign", ["chmod", "u+x", str(write(tmp / "suid" / "b"))])
+    if os.path.exists("/usr/bin/python3") and shutil.which("setpriv"):
+        uffd = ["/usr/bin/python3", "-c", "import ctypes; ctypes.CDLL(None).syscall(323, 0)"]
+        run.host("userfaultfd", ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                 *uffd])
+        run.host("userfaultfd/benign", uffd)
+    sudoedit = tool(tmp, "sudoedit")
+    run.host("sudoedit", [sudoedit, "-s", "x\\"])
+    run.host("sudoedit/benign", [sudoedit, str(tmp / "notes.txt")])
     run.host("setns", ["sh", "-c", "exec nsenter -t $$ -n true"])
     run.host("setns/benign", ["nsenter", "-V"])
 
@@ -438,6 +446,10 @@ def container_actions(run, tmp, tag):
         run.ctr("ctr packet socket/benign", c1, ["/bin/true"])
         run.ctr("ctr metadata", c1, ["/bin/busybox", "nc", "-w", "1", "169.254.169.254", "80"])
         run.ctr("ctr metadata/benign", c1, ["/bin/busybox", "nc", "-w", "1", "10.255.255.1", "80"])
+        run.ctr("ctr decode", c1, ["sh", "-c", "echo aGkK | base64 -d"])
+        run.ctr("ctr decode/benign", c1, ["sh", "-c", "echo hi | base64"])
+        run.ctr("ctr exe overwrite", c1, ["sh", "-c", "echo x > /proc/self/exe; true"])
+        run.ctr("ctr exe overwrite/benign", c1, ["sh", "-c", "cat /proc/self/exe > /dev/null"])
         run.ctr("ctr cred search", c1, ["/bin/grep", "-r", "password", "/etc"])
         run.ctr("ctr cred search/benign", c1, ["/bin/grep", "-r", "root", "/etc"])
         if c2:
@@ -528,6 +540,8 @@ CASES = [
     ("account", "Account Management Outside Package Manager", set()),
     ("setuid", "Setuid Or Setgid Bit Set", set()),
     ("setns", "Namespace Entered By Unexpected Program", set()),
+    ("userfaultfd", "Userfaultfd By Unprivileged User", set()),
+    ("sudoedit", "Sudo Privilege Escalation Attempt", set()),
     ("shadow", "Sensitive File Read By Untrusted Program", set()),
     ("private key", "Private Key Or Cloud Credential Read", set()),
     ("environ", "Process Environment Read", set()),
@@ -562,6 +576,8 @@ CASES = [
     ("ctr packet socket", "Packet Socket In Container", set()),
     ("ctr metadata", "Cloud Metadata Contact From Container", set()),
     ("ctr cred search", "Credential Search", set()),
+    ("ctr decode", "Payload Decoded In Container", set()),
+    ("ctr exe overwrite", "Runtime Binary Overwrite Attempt", set()),
     ("ctr reverse shell", "Reverse Shell", {"Netcat Remote Code Execution",
                                             "Standard Stream Redirected To Socket"}),
     ("ctr k8s api", "Kubernetes API Contact From Container", set()),
