@@ -168,10 +168,12 @@ def local_ip():
 
 
 def default_rule_names():
+    """The syscall rules of rules/saker_*.yaml (the k8s audit file has its
+    own test, test_k8s_audit_rules.py)."""
     names = []
     for f in sorted(RULES_DIR.glob("saker_*.yaml")):
         for item in yaml.safe_load(f.read_text()) or []:
-            if isinstance(item, dict) and "rule" in item:
+            if isinstance(item, dict) and "rule" in item and item.get("source", "syscall") == "syscall":
                 names.append(item["rule"])
     return names
 
@@ -323,6 +325,17 @@ def host_actions(run, tmp, tag):
     sudoedit = tool(tmp, "sudoedit")
     run.host("sudoedit", [sudoedit, "-s", "x\\"])
     run.host("sudoedit/benign", [sudoedit, str(tmp / "notes.txt")])
+    run.host("glibc tunables", ["env", "GLIBC_TUNABLES=glibc.malloc.mxfast=glibc.malloc.mxfast=A",
+                                "/bin/true"])
+    run.host("glibc tunables/benign", ["env", "GLIBC_TUNABLES=glibc.malloc.mxfast=0", "/bin/true"])
+    npm = tool(tmp, "npm", "/bin/dash")
+    run.host("npm network tool", [npm, "-c", f"{nc} -h; true"])
+    run.host("npm network tool/benign", [npm, "-c", "/bin/true; true"])
+    fake_sshd = tool(tmp, "sshd", "/bin/cat")
+    for v in ("5.6.1", "5.4.1"):
+        write(tmp / "lib" / f"liblzma.so.{v}", "not a library\n")
+    run.host("xz backdoor", [fake_sshd, str(tmp / "lib" / "liblzma.so.5.6.1")])
+    run.host("xz backdoor/benign", [fake_sshd, str(tmp / "lib" / "liblzma.so.5.4.1")])
     run.host("setns", ["sh", "-c", "exec nsenter -t $$ -n true"])
     run.host("setns/benign", ["nsenter", "-V"])
 
@@ -540,6 +553,9 @@ CASES = [
     ("account", "Account Management Outside Package Manager", set()),
     ("setuid", "Setuid Or Setgid Bit Set", set()),
     ("setns", "Namespace Entered By Unexpected Program", set()),
+    ("glibc tunables", "Glibc Tunables Exploit Attempt", set()),
+    ("npm network tool", "Network Tool Started By Package Install", set()),
+    ("xz backdoor", "Backdoored Library Loaded By SSHD", set()),
     ("userfaultfd", "Userfaultfd By Unprivileged User", set()),
     ("sudoedit", "Sudo Privilege Escalation Attempt", set()),
     ("shadow", "Sensitive File Read By Untrusted Program", set()),
