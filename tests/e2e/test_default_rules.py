@@ -35,6 +35,10 @@ from test_live import HOST_SH, Saker, live_unavailable, skip_loudly
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 RULES_DIR = ROOT / "rules"
 SETTLE = 3.0  # seconds after the last action for its alerts to arrive
+# SAKER_RULES_COMPARE=FILE[:FILE...] runs the same actions with those rules
+# files instead of the defaults and only reports (test_summary) how many
+# attack actions raised an alert and how many benign twins did.
+COMPARE = [f for f in os.environ.get("SAKER_RULES_COMPARE", "").split(":") if f]
 PY = sys.executable
 
 # Every alert carries the pids needed to attribute it to an action.
@@ -494,7 +498,8 @@ def session(saker_bin, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("rules")
     conf = tmp / "saker.yaml"
     conf.write_text(CONFIG)
-    sk = Saker(saker_bin, ["-c", str(conf)], tmp)
+    rules = [a for f in COMPARE for a in ("-r", f)]
+    sk = Saker(saker_bin, ["-c", str(conf), *rules], tmp)
     tag = uuid.uuid4().hex[:8]
     run = Run(sk, tmp, tag)
     ctr_why = rt.setup("podman")
@@ -610,6 +615,8 @@ def case_id(c):
 @pytest.mark.parametrize("action,rule,also", CASES, ids=[case_id(c) for c in CASES])
 def test_trigger(session, action, rule, also):
     run, ctr_why = session
+    if COMPARE:
+        pytest.skip("comparison run (SAKER_RULES_COMPARE): see test_summary")
     if rule in NEEDS and action not in run.actions:
         pytest.xfail(NEEDS[rule])
     if action.startswith("ctr ") and ctr_why:
@@ -635,6 +642,8 @@ BENIGN += ["ctr k8s api/benign", "dev file/benign2"]
 @pytest.mark.parametrize("action", BENIGN, ids=[b.replace(" ", "_") for b in BENIGN])
 def test_benign_twin(session, action):
     run, ctr_why = session
+    if COMPARE:
+        pytest.skip("comparison run (SAKER_RULES_COMPARE): see test_summary")
     if action.startswith("ctr ") and ctr_why:
         pytest.skip(f"podman: {ctr_why}")
     if action not in run.actions:
@@ -650,3 +659,19 @@ def test_every_default_rule_has_a_case():
     covered = {c[1] for c in CASES}
     assert names == covered, f"rules without a live case: {sorted(names - covered)}; " \
                              f"cases naming no rule: {sorted(covered - names)}"
+
+
+def test_summary(session):
+    """Prints (pytest -s) how many attack actions raised at least one alert
+    and how many benign twins raised any, for the rules in use."""
+    run, _ = session
+    attacks = sorted({c[0] for c in CASES} & set(run.actions))
+    benign = sorted(set(BENIGN) & set(run.actions))
+    hit = [a for a in attacks if run.rules_of(a)]
+    noisy = [b for b in benign if run.rules_of(b)]
+    which = "+".join(pathlib.Path(f).name for f in COMPARE) or "saker defaults"
+    sys.stderr.write(f"\n{which}: {len(hit)}/{len(attacks)} attack actions detected, "
+                     f"{len(noisy)}/{len(benign)} benign twins alerted\n"
+                     f"  missed: {sorted(set(attacks) - set(hit))}\n  noisy: {noisy}\n")
+    if not COMPARE:
+        assert len(hit) >= len(attacks) - len(NEEDS)
