@@ -18,6 +18,7 @@ Rules that need a field saker does not fill yet are xfail with the reason.
 import json
 import os
 import pathlib
+import shlex
 import shutil
 import socket
 import subprocess
@@ -207,7 +208,7 @@ class Run:
         """`podman exec` of argv in container cid (with a terminal if tty)."""
         cmd = rt.cli(runtime) + ["exec", *(["-it"] if tty else []), cid, *argv]
         if tty:
-            cmd = ["script", "-qec", " ".join(shlex_quote(c) for c in cmd), "/dev/null"]
+            cmd = ["script", "-qec", shlex.join(cmd), "/dev/null"]
         t0 = time.time_ns()
         r = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                            timeout=60)
@@ -246,11 +247,6 @@ class Run:
                 if a["kind"] == "start" or (isinstance(t, int) and a["t0"] <= t <= a["t1"]):
                     out.add(al["rule"])
         return out
-
-
-def shlex_quote(s):
-    import shlex
-    return shlex.quote(s)
 
 
 def write(path, text="x\n", mode="w"):
@@ -612,19 +608,25 @@ def case_id(c):
     return c[0].replace(" ", "_")
 
 
-@pytest.mark.parametrize("action,rule,also", CASES, ids=[case_id(c) for c in CASES])
-def test_trigger(session, action, rule, also):
+def raised_by(session, action):
+    """The rules the action raised; skips when it could not run here."""
     run, ctr_why = session
     if COMPARE:
         pytest.skip("comparison run (SAKER_RULES_COMPARE): see test_summary")
-    if rule in NEEDS and action not in run.actions:
-        pytest.xfail(NEEDS[rule])
     if action.startswith("ctr ") and ctr_why:
         pytest.skip(f"podman: {ctr_why}")
     if action not in run.actions:
         pytest.skip(f"{action}: not run here (no usable address or port)")
     got = run.rules_of(action)
     assert got is not None, run.actions[action]
+    return run, got
+
+
+@pytest.mark.parametrize("action,rule,also", CASES, ids=[case_id(c) for c in CASES])
+def test_trigger(session, action, rule, also):
+    if rule in NEEDS and action not in session[0].actions:
+        pytest.xfail(NEEDS[rule])
+    run, got = raised_by(session, action)
     if rule in NEEDS and rule not in got:
         pytest.xfail(NEEDS[rule])
     assert rule in got, f"{action}: {rule} did not fire (got {sorted(got)}; {run.actions[action]})"
@@ -641,15 +643,7 @@ BENIGN += ["ctr k8s api/benign", "dev file/benign2"]
 
 @pytest.mark.parametrize("action", BENIGN, ids=[b.replace(" ", "_") for b in BENIGN])
 def test_benign_twin(session, action):
-    run, ctr_why = session
-    if COMPARE:
-        pytest.skip("comparison run (SAKER_RULES_COMPARE): see test_summary")
-    if action.startswith("ctr ") and ctr_why:
-        pytest.skip(f"podman: {ctr_why}")
-    if action not in run.actions:
-        pytest.skip(f"{action}: not run here")
-    got = run.rules_of(action)
-    assert got is not None, run.actions[action]
+    _, got = raised_by(session, action)
     assert not got, f"{action}: benign twin raised {sorted(got)}"
 
 
