@@ -10,9 +10,13 @@ version=$(dpkg-parsechangelog -S Version)
 src="$out/src/saker-${version%-*}"
 rm -rf "$out/src"
 mkdir -p "$src"
-# tracked and new (not ignored) files: what a release tarball would hold
-git ls-files -z -co --exclude-standard | grep -zv '^build' | \
-	xargs -0 cp --parents -P -t "$src" 2>/dev/null || true
+# tracked and new (not ignored) files: what a release tarball would hold;
+# outside a git checkout (the image's build stage), everything but build trees
+if git rev-parse --git-dir >/dev/null 2>&1; then
+	git ls-files -z -co --exclude-standard | grep -zv '^build'
+else
+	find . -path './build*' -prune -o \( -type f -o -type l \) -printf '%P\0'
+fi | xargs -0 cp --parents -P -t "$src"
 ( cd "$src" && DEB_BUILD_OPTIONS="parallel=${SAKER_JOBS:-2} ${DEB_BUILD_OPTIONS:-}" \
 	dpkg-buildpackage -b -us -uc >"$out/dpkg-buildpackage.log" 2>&1 ) || {
 	tail -40 "$out/dpkg-buildpackage.log" >&2
