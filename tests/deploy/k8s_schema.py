@@ -26,7 +26,8 @@ INT_OR_STR = ("intorstr",)
 QTY = ("quantity",)
 LABELS = STRMAP
 
-META = {"name": req(STR), "namespace": STR, "labels": LABELS, "annotations": STRMAP}
+META = {"name": req(STR), "namespace": STR, "labels": LABELS, "annotations": STRMAP,
+        "creationTimestamp": "any"}  # kubectl --dry-run writes null
 ENV = {"name": req(STR), "value": STR,
        "valueFrom": {"fieldRef": {"fieldPath": req(STR), "apiVersion": STR}}}
 PROBE = {"httpGet": {"path": STR, "port": req(INT_OR_STR), "scheme": enum("HTTP", "HTTPS")},
