@@ -228,7 +228,7 @@ def kube_scenario(play, pod, configmap_yaml, workdir, port):
         if status == 200:
             break
         time.sleep(0.5)
-    logs = lambda: sh(f"podman logs {ctr}", check=False).stdout  # noqa: E731
+    logs = lambda: sh(f"podman logs {ctr} 2>&1", check=False).stdout  # noqa: E731
     assert status == 200 and '"ok"' in body, f"/healthz: {status} {body}\n{logs()[-3000:]}"
     insp = sh(f"podman inspect {ctr} --format '{{{{.HostConfig.Privileged}}}} "
               f"{{{{.EffectiveCaps}}}}'").stdout.strip()
