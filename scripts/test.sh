@@ -8,6 +8,20 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 echo "== build (gcc)"
 scripts/build.sh build
+echo "== deploy tests, in the background (log: build-deploy/test.log)"
+# package, systemd host, image and Kubernetes tests (tests/deploy/): they need
+# root and podman; the debootstrap root filesystem and images they share are
+# made once per run inside build-deploy/
+deploy_pid=""
+if [ "$(id -u)" -eq 0 ] && command -v podman >/dev/null; then
+  rm -rf build-deploy && mkdir -p build-deploy
+  ( { timeout 900 scripts/containers/setup-podman.sh || echo "setup-podman.sh failed"; } &&
+    SAKER_BIN="$PWD/build/saker" timeout 1200 /usr/bin/python3 -m pytest -q -p no:cacheprovider \
+      --basetemp=build-deploy/pytest tests/deploy ) >build-deploy/test.log 2>&1 &
+  deploy_pid=$!
+else
+  echo "deploy tests skipped: they need root and podman (package install, systemd, images)"
+fi
 echo "== build (clang)"
 CC=clang scripts/build.sh build-clang
 echo "== build (gcc, ASan+UBSan)"
@@ -49,3 +63,13 @@ done
 echo "== end-to-end tests"
 SAKER_BIN="$PWD/build/saker" SAKER_ASAN_BIN="$PWD/build-asan/saker" \
   /usr/bin/python3 -m pytest -q tests/e2e
+echo "== deploy tests (started after the gcc build)"
+if [ -n "$deploy_pid" ]; then
+  if wait "$deploy_pid"; then
+    tail -n 3 build-deploy/test.log
+  else
+    cat build-deploy/test.log
+    echo "deploy tests failed (build-deploy/test.log)"
+    exit 1
+  fi
+fi
