@@ -105,19 +105,16 @@ def _check(v, t, path, errs):
         ok = isinstance(v, (int, str)) and bool(QUANTITY.match(str(v)))
     elif isinstance(t, tuple) and t[0] == "enum":
         ok = v in t[1]
-    elif isinstance(t, tuple) and t[0] == "map":
-        if not isinstance(v, dict):
-            errs.append(f"{path}: expected a map, got {type(v).__name__}")
+    elif isinstance(t, tuple) and t[0] == "map" or isinstance(t, list):
+        # a map of one value type, or a list of one item type
+        want, items = (dict, lambda: ((f".{k}", x) for k, x in v.items())) \
+            if isinstance(t, tuple) else (list, lambda: ((f"[{i}]", x) for i, x in enumerate(v)))
+        item_type = t[1] if isinstance(t, tuple) else t[0]
+        if not isinstance(v, want):
+            errs.append(f"{path}: expected a {want.__name__}, got {type(v).__name__}")
             return
-        for k, x in v.items():
-            _check(x, t[1], f"{path}.{k}", errs)
-        return
-    elif isinstance(t, list):
-        if not isinstance(v, list):
-            errs.append(f"{path}: expected a list, got {type(v).__name__}")
-            return
-        for i, x in enumerate(v):
-            _check(x, t[0], f"{path}[{i}]", errs)
+        for sub, x in items():
+            _check(x, item_type, path + sub, errs)
         return
     elif isinstance(t, dict):
         if not isinstance(v, dict):

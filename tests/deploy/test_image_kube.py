@@ -67,3 +67,23 @@ def test_daemonset_runs_under_kube_play(saker_image, kube_play, tmp_path):
     pod = deployenv.pod_from_daemonset(ds, saker_image, "saker-kp-plain", port)
     assert k8s_schema.validate(pod) == []
     deployenv.kube_scenario(kube_play, pod, cm, tmp_path, port)
+
+
+def test_schema_check_rejects_bad_manifests():
+    """The checker can fail: mutations of the real DaemonSet are caught."""
+    import copy
+    ds = next(d for d in manifests() if d["kind"] == "DaemonSet")
+    c = lambda d: d["spec"]["template"]["spec"]["containers"][0]  # noqa: E731
+    bad = []
+    for mutate in (lambda d: c(d).update(imagePullPolicy="Sometimes"),
+                   lambda d: c(d)["securityContext"].update(privilegd=False),
+                   lambda d: c(d)["ports"][0].update(containerPort="8765"),
+                   lambda d: c(d)["resources"]["limits"].update(memory="lots"),
+                   lambda d: c(d).pop("image"),
+                   lambda d: c(d)["volumeMounts"].append({"name": "nope", "mountPath": "/x"}),
+                   lambda d: c(d)["livenessProbe"]["httpGet"].update(port="webb"),
+                   lambda d: d["spec"]["selector"]["matchLabels"].update(x="y")):
+        d = copy.deepcopy(ds)
+        mutate(d)
+        bad.append(k8s_schema.validate(d))
+    assert all(bad), bad

@@ -100,3 +100,26 @@ def test_systemd_unit_verifies(tmp_path):
     r = run(["systemd-analyze", "verify", "--man=no", str(unit)])
     bad = [l for l in r.stderr.splitlines() if "saker.service" in l]
     assert not bad, r.stderr
+
+
+def test_cmake_install_layout(tmp_path):
+    """`cmake --install` of the configured build tree puts every file in its
+    FHS place, with the paths inside the unit and saker.yaml made for the
+    prefix (here the default /usr/local)."""
+    build = ROOT / "build"
+    cache = build / "CMakeCache.txt"
+    if not cache.exists() or "CMAKE_INSTALL_PREFIX:PATH=/usr/local" not in cache.read_text():
+        pytest.skip("build/ is not configured with the default prefix /usr/local")
+    dest = tmp_path / "dest"
+    r = run(["cmake", "--install", str(build)], env={**__import__("os").environ, "DESTDIR": str(dest)})
+    assert r.returncode == 0, r.stderr
+    p = dest / "usr" / "local"
+    for f in ("bin/saker", "etc/saker/saker.yaml", "etc/saker/saker_rules.yaml",
+              "etc/saker/saker_rules.local.yaml", "lib/systemd/system/saker.service",
+              "share/man/man8/saker.8", "share/doc/saker/deploy.md", "share/doc/saker/README.md"):
+        assert (p / f).exists(), f
+    assert (p / "etc/saker/rules.d").is_dir()
+    unit = (p / "lib/systemd/system/saker.service").read_text()
+    assert "ExecStart=/usr/local/bin/saker -c /usr/local/etc/saker/saker.yaml" in unit
+    conf = yaml.safe_load((p / "etc/saker/saker.yaml").read_text())
+    assert conf["rules_files"][0] == "/usr/local/etc/saker/saker_rules.yaml"
