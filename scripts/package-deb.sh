@@ -19,7 +19,8 @@ else
 fi | xargs -0 cp --parents -P -t "$src"
 ( cd "$src" && DEB_BUILD_OPTIONS="parallel=${SAKER_JOBS:-2} ${DEB_BUILD_OPTIONS:-}" \
 	dpkg-buildpackage -b -us -uc >"$out/dpkg-buildpackage.log" 2>&1 ) || {
-	tail -40 "$out/dpkg-buildpackage.log" >&2
+	grep -A8 -E 'CMake Error|error:' "$out/dpkg-buildpackage.log" | head -60 >&2
+	tail -20 "$out/dpkg-buildpackage.log" >&2
 	echo "package-deb.sh: dpkg-buildpackage failed (log: $out/dpkg-buildpackage.log)" >&2
 	exit 1
 }
