@@ -121,7 +121,7 @@ def systemd_image():
     with _Once("systemd-image") as o:
         if not o.done.exists() or sh(f"podman image exists {SYSTEMD_IMAGE}", check=False).returncode:
             root = copy_rootfs(DIR / "rootfs-systemd")
-            pkgs = " ".join(["systemd", "systemd-sysv", "dbus", "procps"] + deb_depends(deb()))
+            pkgs = " ".join(["systemd", "systemd-sysv", "dbus"] + deb_depends(deb()))
             chroot(root, f"apt-get update -qq && apt-get install -y -qq --no-install-recommends {pkgs}"
                          " && apt-get clean")
             _import(root, SYSTEMD_IMAGE)
