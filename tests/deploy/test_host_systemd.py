@@ -142,3 +142,35 @@ def test_each_probe_capability_is_needed(host, cap):
     finally:
         ex("rm -rf /run/systemd/system/saker.service.d && systemctl daemon-reload && "
            "systemctl reset-failed saker; systemctl restart saker", check=False)
+
+
+def test_falco_files_through_a_dropin(host):
+    """docs/deploy.md's drop-in for Falco users: the service runs on
+    /etc/falco/falco.yaml, whose rules_files include
+    /etc/falco/falco_rules.local.yaml, and alerts on a rule written there."""
+    falco_yaml = deployenv.ROOT.parent / "shared/fixtures/regression/final/falco.yaml"
+    falco_rules = deployenv.ROOT.parent / "shared/fixtures/upstream-rules/falco_rules.yaml"
+    if not falco_yaml.is_file() or not falco_rules.is_file():
+        pytest.skip("Falco's falco.yaml/falco_rules.yaml not found under ../shared/fixtures")
+    if ex("dpkg-query -W saker", check=False).returncode:
+        ex("dpkg -i /tmp/saker.deb")
+    ex("mkdir -p /etc/falco")
+    sh(f"podman cp {falco_yaml} {NAME}:/etc/falco/falco.yaml")
+    sh(f"podman cp {falco_rules} {NAME}:/etc/falco/falco_rules.yaml")
+    marker = "falcolocal" + uuid.uuid4().hex[:8]
+    local = (f"- rule: Falco local marker\n  desc: from falco_rules.local.yaml\n"
+             f"  condition: evt.type in (execve, execveat) and proc.args contains {marker}\n"
+             f"  output: falco local marker (cmdline=%proc.cmdline)\n  priority: WARNING\n")
+    sh(f"podman exec -i {NAME} /bin/sh -c 'cat > /etc/falco/falco_rules.local.yaml'", input=local)
+    ex("mkdir -p /etc/systemd/system/saker.service.d && printf '[Service]\\nExecStart=\\n"
+       "ExecStart=/usr/bin/saker -c /etc/falco/falco.yaml\\n' "
+       "> /etc/systemd/system/saker.service.d/falco.conf && systemctl daemon-reload")
+    try:
+        ex("systemctl restart saker")
+        assert ex("systemctl is-active saker").stdout.strip() == "active"
+        ex(f"/usr/bin/env true {marker}")
+        wait_for(lambda: [l for l in journal_alerts(marker) if "falco local marker" in l],
+                 "the falco_rules.local.yaml rule's alert")
+    finally:
+        ex("rm -rf /etc/systemd/system/saker.service.d && systemctl daemon-reload && "
+           "systemctl restart saker", check=False)
