@@ -29,7 +29,17 @@ function(saker_install_configured src dst_dir)
 endfunction()
 
 install(TARGETS saker DESTINATION "${CMAKE_INSTALL_BINDIR}")
-saker_install_configured(deploy/etc/saker.yaml "${SAKER_CONFDIR}")
+# saker.yaml: every key of src/config/keys.c with its built-in default,
+# generated at build time so that it follows the keys table
+find_program(SAKER_PYTHON3 NAMES python3 REQUIRED)
+set(SAKER_YAML "${CMAKE_BINARY_DIR}/install/saker.yaml")
+add_custom_command(OUTPUT "${SAKER_YAML}"
+  COMMAND "${SAKER_PYTHON3}" "${CMAKE_SOURCE_DIR}/deploy/gen_saker_yaml.py" "${SAKER_YAML}" "${SAKER_CONFDIR}"
+  DEPENDS "${CMAKE_SOURCE_DIR}/deploy/gen_saker_yaml.py" "${CMAKE_SOURCE_DIR}/src/config/keys.c"
+  COMMENT "Generating saker.yaml from src/config/keys.c")
+add_custom_target(saker_yaml DEPENDS "${SAKER_YAML}")
+add_dependencies(saker saker_yaml)
+install(FILES "${SAKER_YAML}" DESTINATION "${SAKER_CONFDIR}")
 saker_install_configured(deploy/etc/saker_rules.local.yaml "${SAKER_CONFDIR}")
 saker_install_configured(deploy/systemd/saker.service "${SAKER_SYSTEMD_UNITDIR}")
 # every rules file of rules/ (the default saker_rules.yaml and any others)

@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
-"""gen_saker_yaml.py — writes deploy/etc/saker.yaml, the documented
-configuration the package installs as /etc/saker/saker.yaml.
+"""gen_saker_yaml.py — writes saker.yaml, the documented configuration that
+`cmake --install` and the package install as /etc/saker/saker.yaml. The
+build runs it (cmake/install.cmake), so the file follows src/config/keys.c.
 
 Every key of src/config/keys.c (the one table of configuration keys) is
 written with the value saker uses when the key is absent, so the file and the
-built-in defaults cannot drift apart: tests/deploy/test_deploy_install.py
-regenerates it and compares. The only values that differ are PACKAGE below,
-each with the reason, printed next to it in the file.
+built-in defaults cannot drift apart (tests/e2e/test_deploy.py checks it).
+The only values that differ are PACKAGE below, each with the reason, printed
+next to it in the file.
 
-usage: deploy/gen_saker_yaml.py [--check] [OUT]   (default deploy/etc/saker.yaml)
+usage: deploy/gen_saker_yaml.py OUT [CONFDIR]   (CONFDIR: default /etc/saker)
 """
 import pathlib
 import re
@@ -16,7 +17,6 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 KEYS_C = ROOT / "src" / "config" / "keys.c"
-OUT = ROOT / "deploy" / "etc" / "saker.yaml"
 
 class Raw(str):
     """A value written as given (YAML block text indented under its key)."""
@@ -136,7 +136,7 @@ def comment(text, indent):
     return [f"{indent}# {l}".rstrip() for l in text.splitlines()]
 
 
-def render():
+def render(confdir="/etc/saker"):
     ks = [k for k in keys() if "[]" not in k[0]]
     children = {}
     for name, typ, dflt, desc in ks:
@@ -186,19 +186,17 @@ def render():
             lines.append(f"{ind}{short}: {scalar(builtin_value(typ, dflt))}")
 
     emit("", 0)
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines).replace("/etc/saker/", confdir.rstrip("/") + "/") + "\n"
 
 
 def main(argv):
-    check = "--check" in argv
-    args = [a for a in argv if a != "--check"]
-    out = pathlib.Path(args[0]) if args else OUT
-    text = render()
-    if check:
-        if out.read_text() != text:
-            sys.exit(f"{out} is out of date: run deploy/gen_saker_yaml.py")
-        return
-    out.write_text(text)
+    if not 1 <= len(argv) <= 2:
+        sys.exit(__doc__.strip().splitlines()[-1])
+    text = render(*argv[1:2])
+    out = pathlib.Path(argv[0])
+    # written only when it changes, so the build does not reinstall it needlessly
+    if not out.exists() or out.read_text() != text:
+        out.write_text(text)
 
 
 if __name__ == "__main__":
