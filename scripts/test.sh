@@ -17,7 +17,7 @@ if [ "$(id -u)" -eq 0 ]; then
   # setup-podman.sh installs podman first (tests needing it skip if that fails)
   rm -rf build-deploy && mkdir -p build-deploy
   ( { timeout 900 scripts/containers/setup-podman.sh || echo "setup-podman.sh failed"; } &&
-    SAKER_BIN="$PWD/build/saker" timeout 1200 /usr/bin/python3 -m pytest -q -p no:cacheprovider \
+    SAKER_BIN="$PWD/build/saker" timeout 1200 /usr/bin/python3 -m pytest -q -rs -p no:cacheprovider \
       --basetemp=build-deploy/pytest tests/deploy ) >build-deploy/test.log 2>&1 &
   deploy_pid=$!
 else
@@ -67,7 +67,7 @@ SAKER_BIN="$PWD/build/saker" SAKER_ASAN_BIN="$PWD/build-asan/saker" \
 echo "== deploy tests (started after the gcc build)"
 if [ -n "$deploy_pid" ]; then
   if wait "$deploy_pid"; then
-    tail -n 3 build-deploy/test.log
+    grep -E "^SKIPPED|passed|failed" build-deploy/test.log || true
   else
     cat build-deploy/test.log
     echo "deploy tests failed (build-deploy/test.log)"

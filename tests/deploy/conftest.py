@@ -45,6 +45,7 @@ def saker_image(deb, rootfs):
 
 @pytest.fixture(scope="session")
 def helm():
+    _need()
     if not shutil.which("npm"):
         pytest.skip("npm is not installed: helm comes from an npm package here (not in Debian)")
     return deployenv.helm()
