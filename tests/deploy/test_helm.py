@@ -162,3 +162,14 @@ def test_chart_runs_under_kube_play(helm, saker_image, kube_play, tmp_path):
             break
         time.sleep(0.5)
     assert '"rule":"Helm custom rule"' in log
+
+
+def test_values_schema_rejects_bad_values(helm, tmp_path):
+    """values.schema.json: helm refuses values of the wrong type."""
+    for bad in ({"webserver": {"port": "web"}}, {"metrics": {"interval": "5000"}},
+                {"rules": {"custom": {"no-extension": "x"}}}, {"driver": {"bufSizePreset": 11}}):
+        vf = tmp_path / "bad.yaml"
+        vf.write_text(yaml.safe_dump(bad))
+        env = dict(os.environ, HOME=str(tmp_path), KUBECONFIG="/nonexistent")
+        r = sh(f"{helm[0]} template x {CHART} -f {vf}", env=env, check=False)
+        assert r.returncode != 0 and "schema" in r.stderr.lower(), (bad, r.stderr)
