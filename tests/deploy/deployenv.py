@@ -243,17 +243,20 @@ def kube_scenario(play, pod, configmap_yaml, workdir, port):
               f"{{{{.EffectiveCaps}}}}'").stdout.strip()
     assert insp == "false [CAP_BPF CAP_DAC_READ_SEARCH CAP_PERFMON CAP_SYS_PTRACE]", insp
     # /healthz answers from the start; the probe attaches just after: the
-    # actions are repeated until their alerts come (at most 30 s)
+    # actions are repeated until their alerts come (at most 60 s)
     nonce = uuid.uuid4().hex[:8]
     prog = workdir / f"rd{nonce}"
     shutil.copy("/bin/cat", prog)
     victim = f"sk-victim-{nonce}"
-    # (the busybox image has no /etc/shadow: a shell is what it can do)
+    # (the busybox image has no /etc/shadow): each round writes under /etc and
+    # starts a shell from a non-shell parent, so that rounds after the runtime
+    # answered for the container alert with its metadata
     sh(f"podman run -d --network none --name {victim} localhost/saker-test:1 "
-       f"sh -c 'while :; do sh -c \"echo {nonce}\"; sleep 1; done'", timeout=120)
+       f"sh -c 'while :; do echo x > /etc/{nonce}; env sh -c \"echo {nonce}\"; sleep 1; done'",
+       timeout=120)
     host_hit = ctr_hit = None
     try:
-        end = time.time() + 30
+        end = time.time() + 60
         while time.time() < end and not (host_hit and ctr_hit):
             sh(f"{prog} /etc/shadow > /dev/null")  # a host action
             time.sleep(1)

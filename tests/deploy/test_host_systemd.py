@@ -22,7 +22,7 @@ def ex(cmd, check=True, timeout=120):
               timeout=timeout)
 
 
-def wait_for(pred, what, timeout=30):
+def wait_for(pred, what, timeout=60):
     end = time.time() + timeout
     while time.time() < end:
         v = pred()

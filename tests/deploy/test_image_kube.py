@@ -6,6 +6,7 @@ under `podman kube play` with the ConfigMap that
 makes: it starts without privileged, /healthz answers, and a host action and
 an action in another container alert with container metadata."""
 import shutil
+import time
 
 import pytest
 import yaml
@@ -35,6 +36,23 @@ def test_image_size_healthcheck(saker_image):
     assert size - base < 40e6, "saker and its libraries should add < 40 MB to the base"
     hc = sh(f"podman image inspect {saker_image} --format '{{{{json .Config.Healthcheck}}}}'").stdout
     assert "/healthz" in hc
+    # the HEALTHCHECK runs: healthy with the image's web server, not without it
+    # (engine nodriver: the probe is not needed for this)
+    for opt, want in (("", 0), ("-o webserver.enabled=false", 1)):
+        name = f"saker-hc-{want}"
+        sh(f"podman rm -f -t 0 {name}", check=False)
+        sh(f"podman run -d --name {name} --network none {saker_image} -c /etc/saker/saker.yaml "
+           f"-o engine.kind=nodriver {opt}")
+        try:
+            rc = 1
+            for _ in range(20):
+                rc = sh(f"podman healthcheck run {name}", check=False).returncode
+                if rc == want:
+                    break
+                time.sleep(0.5)
+            assert rc == want, f"healthcheck of {name}: {rc}"
+        finally:
+            sh(f"podman rm -f -t 0 {name}", check=False)
     # the image's own configuration loads (no probe: --dry-run)
     r = sh(f"podman run --rm --network none {saker_image} -c /etc/saker/saker.yaml --dry-run")
     assert "saker_rules.yaml" in r.stdout + r.stderr
