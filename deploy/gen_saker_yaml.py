@@ -95,17 +95,29 @@ SKIP = {"grpc", "grpc_output", "outputs", "container_engines", "static_fields", 
         "base_syscalls.custom_set", "syscall_event_drops.actions"}
 
 ENTRY = re.compile(r'\{\s*"([^"]+)",\s*SK_CT_(\w+),\s*"((?:[^"\\]|\\.)*)",\s*(NOB|[^,]+,\s*[^,]+),'
-                   r'\s*(NULL|"[^"]*"),\s*(NULL|"(?:[^"\\]|\\.)*")')
+                   r'\s*(NULL|"[^"]*"),\s*(NULL|"(?:[^"\\]|\\.)*"),\s*([^}]*?)\s*\}')
 
 
 def keys():
     """(name, type, default, description) for every entry of keys.c."""
+    return [k[:4] for k in _entries()]
+
+
+def _entries():
     out = []
     for m in ENTRY.finditer(KEYS_C.read_text()):
-        name, typ, dflt, _bounds, _enum, desc = m.groups()
+        name, typ, dflt, _bounds, _enum, desc, member = m.groups()
         desc = "" if desc == "NULL" else desc[1:-1].replace('\\"', '"')
-        out.append((name, typ, dflt.replace('\\"', '"'), desc))
+        out.append((name, typ, dflt.replace('\\"', '"'), desc, member))
     return out
+
+
+def read_when_set():
+    """String keys without a typed member: the program reads them by path and
+    may act on their mere presence (webserver.k8s_audit_endpoint turns the
+    audit route on, even set to its documented value), so they are written
+    commented out, with the value they would take."""
+    return {e[0] for e in _entries() if e[1] == "STRING" and e[4] == "0"}
 
 
 def builtin_value(typ, text):
@@ -146,11 +158,14 @@ def render(confdir="/etc/saker"):
              "# works unchanged; `saker -c /etc/falco/falco.yaml` reads Falco's own file).",
              "#",
              "# Every key is written with the value saker uses when the key is absent,",
-             "# except the few marked 'package:'. Generated from src/config/keys.c by",
+             "# except the few marked 'package:'; keys acted on only when present are",
+             "# commented out. Generated from src/config/keys.c by",
              "# deploy/gen_saker_yaml.py. Keys: docs/configuration.md.",
              "# Apply a change: `systemctl reload saker` (rules, priority, outputs'",
              "# formats; keys read once at start say so in the log and need a restart).",
              ""]
+
+    by_path = read_when_set()
 
     def emit(parent, depth):
         ind = "  " * depth
@@ -183,7 +198,8 @@ def render(confdir="/etc/saker"):
                 continue
             if typ in ("LIST", "ANY") or name in SKIP:
                 continue
-            lines.append(f"{ind}{short}: {scalar(builtin_value(typ, dflt))}")
+            mark = "# " if name in by_path else ""
+            lines.append(f"{ind}{mark}{short}: {scalar(builtin_value(typ, dflt))}")
 
     emit("", 0)
     return "\n".join(lines).replace("/etc/saker/", confdir.rstrip("/") + "/") + "\n"
