@@ -108,8 +108,9 @@ def test_template_nondefault_values(helm, tmp_path, saker_bin=None):
     assert cm["data"]["my_rules.yaml"].strip() == CUSTOM.strip()
     assert cfg["rules_files"] == ["/etc/saker/saker_rules.yaml", "/etc/saker/config/my_rules.yaml"]
     assert cfg["plugins"] == [{"name": "container"},
-                              {"name": "k8saudit", "open_params": "http://:9443/audit"}]
-    assert cfg["load_plugins"] == ["container", "k8saudit"]
+                              {"name": "k8saudit", "open_params": "http://:9443/audit"},
+                              {"name": "json"}]
+    assert cfg["load_plugins"] == ["container", "k8saudit", "json"]
     assert cfg["http_output"] == {"enabled": True, "url": "http://sidekick.saker:2801/"}
     assert cfg["engine"]["modern_ebpf"]["buf_size_preset"] == 6
     assert cfg["priority"] == "warning" and cfg["rules_rate_limit"] == {"rate": 10}
@@ -140,12 +141,38 @@ def test_rendered_config_loads(helm, tmp_path):
         assert not re.search(r"Warning|Error", r.stderr), r.stderr
 
 
+AUDIT_RULE = """\
+- rule: Helm audit marker
+  desc: a ConfigMap created, seen through the audit webhook
+  condition: ka.verb = create and ka.target.resource = configmaps
+  output: audit configmap created (name=%ka.target.name user=%ka.user.name)
+  priority: WARNING
+  source: k8s_audit
+"""
+
+
+def audit_event(name):
+    """A Kubernetes audit Event (audit.k8s.io/v1) creating ConfigMap `name`."""
+    ts = "2026-12-03T10:00:00.000000Z"
+    return {"kind": "Event", "apiVersion": "audit.k8s.io/v1", "level": "Metadata",
+            "auditID": "0b6a7c5e-1111-4222-8333-944455556666", "stage": "ResponseComplete",
+            "requestURI": f"/api/v1/namespaces/default/configmaps/{name}", "verb": "create",
+            "user": {"username": "deploy-test", "groups": ["system:authenticated"]},
+            "sourceIPs": ["127.0.0.1"],
+            "objectRef": {"resource": "configmaps", "namespace": "default", "name": name,
+                          "apiVersion": "v1"},
+            "responseStatus": {"metadata": {}, "code": 201},
+            "requestReceivedTimestamp": ts, "stageTimestamp": ts}
+
+
 def test_chart_runs_under_kube_play(helm, saker_image, kube_play, tmp_path):
     if sh("podman image exists localhost/saker-test:1", check=False).returncode:
         pytest.skip("localhost/saker-test:1 is missing (scripts/containers/setup-podman.sh)")
-    port = deployenv.free_port()
+    port, audit_port = deployenv.free_port(), deployenv.free_port()
     values = {"image": {"repository": "localhost/saker", "tag": "test"},
-              "webserver": {"port": port}, "rules": {"custom": {"my_rules.yaml": CUSTOM}}}
+              "webserver": {"port": port},
+              "auditWebhook": {"enabled": True, "port": audit_port},
+              "rules": {"custom": {"my_rules.yaml": CUSTOM, "audit_rules.yaml": AUDIT_RULE}}}
     docs = render(helm, tmp_path, values, name="kp")
     cm = next(d for d in docs if d["kind"] == "ConfigMap")
     cm_file = tmp_path / "cm.yaml"
@@ -162,6 +189,22 @@ def test_chart_runs_under_kube_play(helm, saker_image, kube_play, tmp_path):
             break
         time.sleep(0.5)
     assert '"rule":"Helm custom rule"' in log
+    # the audit webhook on the Service's audit port (auditWebhook.port): an
+    # audit event POSTed there alerts through the custom k8s_audit rule
+    import json
+    import urllib.request
+    name = f"cm-{audit_port}"
+    req = urllib.request.Request(f"http://127.0.0.1:{audit_port}/k8s-audit",
+                                 data=json.dumps(audit_event(name)).encode(),
+                                 headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(req, timeout=5) as r:
+        assert r.status == 200
+    for _ in range(20):
+        log = sh("podman logs saker-kp-helm-saker 2>&1").stdout
+        if f"audit configmap created (name={name}" in log:
+            break
+        time.sleep(0.5)
+    assert f"audit configmap created (name={name} user=deploy-test)" in log, log[-2000:]
 
 
 def test_values_schema_rejects_bad_values(helm, tmp_path):

@@ -33,8 +33,9 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- $pluginDefs = append $pluginDefs (dict "name" "container") -}}
 {{- end -}}
 {{- if .Values.auditWebhook.enabled -}}
-{{- $plugins = append $plugins "k8saudit" -}}
+{{- $plugins = concat $plugins (list "k8saudit" "json") -}}
 {{- $pluginDefs = append $pluginDefs (dict "name" "k8saudit" "open_params" (printf "http://:%d%s" (int .Values.auditWebhook.port) .Values.auditWebhook.path)) -}}
+{{- $pluginDefs = append $pluginDefs (dict "name" "json") -}}
 {{- end -}}
 {{- $c := dict
   "engine" (dict "kind" .Values.driver.kind "modern_ebpf" (dict "buf_size_preset" (int .Values.driver.bufSizePreset)))
