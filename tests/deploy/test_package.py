@@ -137,3 +137,32 @@ def test_falco_users_files(deb, rootfs):
         assert "Terminal shell in container" in r.stdout  # from Falco's falco_rules.yaml
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_build_depends_cover_the_cmake_dependencies():
+    """Every pkg-config module the CMake files look for is provided by a
+    package of debian/control's Build-Depends (another branch adding a
+    library must add its -dev package there too, or the package and the
+    image's from-source build lose the feature or fail)."""
+    if not shutil.which("pkg-config") or not shutil.which("dpkg"):
+        pytest.skip("pkg-config/dpkg missing")
+    control = (deployenv.ROOT / "debian" / "control").read_text()
+    bdeps = re.search(r"^Build-Depends:(.*?)^\S", control, re.M | re.S).group(1)
+    bdeps = {d.split("(")[0].strip() for d in bdeps.replace("\n", " ").split(",") if d.strip()}
+    cmake = [deployenv.ROOT / "CMakeLists.txt", *deployenv.ROOT.glob("src/*/CMakeLists.txt")]
+    mods = set()
+    for f in cmake:
+        for m in re.finditer(r"pkg_check_modules\(\w+(?: REQUIRED)? IMPORTED_TARGET ([\w.+-]+)\)",
+                             f.read_text()):
+            mods.add(m.group(1))
+    assert {"libbpf", "yaml-0.1", "libsystemd"} <= mods
+    missing = []
+    for mod in sorted(mods):
+        pcdir = sh(f"pkg-config --variable=pcfiledir {mod}", check=False).stdout.strip()
+        if not pcdir:
+            missing.append(f"{mod} (not installed here)")
+            continue
+        owner = sh(f"dpkg -S {pcdir}/{mod}.pc", check=False).stdout.split(":")[0].strip()
+        if owner not in bdeps:
+            missing.append(f"{mod} (package {owner})")
+    assert not missing, f"not in debian/control Build-Depends: {missing}"
