@@ -45,6 +45,7 @@ saker_install_configured(deploy/systemd/saker.service "${SAKER_SYSTEMD_UNITDIR}"
 # the default rules, joined from rules/saker_*.yaml (src/app/CMakeLists.txt),
 # and the Kubernetes audit rules, which a user adds to rules_files when the
 # audit webhook is enabled (docs/k8s-audit.md)
+add_dependencies(saker saker_rules_joined)
 install(FILES "${SK_JOINED_RULES}" "${CMAKE_SOURCE_DIR}/rules/saker_k8s_audit.yaml"
         DESTINATION "${SAKER_CONFDIR}")
 install(DIRECTORY DESTINATION "${SAKER_CONFDIR}/rules.d")
