@@ -340,6 +340,41 @@ int sk_driver_build_specs(const bool want[SK_EVENT_MAX], struct sk_probe_spec *s
 	return 0;
 }
 
+int sk_driver_slots_of(uint16_t evt, int *nrs, int max)
+{
+	int n = 0;
+	if (evt >= SK_EVENT_MAX)
+		return 0;
+	for (size_t i = 0; i < SK_ARRAY_LEN(spec_table) && n < max; i++)
+		if (!strcmp(sk_event_table[spec_table[i].evt].name, sk_event_table[evt].name))
+			nrs[n++] = spec_table[i].nr;
+	return n;
+}
+
+uint16_t sk_driver_slot_evt(uint32_t nr)
+{
+	for (size_t i = 0; i < SK_ARRAY_LEN(spec_table); i++)
+		if (spec_table[i].nr == (int)nr)
+			return spec_table[i].evt;
+	return 0;
+}
+
+int sk_driver_kf_args(uint32_t nr, struct sk_kf_pred *p)
+{
+	switch (nr) {
+	case SYS_open:
+		p->path_arg = 0, p->flags_arg = 1, p->flags_src = SK_KF_FLAGS_ARG;
+		return 0;
+	case SYS_openat:
+		p->path_arg = 1, p->flags_arg = 2, p->flags_src = SK_KF_FLAGS_ARG;
+		return 0;
+	case SYS_openat2:
+		p->path_arg = 1, p->flags_arg = 2, p->flags_src = SK_KF_FLAGS_USER;
+		return 0;
+	}
+	return -ENOTSUP;
+}
+
 bool sk_driver_supports(uint16_t code)
 {
 	if (code >= SK_EVENT_MAX)

@@ -14,6 +14,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "probe.h"
+#include "kfilter.h"
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
@@ -22,6 +23,7 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define AF_INET6 10
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
+#define S_IFDIR 0040000
 #define FMODE_CREATED 0x100000
 #define REC_MASK (SK_PROBE_REC_MAX - 1)
 #define STR_MASK (SK_PROBE_STR_MAX - 1)
@@ -84,6 +86,30 @@ struct {
 		__uint(max_entries, 4096 * 16); /* resized to the ring size */
 	});
 } rings SEC(".maps");
+
+/* Kernel filters (kfilter.h): the predicate of each syscall slot, the path
+ * entries its terms look up, and per-slot counters of what passed and what
+ * was filtered. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SK_PROBE_NR_MAX);
+	__type(key, __u32);
+	__type(value, struct sk_kf_pred);
+} kf_preds SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct sk_kf_key);
+	__type(value, __u32);
+} kf_paths SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SK_PROBE_NR_MAX);
+	__type(key, __u32);
+	__type(value, struct sk_kf_count);
+} kf_counts SEC(".maps");
 
 /* Renamed in 6.15; older kernels have `parent`. */
 struct kernfs_node___old {
@@ -865,7 +891,6 @@ static __always_inline void probe__emit(struct sk_probe_scratch *s, struct sk_pr
 		np = SK_PROBE_MAX_PARAMS;
 	s->nr = nr;
 	s->nparams = np;
-	s->fc_valid = 0;
 	s->off = SK_PROBE_HDR_LEN + 2 * np;
 	for (__u32 i = 0; i < SK_PROBE_MAX_PARAMS; i++) {
 		if (i >= np)
@@ -902,6 +927,86 @@ static __always_inline void probe__emit(struct sk_probe_scratch *s, struct sk_pr
 		st->n_sent++;
 }
 
+/* ---- kernel filter (the evaluation is shared with user space) ------------ */
+
+static __always_inline unsigned int kf_lookup(void *ctx, unsigned int nr, unsigned int kind,
+					      unsigned long long hash)
+{
+	struct sk_kf_key key = {.nr = nr, .kind = kind, .hash = hash};
+	__u32 *v = bpf_map_lookup_elem(&kf_paths, &key);
+	return v ? *v : 0;
+}
+
+#include "kfilter_eval.h"
+
+/* bpf_loop bodies (each verified once, whatever the count). */
+static int kf_scan_cb(__u32 i, void *ctx)
+{
+	return kf_scan_step(ctx, i);
+}
+
+static int kf_term_cb(__u32 i, void *ctx)
+{
+	return kf_term_step(ctx, i);
+}
+
+static int kf_decide_cb(__u32 i, void *ctx)
+{
+	return kf_decide_step(ctx, i);
+}
+
+/* The kernel filter of slot nr for the syscall in the scratch (args, ret):
+ * 1 = send it, 0 = drop it. Cheap atoms first (flags, result); the path is
+ * read and scanned only when a term still needs it. A directory is always
+ * sent: its fd can become a dirfd (openat) or the cwd (fchdir), which later
+ * events' paths depend on. */
+__noinline int probe__kf(__u32 nr)
+{
+	struct sk_probe_scratch *s = scratch_get();
+	__u32 k = nr;
+	struct sk_kf_pred *p = bpf_map_lookup_elem(&kf_preds, &k);
+	struct sk_kf_count *c = bpf_map_lookup_elem(&kf_counts, &k);
+	if (!s || !p || !c || !p->on)
+		return 1;
+	long long ret = s->ret;
+	__u64 fa = arg_at(s->args, p->flags_arg);
+	__u64 kflags = fa;
+	if (p->flags_src == SK_KF_FLAGS_USER &&
+	    (!fa || bpf_probe_read_user(&kflags, sizeof(kflags), (void *)fa) < 0))
+		goto keep;
+	__u32 flags = xf_open(kflags);
+	if (ret >= 0) {
+		struct file *f = fd_file(ret);
+		if (!f)
+			goto keep;
+		if (BPF_CORE_READ(f, f_mode) & FMODE_CREATED)
+			flags |= 16384; /* O_F_CREATED, as the event's flags say */
+		if ((BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) == S_IFDIR)
+			goto keep;
+	}
+	struct kf_terms_st ts = {.p = p, .ret = ret, .flags = flags};
+	bpf_loop(p->nterms & (SK_KF_TERMS * 2 - 1), kf_term_cb, &ts, 0);
+	if (!ts.cand)
+		goto drop;
+	if (ts.nopath)
+		goto keep;
+	__u64 up = arg_at(s->args, p->path_arg);
+	long n = up ? bpf_probe_read_user_str(s->tmp, SK_KF_PATH_MAX, (void *)up) : -1;
+	struct kf_scan_st st;
+	kf_scan_begin(&st, (void *)0, p, nr, s->tmp, n);
+	bpf_loop(SK_KF_PATH_MAX, kf_scan_cb, &st, 0);
+	kf_scan_end(&st, &ts.pi);
+	bpf_loop(p->nterms & (SK_KF_TERMS * 2 - 1), kf_decide_cb, &ts, 0);
+	if (ts.keep)
+		goto keep;
+drop:
+	c->filtered++;
+	return 0;
+keep:
+	c->passed++;
+	return 1;
+}
+
 /* Every syscall exit comes here: the spec lookup is the first thing done, so
  * a syscall nobody wants costs a counter and one array lookup. Registers are
  * read directly (tp_btf gives a BTF pointer), not through helper calls. */
@@ -931,6 +1036,9 @@ int BPF_PROG(sk_sys_exit, struct pt_regs *regs, long ret)
 	s->args[4] = regs->r8;
 	s->args[5] = regs->r9;
 	s->ret = ret;
+	s->fc_valid = 0;
+	if (sp->kf && !probe__kf(k))
+		return 0;
 	probe__emit(s, sp, k, st);
 	if (sp->save || sp->drop_cat == SK_DROP_EXECVE) {
 		__u32 tid = (__u32)bpf_get_current_pid_tgid();
@@ -953,6 +1061,7 @@ int BPF_PROG(sk_proc_exit, struct task_struct *p)
 	if (!s)
 		return 0;
 	s->ret = 0;
+	s->fc_valid = 0;
 	probe__emit(s, sp, k, st);
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	bpf_map_delete_elem(&saved, &tid);

@@ -93,7 +93,7 @@ struct sk_probe_spec {
 	unsigned char nparams;
 	unsigned char save, save_a, save_b; /* entry save: kind, arg, length arg */
 	unsigned char drop_cat;
-	unsigned char pad;
+	unsigned char kf;            /* 1: kf_preds[nr] may filter this syscall (kfilter.h) */
 	struct sk_probe_param p[SK_PROBE_MAX_PARAMS];
 };
 
