@@ -418,6 +418,14 @@ enum tv { TV_FALSE, TV_TRUE, TV_UNKNOWN };
 
 static enum tv tv_not(enum tv v) { return v == TV_UNKNOWN ? v : v == TV_TRUE ? TV_FALSE : TV_TRUE; }
 
+/* Socket-end fields: no value for a regular file (fields_fd.c) nor for an
+ * unknown fd, so any comparison on them is false in both cases. */
+static const char *const net_fields[] = {
+	"fd.ip", "fd.net", "fd.cip", "fd.cnet", "fd.sip", "fd.snet", "fd.lip", "fd.lnet",
+	"fd.rip", "fd.rnet", "fd.port", "fd.proto", "fd.cport", "fd.sport", "fd.sproto",
+	"fd.lport", "fd.rport", "fd.lproto", "fd.rproto", "fd.sockfamily",
+};
+
 static enum tv fd_atom(const struct sk_ast_check *k, uint16_t code)
 {
 	if (k->lhs.kind != SK_OPND_FIELD || k->mod != SK_MOD_NONE)
@@ -425,9 +433,14 @@ static enum tv fd_atom(const struct sk_ast_check *k, uint16_t code)
 	const char *f = k->lhs.name;
 	uint32_t nv;
 	const struct sk_ast_value *v = rhs_vals(k, &nv);
+	bool in = false;
+	if (k->lhs.kind == SK_OPND_FIELD && !k->lhs.arg && k->rhs != SK_RHS_FIELD) {
+		for (size_t i = 0; i < SK_ARRAY_LEN(net_fields); i++)
+			if (!strcmp(f, net_fields[i]))
+				return TV_FALSE; /* any operator, exists too: no value */
+	}
 	if (!v || (k->op != SK_OP_EQ && k->op != SK_OP_IN && k->op != SK_OP_NE))
 		return TV_UNKNOWN;
-	bool in = false;
 	if (!strcmp(f, "evt.type")) {
 		for (uint32_t i = 0; i < nv; i++)
 			in |= !strcmp(v[i].text, sk_event_table[code].name);
@@ -489,10 +502,15 @@ static bool consumer_param(const struct sk_event_info *i, unsigned j)
 	return true;
 }
 
-/* Event types that name an existing fd (their fd entries are read). */
+/* Event types that name an existing fd (their fd entries are read). Socket
+ * calls are left out: given a regular file they fail with ENOTSOCK and do
+ * nothing, so the only difference a dropped open makes there is in the
+ * fd fields of a failed call on a non-socket (see docs/live-capture.md). */
 static bool reads_fd(uint16_t code)
 {
 	const struct sk_event_info *i = &sk_event_table[code];
+	if ((i->category & 0xff) == SK_EC_NET)
+		return false;
 	for (size_t k = 0; k < SK_ARRAY_LEN(filtered_codes); k++)
 		if (!strcmp(i->name, sk_event_table[filtered_codes[k]].name))
 			return false; /* the filtered types themselves: their own fd */
