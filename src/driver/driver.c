@@ -374,9 +374,11 @@ int sk_driver_kf_stats(struct sk_driver *d, uint64_t *passed, uint64_t *filtered
 	if (!pc)
 		return -ENOMEM;
 	int fd = bpf_map__fd(d->skel->maps.kf_counts);
+	/* only the filtered slots count (each lookup is a bpf() syscall, which
+	 * the probe itself may be sending) */
 	for (uint32_t nr = 0; nr < SK_PROBE_NR_MAX; nr++) {
 		uint16_t evt = d->specs[nr].evt;
-		if (!evt && !d->kf[nr].on)
+		if (!d->kf[nr].on)
 			continue;
 		if (bpf_map_lookup_elem(fd, &nr, pc) < 0) {
 			int rc = -errno;
