@@ -305,7 +305,8 @@ static int push_specs(struct sk_driver *d)
 {
 	int fd = bpf_map__fd(d->skel->maps.specs);
 	for (uint32_t nr = 0; nr < SK_PROBE_NR_MAX; nr++) {
-		d->specs[nr].kf = d->specs[nr].evt && d->kf[nr].on;
+		d->specs[nr].kf = (unsigned char)((d->specs[nr].kf & ~SK_SPEC_KF_PRED) |
+						  (d->specs[nr].evt && d->kf[nr].on ? SK_SPEC_KF_PRED : 0));
 		if (bpf_map_update_elem(fd, &nr, &d->specs[nr], BPF_ANY) < 0)
 			return -errno;
 	}
@@ -337,6 +338,18 @@ int sk_driver_set_kfilter(struct sk_driver *d, const struct sk_kf_set *k)
 	while (bpf_map_get_next_key(hfd, NULL, &next) == 0)
 		if (bpf_map_delete_elem(hfd, &next) < 0)
 			return -errno;
+	/* forget every remembered open: entries of an earlier filter were not
+	 * kept up to date while tracking was off */
+	d->skel->bss->kf_track = 0;
+	int ffd = bpf_map__fd(d->skel->maps.kf_fds);
+	uint64_t fk;
+	while (bpf_map_get_next_key(ffd, NULL, &fk) == 0)
+		if (bpf_map_delete_elem(ffd, &fk) < 0)
+			return -errno;
+	bool track = false;
+	for (uint16_t code = 0; k && code < SK_EVENT_MAX; code++)
+		track |= k->pred[code].on && k->pred[code].mode == SK_KF_MODE_CLOSE;
+	d->skel->bss->kf_track = track;
 	for (size_t i = 0; k && i < k->npaths; i++) {
 		const struct sk_kf_path_ent *e = &k->paths[i];
 		int nrs[4];
@@ -356,7 +369,7 @@ int sk_driver_set_kfilter(struct sk_driver *d, const struct sk_kf_set *k)
 		for (int j = 0; j < n; j++) {
 			uint32_t nr = (uint32_t)nrs[j];
 			struct sk_kf_pred p = k->pred[code];
-			if (sk_driver_kf_args(nr, &p) != 0)
+			if (p.mode == SK_KF_MODE_TERMS && sk_driver_kf_args(nr, &p) != 0)
 				continue; /* a syscall whose arguments the filter cannot read */
 			d->kf[nr] = p;
 			if (bpf_map_update_elem(pfd, &nr, &p, BPF_ANY) < 0)
@@ -589,7 +602,8 @@ static int push_specs(struct sk_driver *d)
 {
 	int fd = bpf_map__fd(d->skel->maps.specs);
 	for (uint32_t nr = 0; nr < SK_PROBE_NR_MAX; nr++) {
-		d->specs[nr].kf = d->specs[nr].evt && d->kf[nr].on;
+		d->specs[nr].kf = (unsigned char)((d->specs[nr].kf & ~SK_SPEC_KF_PRED) |
+						  (d->specs[nr].evt && d->kf[nr].on ? SK_SPEC_KF_PRED : 0));
 		if (bpf_map_update_elem(fd, &nr, &d->specs[nr], BPF_ANY) < 0)
 			return -errno;
 	}

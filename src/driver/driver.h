@@ -100,6 +100,11 @@ struct sk_kf_set {
 	struct sk_kf_path_ent *paths;           /* sorted by (evt, kind, hash) by
 						 * sk_kf_set_seal(); owned */
 	size_t npaths, cpaths;
+	/* sk_kf_set_keep's memory of dropped opens (the probe's kf_fds): by
+	 * tid << 32 | fd, the thread's generation when dropped; and by tid, the
+	 * generation (bumped by a successful exec and by procexit) */
+	struct sk_u64map emu_fds, emu_gen;
+	bool emu_init, emu_lost;
 };
 
 /* The hash the probe computes over path bytes (FNV-1a, 64 bits). */
@@ -116,11 +121,17 @@ void sk_kf_set_seal(struct sk_kf_set *k);
  * predicate layout knows how to read (open, openat, openat2). */
 bool sk_kf_filterable(uint16_t code);
 /* The probe's decision for a recorded event, in user space (same code as the
- * probe, kfilter.h): true = the probe would send it. Events of types without
- * a predicate are always kept. A directory opened without O_DIRECTORY cannot
- * be told from a file here (the probe looks at the inode): such opens are
- * judged as files, i.e. the emulation drops at least what the probe drops. */
-bool sk_kf_set_keep(const struct sk_kf_set *k, const struct sk_event *ev);
+ * probe, kfilter_eval.h): true = the probe would send it. Feed every event
+ * in order: a close is dropped when the open of its fd was (the set keeps
+ * that memory, as the probe does). Events of types without a predicate are
+ * kept. A directory opened without O_DIRECTORY cannot be told from a file
+ * here (the probe looks at the inode): such opens are judged as files, i.e.
+ * the emulation drops at least what the probe drops. k may be NULL. */
+bool sk_kf_set_keep(struct sk_kf_set *k, const struct sk_event *ev);
+/* What a sent event of type evt means for remembered fds: 0 nothing, 1 its
+ * result is a new fd, 2 the int[2] at argument *arg holds two (pipe,
+ * socketpair). */
+int sk_driver_newfd_kind(uint16_t evt, unsigned *arg);
 
 /* Loads the predicates into the running probe (replacing the previous ones;
  * NULL = no filtering). Also resets nothing: counters keep counting. Returns

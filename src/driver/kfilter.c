@@ -53,6 +53,10 @@ void sk_kf_set_free(struct sk_kf_set *k)
 {
 	if (!k)
 		return;
+	if (k->emu_init) {
+		sk_u64map_done(&k->emu_fds);
+		sk_u64map_done(&k->emu_gen);
+	}
 	free(k->paths);
 	free(k);
 }
@@ -123,12 +127,82 @@ bool sk_kf_filterable(uint16_t code)
 
 #define PPM_O_DIRECTORY 1024u
 
-bool sk_kf_set_keep(const struct sk_kf_set *k, const struct sk_event *ev)
+/* ---- the emulation's memory of dropped opens (the probe's kf_fds) ----------- */
+
+static void emu_init(struct sk_kf_set *k)
 {
-	unsigned pi, fi;
-	if (!k || ev->type >= SK_EVENT_MAX || !k->pred[ev->type].on ||
-	    !open_params(ev->type, &pi, &fi))
+	if (k->emu_init)
+		return;
+	sk_u64map_init(&k->emu_fds, 0);
+	sk_u64map_init(&k->emu_gen, 0);
+	k->emu_init = true;
+}
+
+/* The thread's generation + 1 (never NULL as a map value). */
+static uintptr_t emu_gen(struct sk_kf_set *k, int64_t tid)
+{
+	return (uintptr_t)sk_u64map_get(&k->emu_gen, (uint64_t)tid) + 1;
+}
+
+static void emu_bump(struct sk_kf_set *k, int64_t tid)
+{
+	uintptr_t g = emu_gen(k, tid);
+	if (sk_u64map_put(&k->emu_gen, (uint64_t)tid, (void *)g) != 0)
+		k->emu_lost = true; /* out of memory: closes are kept from now on */
+}
+
+static uint64_t emu_key(int64_t tid, int64_t fd)
+{
+	return ((uint64_t)(uint32_t)tid << 32) | (uint32_t)fd;
+}
+
+static bool close_mode(const struct sk_kf_set *k)
+{
+	return k->pred[5].on && k->pred[5].mode == SK_KF_MODE_CLOSE;
+}
+
+/* After an event that is kept: what the probe does for new fds and what
+ * tells the generation of a thread apart (a successful exec, its exit). */
+static void emu_after(struct sk_kf_set *k, const struct sk_event *ev)
+{
+	const char *n = ev->info->name;
+	int64_t res = -1;
+	if (!strcmp(n, "procexit") ||
+	    ((!strcmp(n, "execve") || !strcmp(n, "execveat")) && (ev->type & 1) &&
+	     sk_event_get_s64(ev, 0, &res) && res == 0)) {
+		emu_bump(k, ev->tid);
+		return;
+	}
+	unsigned arg = 0;
+	int nk = sk_driver_newfd_kind(ev->type, &arg);
+	if (!nk || !(ev->type & 1) || !sk_event_get_s64(ev, 0, &res) || res < 0)
+		return;
+	if (nk == 1) {
+		(void)sk_u64map_del(&k->emu_fds, emu_key(ev->tid, res));
+		return;
+	}
+	for (unsigned i = 1; i <= 2; i++) { /* pipe, socketpair: fd1, fd2 */
+		int64_t fd;
+		if (sk_event_get_s64(ev, i, &fd))
+			(void)sk_u64map_del(&k->emu_fds, emu_key(ev->tid, fd));
+	}
+}
+
+/* A close: dropped when its fd's open was dropped by this thread in its
+ * current generation. */
+static bool emu_close_keep(struct sk_kf_set *k, const struct sk_event *ev)
+{
+	int64_t fd;
+	if (k->emu_lost || !sk_event_get_s64(ev, 1, &fd))
 		return true;
+	uint64_t key = emu_key(ev->tid, fd);
+	void *v = sk_u64map_del(&k->emu_fds, key);
+	return !v || (uintptr_t)v != emu_gen(k, ev->tid);
+}
+
+/* The open-family decision (kfilter_eval.h, as the probe runs it). */
+static bool open_keep(struct sk_kf_set *k, const struct sk_event *ev, unsigned pi, unsigned fi)
+{
 	const struct sk_kf_pred *p = &k->pred[ev->type];
 	int64_t ret = -1;
 	uint64_t flags = 0;
@@ -167,4 +241,26 @@ bool sk_kf_set_keep(const struct sk_kf_set *k, const struct sk_event *ev)
 		if (kf_decide_step(&ts, i))
 			break;
 	return ts.keep != 0;
+}
+
+bool sk_kf_set_keep(struct sk_kf_set *k, const struct sk_event *ev)
+{
+	if (!k || ev->type >= SK_EVENT_MAX)
+		return true;
+	emu_init(k);
+	bool track = close_mode(k);
+	unsigned pi, fi;
+	bool keep = true;
+	if (k->pred[ev->type].on && k->pred[ev->type].mode == SK_KF_MODE_CLOSE) {
+		keep = emu_close_keep(k, ev);
+	} else if (k->pred[ev->type].on && open_params(ev->type, &pi, &fi)) {
+		keep = open_keep(k, ev, pi, fi);
+		int64_t ret;
+		if (!keep && track && sk_event_get_s64(ev, 0, &ret) && ret >= 0 &&
+		    sk_u64map_put(&k->emu_fds, emu_key(ev->tid, ret), (void *)emu_gen(k, ev->tid)))
+			k->emu_lost = true;
+	}
+	if (keep && track)
+		emu_after(k, ev);
+	return keep;
 }

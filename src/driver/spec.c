@@ -309,6 +309,9 @@ static int compile(const struct spec_src *src, struct sk_probe_spec *sp, struct 
 	sp->save_a = src->save_a;
 	sp->save_b = src->save_b;
 	sp->drop_cat = src->drop_cat;
+	unsigned arg = 0;
+	int nk = sk_driver_newfd_kind(src->evt, &arg);
+	sp->kf = nk == 1 ? SK_SPEC_KF_NEWFD : nk == 2 ? (unsigned char)(SK_SPEC_KF_NEWFD2 | arg << 4) : 0;
 	return 0;
 }
 
@@ -338,6 +341,22 @@ int sk_driver_build_specs(const bool want[SK_EVENT_MAX], struct sk_probe_spec *s
 			specs[s->nr] = sp;
 	}
 	return 0;
+}
+
+int sk_driver_newfd_kind(uint16_t evt, unsigned *arg)
+{
+	if (evt >= SK_EVENT_MAX)
+		return 0;
+	const char *n = sk_event_table[evt].name;
+	if (!strcmp(n, "pipe") || !strcmp(n, "pipe2")) {
+		*arg = 0;
+		return 2;
+	}
+	if (!strcmp(n, "socketpair")) {
+		*arg = 3;
+		return 2;
+	}
+	return (sk_event_table[evt].flags & SK_EF_CREATES_FD) ? 1 : 0;
 }
 
 int sk_driver_slots_of(uint16_t evt, int *nrs, int max)

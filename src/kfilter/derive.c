@@ -14,6 +14,7 @@
 #define MAXT 64
 /* Event codes filtered: open_x, openat_x (current), openat2_x. */
 static const uint16_t filtered_codes[] = {3, 307, 327};
+#define CLOSE_X 5 /* close exit */
 
 #define PPM_O_RDONLY 1u
 #define PPM_O_WRONLY 2u
@@ -844,6 +845,24 @@ int sk_kfilter_derive(const struct sk_rules *r, struct sk_kf_set **out, struct s
 			}
 		}
 		sk_arena_done(&c.a);
+	}
+	/* closes of the fds of dropped opens: user space never knew those fds,
+	 * so their close changes nothing, unless a rule looks at close events */
+	bool close_rule = false;
+	for (size_t i = 0; !rc && nf && i < sk_rules_count(r) && !close_rule; i++) {
+		const struct sk_rule *ru = sk_rules_get(r, i);
+		close_rule = ru->enabled && (!ru->source || !strcmp(ru->source, "syscall")) &&
+			     rule_has(ru, CLOSE_X);
+	}
+	if (!rc && nf) {
+		if (close_rule) {
+			if (summary)
+				prc |= sk_buf_printf(summary, "; close: none (a rule matches close)");
+		} else {
+			k->pred[CLOSE_X] = (struct sk_kf_pred){.on = 1, .mode = SK_KF_MODE_CLOSE};
+			if (summary)
+				prc |= sk_buf_printf(summary, "; close: of the fds of dropped opens");
+		}
 	}
 	(void)prc;
 	if (rc || !nf) {

@@ -252,7 +252,7 @@ static struct sk_kf_set *derive(struct sk_rules *r, struct sk_buf *sum)
 	return k;
 }
 
-static bool keep(const struct sk_kf_set *k, const char *path, int64_t ret, uint32_t flags)
+static bool keep(struct sk_kf_set *k, const char *path, int64_t ret, uint32_t flags)
 {
 	struct sk_buf b;
 	sk_buf_init(&b, 0);

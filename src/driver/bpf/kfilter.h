@@ -38,6 +38,13 @@ struct sk_kf_term {
 	unsigned int flags_none;      /* (flags & mask) == 0 */
 };
 
+/* How a slot is filtered (sk_kf_pred.mode). */
+enum sk_kf_mode {
+	SK_KF_MODE_TERMS = 0,         /* an open: sent when a term holds (or a directory) */
+	SK_KF_MODE_CLOSE = 1,         /* a close: dropped when the probe dropped the open of
+	                               * that fd in this thread and exec (see kf_fds) */
+};
+
 /* Per syscall slot. on == 0: every event is sent (no filter). */
 struct sk_kf_pred {
 	unsigned char on;
@@ -45,7 +52,8 @@ struct sk_kf_pred {
 	unsigned char path_arg;       /* argument holding the path */
 	unsigned char flags_arg;      /* argument holding the flags (or the open_how) */
 	unsigned char flags_src;      /* enum sk_kf_src */
-	unsigned char pad[3];
+	unsigned char mode;           /* enum sk_kf_mode */
+	unsigned char pad[2];
 	unsigned int depths;          /* bit d: some prefix has d '/' (look up at the d-th '/') */
 	unsigned int pad2;
 	struct sk_kf_term t[SK_KF_TERMS];
@@ -54,6 +62,15 @@ struct sk_kf_pred {
 /* Per-CPU counters of one syscall slot. */
 struct sk_kf_count {
 	unsigned long long passed, filtered;
+};
+
+/* What the probe remembers of an open it dropped (kf_fds, keyed by
+ * tid << 32 | fd): the thread's start time and exec count, so that an entry
+ * left by a thread that exited or exec'd (fds closed without a close call)
+ * never matches a later close. */
+struct sk_kf_fd {
+	unsigned long long start;     /* task start_time (ns since boot) */
+	unsigned long long exec_id;   /* task self_exec_id */
 };
 
 /* Key of a path entry in the probe's hash map. */

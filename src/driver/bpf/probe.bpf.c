@@ -111,6 +111,19 @@ struct {
 	__type(value, struct sk_kf_count);
 } kf_counts SEC(".maps");
 
+/* Opens dropped while close filtering is on, by tid << 32 | fd: their close
+ * is dropped too (user space never knew the fd). LRU: an entry evicted only
+ * means that close is sent, which is harmless. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct sk_kf_fd);
+} kf_fds SEC(".maps");
+
+/* Set by user space (skeleton .bss): 1 while a close predicate is loaded. */
+volatile __u32 kf_track = 0;
+
 /* Renamed in 6.15; older kernels have `parent`. */
 struct kernfs_node___old {
 	struct kernfs_node *parent;
@@ -955,6 +968,66 @@ static int kf_decide_cb(__u32 i, void *ctx)
 	return kf_decide_step(ctx, i);
 }
 
+static __always_inline __u64 kf_fd_key(long fd)
+{
+	return ((__u64)(__u32)bpf_get_current_pid_tgid() << 32) | (__u32)fd;
+}
+
+static __always_inline void kf_remember(long fd)
+{
+	struct task_struct *t = cur();
+	struct sk_kf_fd v = {.start = BPF_CORE_READ(t, start_time),
+			     .exec_id = BPF_CORE_READ(t, self_exec_id)};
+	__u64 key = kf_fd_key(fd);
+	bpf_map_update_elem(&kf_fds, &key, &v, BPF_ANY);
+}
+
+/* A close: 0 (drop) when its fd came from an open this thread dropped in
+ * its current exec, else 1. The entry goes either way. */
+static __always_inline int kf_close(struct sk_probe_scratch *s, struct sk_kf_count *c)
+{
+	__u64 key = kf_fd_key((long)(int)s->args[0]);
+	struct sk_kf_fd *v = bpf_map_lookup_elem(&kf_fds, &key);
+	if (!v) {
+		c->passed++;
+		return 1;
+	}
+	struct task_struct *t = cur();
+	int mine = v->start == BPF_CORE_READ(t, start_time) &&
+		   v->exec_id == BPF_CORE_READ(t, self_exec_id);
+	bpf_map_delete_elem(&kf_fds, &key);
+	if (mine) {
+		c->filtered++;
+		return 0;
+	}
+	c->passed++;
+	return 1;
+}
+
+/* After a sent event that made new fds: a dropped open remembered for the
+ * same fd number is history (the number was freed without a close call the
+ * probe saw, e.g. by close_range or an exec), so that fd's close is sent. */
+__noinline int probe__kf_forget(__u32 kf)
+{
+	struct sk_probe_scratch *s = scratch_get();
+	if (!s)
+		return 0;
+	if ((kf & SK_SPEC_KF_NEWFD) && s->ret >= 0) {
+		__u64 key = kf_fd_key(s->ret);
+		bpf_map_delete_elem(&kf_fds, &key);
+	}
+	if ((kf & SK_SPEC_KF_NEWFD2) && s->ret >= 0) {
+		int fds[2] = {};
+		__u64 a = arg_at(s->args, (kf >> 4) & 7);
+		if (a && bpf_probe_read_user(fds, sizeof(fds), (void *)a) == 0) {
+			__u64 k0 = kf_fd_key(fds[0]), k1 = kf_fd_key(fds[1]);
+			bpf_map_delete_elem(&kf_fds, &k0);
+			bpf_map_delete_elem(&kf_fds, &k1);
+		}
+	}
+	return 0;
+}
+
 /* The kernel filter of slot nr for the syscall in the scratch (args, ret):
  * 1 = send it, 0 = drop it. Cheap atoms first (flags, result); the path is
  * read and scanned only when a term still needs it. A directory is always
@@ -968,6 +1041,8 @@ __noinline int probe__kf(__u32 nr)
 	struct sk_kf_count *c = bpf_map_lookup_elem(&kf_counts, &k);
 	if (!s || !p || !c || !p->on)
 		return 1;
+	if (p->mode == SK_KF_MODE_CLOSE)
+		return kf_close(s, c);
 	long long ret = s->ret;
 	__u64 fa = arg_at(s->args, p->flags_arg);
 	__u64 kflags = fa;
@@ -1000,6 +1075,8 @@ __noinline int probe__kf(__u32 nr)
 	if (ts.keep)
 		goto keep;
 drop:
+	if (ret >= 0 && kf_track)
+		kf_remember(ret);
 	c->filtered++;
 	return 0;
 keep:
@@ -1037,9 +1114,11 @@ int BPF_PROG(sk_sys_exit, struct pt_regs *regs, long ret)
 	s->args[5] = regs->r9;
 	s->ret = ret;
 	s->fc_valid = 0;
-	if (sp->kf && !probe__kf(k))
+	if ((sp->kf & SK_SPEC_KF_PRED) && !probe__kf(k))
 		return 0;
 	probe__emit(s, sp, k, st);
+	if ((sp->kf & (SK_SPEC_KF_NEWFD | SK_SPEC_KF_NEWFD2)) && kf_track)
+		probe__kf_forget(sp->kf);
 	if (sp->save || sp->drop_cat == SK_DROP_EXECVE) {
 		__u32 tid = (__u32)bpf_get_current_pid_tgid();
 		bpf_map_delete_elem(&saved, &tid);
