@@ -75,6 +75,7 @@ static struct sk_kf_set *table_set(void)
 		pr->depths = 1u << depth;
 		assert_int_equal(sk_kf_set_add_path(k, codes[i], SK_KF_BASENAME, "b.log", 5, 1), 0);
 	}
+	k->pred[5] = (struct sk_kf_pred){.on = 1, .mode = SK_KF_MODE_CLOSE};
 	sk_kf_set_seal(k);
 	return k;
 }
@@ -109,6 +110,51 @@ static void build_openat(struct sk_buf *b, struct sk_event *ev, const char *path
 	assert_int_equal(sk_event_build_end(&eb), 0);
 	struct sk_err err;
 	assert_int_equal(sk_event_decode(ev, (const uint8_t *)b->data, b->len, &err), 0);
+}
+
+/* A close exit event (res, fd). */
+static void build_close(struct sk_buf *b, struct sk_event *ev, int64_t tid, int64_t fd)
+{
+	struct sk_event_builder eb;
+	b->len = 0;
+	sk_event_build_begin(&eb, b, 2, tid, 5, 2);
+	sk_event_build_u64(&eb, 0, 8);
+	sk_event_build_u64(&eb, (uint64_t)fd, 8);
+	assert_int_equal(sk_event_build_end(&eb), 0);
+	struct sk_err err;
+	assert_int_equal(sk_event_decode(ev, (const uint8_t *)b->data, b->len, &err), 0);
+}
+
+/* Closes: the close of a dropped open's fd goes, others stay; a sent event
+ * that makes the same fd number, or an exec, forgets the dropped open. */
+static void test_close_user(void **state)
+{
+	(void)state;
+	struct sk_kf_set *k = table_set();
+	struct sk_buf b;
+	sk_buf_init(&b, 0);
+	struct sk_event ev;
+	char p[256];
+	snprintf(p, sizeof(p), "%s/c", dir);
+	build_openat(&b, &ev, p, 7, PPM_RD);
+	assert_false(sk_kf_set_keep(k, &ev));        /* dropped: fd 7 remembered */
+	build_close(&b, &ev, 1, 8);
+	assert_true(sk_kf_set_keep(k, &ev));         /* another fd */
+	build_close(&b, &ev, 2, 7);
+	assert_true(sk_kf_set_keep(k, &ev));         /* another thread */
+	build_close(&b, &ev, 1, 7);
+	assert_false(sk_kf_set_keep(k, &ev));        /* the dropped open's fd */
+	build_close(&b, &ev, 1, 7);
+	assert_true(sk_kf_set_keep(k, &ev));         /* forgotten once closed */
+	build_openat(&b, &ev, p, 7, PPM_RD);
+	assert_false(sk_kf_set_keep(k, &ev));
+	snprintf(p, sizeof(p), "%s/a", dir);
+	build_openat(&b, &ev, p, 7, PPM_RD);         /* fd 7 made again by a sent open */
+	assert_true(sk_kf_set_keep(k, &ev));
+	build_close(&b, &ev, 1, 7);
+	assert_true(sk_kf_set_keep(k, &ev));
+	sk_buf_done(&b);
+	sk_kf_set_free(k);
 }
 
 static void test_table_user(void **state)
@@ -154,19 +200,23 @@ static void test_table_probe(void **state)
 	assert_non_null(d);
 	bool want[SK_EVENT_MAX] = {0};
 	want[307] = true;
+	want[5] = true;
 	assert_int_equal(sk_driver_select(d, want), 0);
 	struct sk_kf_set *k = table_set();
 	assert_int_equal(sk_driver_set_kfilter(d, k), 0);
 	pid_t me = (pid_t)syscall(SYS_gettid);
+	int fds[SK_ARRAY_LEN(cases)];
 	for (size_t i = 0; i < SK_ARRAY_LEN(cases); i++) {
 		char p[256];
 		case_path(&cases[i], p, sizeof(p));
-		int fd = (int)syscall(SYS_openat, AT_FDCWD, p, cases[i].oflags);
-		if ((fd >= 0) != cases[i].ok)
-			fail_msg("case %zu: openat(%s) %s", i, p, fd >= 0 ? "succeeded" : "failed");
-		if (fd >= 0)
-			close(fd);
+		fds[i] = (int)syscall(SYS_openat, AT_FDCWD, p, cases[i].oflags);
+		if ((fds[i] >= 0) != cases[i].ok)
+			fail_msg("case %zu: openat(%s) %s", i, p, fds[i] >= 0 ? "succeeded" : "failed");
 	}
+	for (size_t i = 0; i < SK_ARRAY_LEN(cases); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	bool closed[SK_ARRAY_LEN(cases)] = {0};
 	bool seen[SK_ARRAY_LEN(cases)] = {0};
 	int c_reads = 0, c_writes = 0; /* /c is opened twice: read (dropped), write (sent) */
 	struct sk_event ev;
@@ -176,6 +226,14 @@ static void test_table_probe(void **state)
 		assert_true(rc >= 0);
 		if (rc == 0) {
 			idle++;
+			continue;
+		}
+		if (ev.tid == me && ev.type == 5) {
+			int64_t cfd = -1;
+			assert_true(sk_event_get_s64(&ev, 1, &cfd));
+			for (size_t i = 0; i < SK_ARRAY_LEN(cases); i++)
+				if (fds[i] >= 0 && fds[i] == cfd)
+					closed[i] = true;
 			continue;
 		}
 		if (ev.tid != me || ev.type != 307)
@@ -200,6 +258,15 @@ static void test_table_probe(void **state)
 	}
 	assert_int_equal(c_reads, 0);
 	assert_int_equal(c_writes, 1);
+	/* the close of an fd whose open was dropped is dropped too */
+	for (size_t i = 0; i < SK_ARRAY_LEN(cases); i++) {
+		if (fds[i] < 0)
+			continue;
+		bool sent_open = !strcmp(cases[i].path, "/c") ? cases[i].oflags != O_RDONLY
+							       : cases[i].keep_kernel;
+		if (closed[i] != sent_open)
+			fail_msg("case %zu: close of fd %d %s", i, fds[i], closed[i] ? "sent" : "dropped");
+	}
 	for (size_t i = 0; i < SK_ARRAY_LEN(cases); i++) {
 		if (!strcmp(cases[i].path, "/c"))
 			continue;
@@ -294,6 +361,21 @@ static void test_derive(void **state)
 	assert_false(keep(k, "/x", -2, PPM_RD));
 	assert_true(keep(k, "/srv/data/xyz", 3, PPM_RD));          /* prefix cut to /srv/data/ */
 	assert_false(keep(k, "/srv/data/xyz", 3, PPM_WR));         /* not write: exact negation */
+	assert_true(k->pred[5].on && k->pred[5].mode == SK_KF_MODE_CLOSE);
+	sk_kf_set_free(k);
+	sk_buf_done(&sum);
+	sk_rules_free(r);
+
+	/* a rule on close events: closes are all sent */
+	r = load("- rule: o\n  desc: d\n  output: o\n  priority: WARNING\n"
+		 "  condition: evt.type = openat and fd.name = /etc/shadow\n"
+		 "- rule: c\n  desc: d\n  output: o\n  priority: WARNING\n"
+		 "  condition: evt.type = close and proc.name = nc\n");
+	k = derive(r, &sum);
+	assert_non_null(k);
+	assert_true(k->pred[307].on);
+	assert_false(k->pred[5].on);
+	assert_non_null(strstr(sk_buf_cstr(&sum), "close: none"));
 	sk_kf_set_free(k);
 	sk_buf_done(&sum);
 	sk_rules_free(r);
@@ -374,6 +456,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table_user),
+		cmocka_unit_test(test_close_user),
 		cmocka_unit_test(test_table_probe),
 		cmocka_unit_test(test_derive),
 		cmocka_unit_test(test_derive_refuses),
