@@ -117,8 +117,8 @@ int sk_kf_set_add_path(struct sk_kf_set *k, uint16_t evt, enum sk_kf_kind kind, 
 		       size_t n, uint32_t terms) SK_WUR;
 /* Sorts and merges the entries; call once after the last add. */
 void sk_kf_set_seal(struct sk_kf_set *k);
-/* True when the event codes the probe filters for are the open family the
- * predicate layout knows how to read (open, openat, openat2). */
+/* True for the event codes a kernel filter can apply to: the open family
+ * (open, openat, openat2: predicates) and close (of dropped opens' fds). */
 bool sk_kf_filterable(uint16_t code);
 /* The probe's decision for a recorded event, in user space (same code as the
  * probe, kfilter_eval.h): true = the probe would send it. Feed every event

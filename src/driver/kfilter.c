@@ -122,7 +122,7 @@ static bool open_params(uint16_t code, unsigned *path, unsigned *flags)
 bool sk_kf_filterable(uint16_t code)
 {
 	unsigned p, f;
-	return open_params(code, &p, &f);
+	return code == 5 || open_params(code, &p, &f);
 }
 
 #define PPM_O_DIRECTORY 1024u
