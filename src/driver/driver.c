@@ -338,14 +338,10 @@ int sk_driver_set_kfilter(struct sk_driver *d, const struct sk_kf_set *k)
 	while (bpf_map_get_next_key(hfd, NULL, &next) == 0)
 		if (bpf_map_delete_elem(hfd, &next) < 0)
 			return -errno;
-	/* forget every remembered open: entries of an earlier filter were not
-	 * kept up to date while tracking was off */
+	/* forget every remembered open (a new epoch voids the bits): those of an
+	 * earlier filter were not kept up to date while tracking was off */
 	d->skel->bss->kf_track = 0;
-	int ffd = bpf_map__fd(d->skel->maps.kf_fds);
-	uint64_t fk;
-	while (bpf_map_get_next_key(ffd, NULL, &fk) == 0)
-		if (bpf_map_delete_elem(ffd, &fk) < 0)
-			return -errno;
+	d->skel->bss->kf_epoch++;
 	bool track = false;
 	for (uint16_t code = 0; k && code < SK_EVENT_MAX; code++)
 		track |= k->pred[code].on && k->pred[code].mode == SK_KF_MODE_CLOSE;
@@ -371,6 +367,9 @@ int sk_driver_set_kfilter(struct sk_driver *d, const struct sk_kf_set *k)
 			struct sk_kf_pred p = k->pred[code];
 			if (p.mode == SK_KF_MODE_TERMS && sk_driver_kf_args(nr, &p) != 0)
 				continue; /* a syscall whose arguments the filter cannot read */
+			for (unsigned t = 0; t < p.nterms && t < SK_KF_TERMS; t++)
+				p.created |= ((p.t[t].flags_any[0] | p.t[t].flags_any[1] |
+					       p.t[t].flags_none) & SK_KF_O_F_CREATED) != 0;
 			d->kf[nr] = p;
 			if (bpf_map_update_elem(pfd, &nr, &p, BPF_ANY) < 0)
 				return -errno;

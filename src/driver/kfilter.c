@@ -257,6 +257,7 @@ bool sk_kf_set_keep(struct sk_kf_set *k, const struct sk_event *ev)
 		keep = open_keep(k, ev, pi, fi);
 		int64_t ret;
 		if (!keep && track && sk_event_get_s64(ev, 0, &ret) && ret >= 0 &&
+		    ret < SK_KF_FD_MAX &&
 		    sk_u64map_put(&k->emu_fds, emu_key(ev->tid, ret), (void *)emu_gen(k, ev->tid)))
 			k->emu_lost = true;
 	}

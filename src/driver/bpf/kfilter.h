@@ -53,7 +53,9 @@ struct sk_kf_pred {
 	unsigned char flags_arg;      /* argument holding the flags (or the open_how) */
 	unsigned char flags_src;      /* enum sk_kf_src */
 	unsigned char mode;           /* enum sk_kf_mode */
-	unsigned char pad[2];
+	unsigned char created;        /* some term looks at O_F_CREATED (set by the loader):
+	                               * the probe then reads the file's mode first */
+	unsigned char pad;
 	unsigned int depths;          /* bit d: some prefix has d '/' (look up at the d-th '/') */
 	unsigned int pad2;
 	struct sk_kf_term t[SK_KF_TERMS];
@@ -64,13 +66,15 @@ struct sk_kf_count {
 	unsigned long long passed, filtered;
 };
 
-/* What the probe remembers of an open it dropped (kf_fds, keyed by
- * tid << 32 | fd): the thread's start time and exec count, so that an entry
- * left by a thread that exited or exec'd (fds closed without a close call)
- * never matches a later close. */
-struct sk_kf_fd {
-	unsigned long long start;     /* task start_time (ns since boot) */
-	unsigned long long exec_id;   /* task self_exec_id */
+/* What the probe remembers of the opens a thread had dropped (task storage
+ * kf_fds): one bit per fd below SK_KF_FD_MAX, valid for the exec and the
+ * filter load (epoch) it was set in; fds closed by an exec or left from an
+ * earlier filter never match a later close. */
+#define SK_KF_FD_MAX 1024
+struct sk_kf_fdset {
+	unsigned long long exec_id;   /* task self_exec_id when the bits were set */
+	unsigned long long epoch;     /* kf_epoch when the bits were set */
+	unsigned long long bits[SK_KF_FD_MAX / 64];
 };
 
 /* Key of a path entry in the probe's hash map. */
@@ -84,6 +88,7 @@ _Static_assert(sizeof(struct sk_kf_term) == 16, "sk_kf_term layout");
 _Static_assert(sizeof(struct sk_kf_pred) == 16 + 16 * SK_KF_TERMS, "sk_kf_pred layout");
 _Static_assert(sizeof(struct sk_kf_key) == 16, "sk_kf_key layout");
 
+#define SK_KF_O_F_CREATED 16384u /* PPM_O_F_CREATED: from the file, not the arguments */
 #define SK_KF_FNV_OFF 0xcbf29ce484222325ULL
 #define SK_KF_FNV_PRIME 0x100000001b3ULL
 

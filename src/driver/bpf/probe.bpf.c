@@ -111,18 +111,20 @@ struct {
 	__type(value, struct sk_kf_count);
 } kf_counts SEC(".maps");
 
-/* Opens dropped while close filtering is on, by tid << 32 | fd: their close
- * is dropped too (user space never knew the fd). LRU: an entry evicted only
- * means that close is sent, which is harmless. */
+/* The opens each thread had dropped while close filtering is on (a bit per
+ * fd, kfilter.h): their close is dropped too, as user space never knew those
+ * fds. Task storage: found from the task in a few ns, gone with it. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u64);
-	__type(value, struct sk_kf_fd);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sk_kf_fdset);
 } kf_fds SEC(".maps");
 
-/* Set by user space (skeleton .bss): 1 while a close predicate is loaded. */
+/* Set by user space (skeleton .bss): kf_track is 1 while a close predicate
+ * is loaded; kf_epoch changes at every filter load (older bits are void). */
 volatile __u32 kf_track = 0;
+volatile __u64 kf_epoch = 0;
 
 /* Renamed in 6.15; older kernels have `parent`. */
 struct kernfs_node___old {
@@ -968,35 +970,54 @@ static int kf_decide_cb(__u32 i, void *ctx)
 	return kf_decide_step(ctx, i);
 }
 
-static __always_inline __u64 kf_fd_key(long fd)
+/* This thread's set of dropped-open fds, reset when it is from another exec
+ * or filter load; created when `create`. NULL when none. */
+static __always_inline struct sk_kf_fdset *kf_fdset(int create)
 {
-	return ((__u64)(__u32)bpf_get_current_pid_tgid() << 32) | (__u32)fd;
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct sk_kf_fdset *v =
+		bpf_task_storage_get(&kf_fds, t, 0, create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	if (!v)
+		return NULL;
+	__u64 ex = t->self_exec_id, ep = kf_epoch;
+	if (v->exec_id != ex || v->epoch != ep) {
+		for (int i = 0; i < SK_KF_FD_MAX / 64; i++)
+			v->bits[i] = 0;
+		v->exec_id = ex;
+		v->epoch = ep;
+	}
+	return v;
 }
 
 static __always_inline void kf_remember(long fd)
 {
-	struct task_struct *t = cur();
-	struct sk_kf_fd v = {.start = BPF_CORE_READ(t, start_time),
-			     .exec_id = BPF_CORE_READ(t, self_exec_id)};
-	__u64 key = kf_fd_key(fd);
-	bpf_map_update_elem(&kf_fds, &key, &v, BPF_ANY);
+	if (fd < 0 || fd >= SK_KF_FD_MAX)
+		return;
+	struct sk_kf_fdset *v = kf_fdset(1);
+	if (v)
+		v->bits[(fd >> 6) & (SK_KF_FD_MAX / 64 - 1)] |= 1ULL << (fd & 63);
+}
+
+/* Clears fd's bit; returns whether it was set. */
+static __always_inline int kf_take(long fd)
+{
+	if (fd < 0 || fd >= SK_KF_FD_MAX)
+		return 0;
+	struct sk_kf_fdset *v = kf_fdset(0);
+	if (!v)
+		return 0;
+	__u64 *w = &v->bits[(fd >> 6) & (SK_KF_FD_MAX / 64 - 1)];
+	__u64 b = 1ULL << (fd & 63);
+	int had = (*w & b) != 0;
+	*w &= ~b;
+	return had;
 }
 
 /* A close: 0 (drop) when its fd came from an open this thread dropped in
- * its current exec, else 1. The entry goes either way. */
+ * its current exec, else 1. */
 static __always_inline int kf_close(struct sk_probe_scratch *s, struct sk_kf_count *c)
 {
-	__u64 key = kf_fd_key((long)(int)s->args[0]);
-	struct sk_kf_fd *v = bpf_map_lookup_elem(&kf_fds, &key);
-	if (!v) {
-		c->passed++;
-		return 1;
-	}
-	struct task_struct *t = cur();
-	int mine = v->start == BPF_CORE_READ(t, start_time) &&
-		   v->exec_id == BPF_CORE_READ(t, self_exec_id);
-	bpf_map_delete_elem(&kf_fds, &key);
-	if (mine) {
+	if (kf_take((long)(int)s->args[0])) {
 		c->filtered++;
 		return 0;
 	}
@@ -1006,23 +1027,20 @@ static __always_inline int kf_close(struct sk_probe_scratch *s, struct sk_kf_cou
 
 /* After a sent event that made new fds: a dropped open remembered for the
  * same fd number is history (the number was freed without a close call the
- * probe saw, e.g. by close_range or an exec), so that fd's close is sent. */
+ * probe saw, e.g. by close_range), so that fd's close is sent. */
 __noinline int probe__kf_forget(__u32 kf)
 {
 	struct sk_probe_scratch *s = scratch_get();
 	if (!s)
 		return 0;
-	if ((kf & SK_SPEC_KF_NEWFD) && s->ret >= 0) {
-		__u64 key = kf_fd_key(s->ret);
-		bpf_map_delete_elem(&kf_fds, &key);
-	}
+	if ((kf & SK_SPEC_KF_NEWFD) && s->ret >= 0)
+		kf_take(s->ret);
 	if ((kf & SK_SPEC_KF_NEWFD2) && s->ret >= 0) {
 		int fds[2] = {};
 		__u64 a = arg_at(s->args, (kf >> 4) & 7);
 		if (a && bpf_probe_read_user(fds, sizeof(fds), (void *)a) == 0) {
-			__u64 k0 = kf_fd_key(fds[0]), k1 = kf_fd_key(fds[1]);
-			bpf_map_delete_elem(&kf_fds, &k0);
-			bpf_map_delete_elem(&kf_fds, &k1);
+			kf_take(fds[0]);
+			kf_take(fds[1]);
 		}
 	}
 	return 0;
@@ -1050,14 +1068,10 @@ __noinline int probe__kf(__u32 nr)
 	    (!fa || bpf_probe_read_user(&kflags, sizeof(kflags), (void *)fa) < 0))
 		goto keep;
 	__u32 flags = xf_open(kflags);
-	if (ret >= 0) {
+	if (ret >= 0 && p->created) {
 		struct file *f = fd_file(ret);
-		if (!f)
-			goto keep;
-		if (BPF_CORE_READ(f, f_mode) & FMODE_CREATED)
+		if (f && (BPF_CORE_READ(f, f_mode) & FMODE_CREATED))
 			flags |= 16384; /* O_F_CREATED, as the event's flags say */
-		if ((BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) == S_IFDIR)
-			goto keep;
 	}
 	struct kf_terms_st ts = {.p = p, .ret = ret, .flags = flags};
 	bpf_loop(p->nterms & (SK_KF_TERMS * 2 - 1), kf_term_cb, &ts, 0);
@@ -1075,8 +1089,13 @@ __noinline int probe__kf(__u32 nr)
 	if (ts.keep)
 		goto keep;
 drop:
-	if (ret >= 0 && kf_track)
-		kf_remember(ret);
+	if (ret >= 0) {
+		struct file *f = fd_file(ret);
+		if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) == S_IFDIR)
+			goto keep;
+		if (kf_track)
+			kf_remember(ret);
+	}
 	c->filtered++;
 	return 0;
 keep:
