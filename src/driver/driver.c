@@ -596,19 +596,6 @@ struct sk_driver *sk_driver_open(const struct sk_driver_opts *opts, struct sk_er
 	return NULL;
 }
 void sk_driver_free(struct sk_driver *d) { (void)d; }
-/* Pushes every spec, marking the slots a predicate filters. */
-static int push_specs(struct sk_driver *d)
-{
-	int fd = bpf_map__fd(d->skel->maps.specs);
-	for (uint32_t nr = 0; nr < SK_PROBE_NR_MAX; nr++) {
-		d->specs[nr].kf = (unsigned char)((d->specs[nr].kf & ~SK_SPEC_KF_PRED) |
-						  (d->specs[nr].evt && d->kf[nr].on ? SK_SPEC_KF_PRED : 0));
-		if (bpf_map_update_elem(fd, &nr, &d->specs[nr], BPF_ANY) < 0)
-			return -errno;
-	}
-	return 0;
-}
-
 int sk_driver_select(struct sk_driver *d, const bool want[SK_EVENT_MAX])
 {
 	(void)d; (void)want;
