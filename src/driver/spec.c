@@ -356,6 +356,10 @@ int sk_driver_newfd_kind(uint16_t evt, unsigned *arg)
 		*arg = 3;
 		return 2;
 	}
+	/* fcntl(F_DUPFD*) returns a new fd; for other commands forgetting the
+	 * result as an fd only means one more close is sent */
+	if (!strcmp(n, "fcntl"))
+		return 1;
 	return (sk_event_table[evt].flags & SK_EF_CREATES_FD) ? 1 : 0;
 }
 

@@ -225,10 +225,19 @@ static struct dnf atom_path(struct ctx *c, const char *f, const struct sk_ast_ch
 		} else if (name && (k->op == SK_OP_STARTSWITH || k->op == SK_OP_PMATCH)) {
 			if (s[0] != '/')
 				return d_true();
-			if (k->op == SK_OP_PMATCH && clean_path(s))
-				ps_add(c, ps, PS_EXACT, s, strlen(s));
-			if (!ps_add_prefix(c, ps, s))
+			size_t l = strlen(s);
+			if (k->op == SK_OP_PMATCH && clean_path(s) && l + 1 < SK_KF_PATH_MAX) {
+				/* pmatch: the path itself or anything below it */
+				char buf[SK_KF_PATH_MAX + 1];
+				memcpy(buf, s, l);
+				buf[l] = '/';
+				buf[l + 1] = 0;
+				ps_add(c, ps, PS_EXACT, s, l);
+				if (!ps_add_prefix(c, ps, buf))
+					return d_true();
+			} else if (!ps_add_prefix(c, ps, s)) {
 				return d_true();
+			}
 		} else if (!strcmp(f, "fd.directory") && (k->op == SK_OP_EQ || k->op == SK_OP_IN)) {
 			size_t l = strlen(s);
 			if (l == 1 && s[0] == '/')

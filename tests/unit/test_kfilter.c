@@ -345,7 +345,9 @@ static void test_derive(void **state)
 		"  condition: evt.type = openat and fd.nameraw contains \"../\" and evt.res startswith E\n"
 		"- rule: notwrite\n  desc: d\n  output: o\n  priority: WARNING\n"
 		"  condition: evt.type = openat and not evt.is_open_write = true and"
-		" fd.name startswith /srv/data/x\n");
+		" fd.name startswith /srv/data/x\n"
+		"- rule: pm\n  desc: d\n  output: o\n  priority: WARNING\n"
+		"  condition: evt.type = openat and fd.name pmatch (/opt/app)\n");
 	struct sk_buf sum;
 	struct sk_kf_set *k = derive(r, &sum);
 	assert_non_null(k);
@@ -361,6 +363,9 @@ static void test_derive(void **state)
 	assert_false(keep(k, "/x", -2, PPM_RD));
 	assert_true(keep(k, "/srv/data/xyz", 3, PPM_RD));          /* prefix cut to /srv/data/ */
 	assert_false(keep(k, "/srv/data/xyz", 3, PPM_WR));         /* not write: exact negation */
+	assert_true(keep(k, "/opt/app", 3, PPM_WR));               /* pmatch: the path */
+	assert_true(keep(k, "/opt/app/lib/x.so", 3, PPM_WR));      /* and below it */
+	assert_false(keep(k, "/opt/application", 3, PPM_WR));
 	assert_true(k->pred[5].on && k->pred[5].mode == SK_KF_MODE_CLOSE);
 	sk_kf_set_free(k);
 	sk_buf_done(&sum);
