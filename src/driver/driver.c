@@ -197,7 +197,7 @@ struct sk_driver *sk_driver_open(const struct sk_driver_opts *opts, struct sk_er
 	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
 		sk_err_set(err, -ENOENT,
 			   "this kernel has no BTF (/sys/kernel/btf/vmlinux): the modern eBPF probe "
-			   "needs CONFIG_DEBUG_INFO_BTF=y (kernel >= 5.8)");
+			   "needs CONFIG_DEBUG_INFO_BTF=y (kernel >= 5.17)");
 		return NULL;
 	}
 	struct sk_driver *d = calloc(1, sizeof(*d));
