@@ -470,7 +470,10 @@ static void apply_kfilter(const struct sk_app_live_opts *o, struct sk_driver *d,
 	else if (sk_driver_set_kfilter(d, NULL) != 0)
 		k = NULL; /* nothing more to do: the probe keeps its last filters */
 	if (o->cfg) {
-		if (rc)
+		if (rc == -ENOTSUP)
+			sk_app_log(o->cfg, SK_LOG_INFO, "%sKernel filters: unavailable on this kernel "
+				   "(they need bpf_loop and task storage, 5.17+)\n", what);
+		else if (rc)
 			sk_app_log(o->cfg, SK_LOG_ERROR, "%sKernel filters not loaded: %s\n", what,
 				   err.msg[0] ? err.msg : strerror(-rc));
 		else if (!o->kernel_filters)

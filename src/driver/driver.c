@@ -58,6 +58,7 @@ struct sk_driver {
 	uint8_t *bounce;             /* SK_PROBE_REC_MAX bytes for records that wrap */
 	uint64_t n_naps;             /* back-off sleeps (each one a wake-up) */
 	struct sk_kf_pred *kf;       /* SK_PROBE_NR_MAX predicates last loaded (on = 0: none) */
+	bool kf_ok;                  /* the kernel can run the filters (bpf_loop, task storage) */
 };
 
 /* The consumer position is published when the reader catches up with the
@@ -197,7 +198,7 @@ struct sk_driver *sk_driver_open(const struct sk_driver_opts *opts, struct sk_er
 	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
 		sk_err_set(err, -ENOENT,
 			   "this kernel has no BTF (/sys/kernel/btf/vmlinux): the modern eBPF probe "
-			   "needs CONFIG_DEBUG_INFO_BTF=y (kernel >= 5.17)");
+			   "needs CONFIG_DEBUG_INFO_BTF=y (kernel >= 5.8)");
 		return NULL;
 	}
 	struct sk_driver *d = calloc(1, sizeof(*d));
@@ -261,6 +262,14 @@ struct sk_driver *sk_driver_open(const struct sk_driver_opts *opts, struct sk_er
 			goto fail;
 		}
 	}
+	/* The kernel filters need bpf_loop (5.17) and task storage (5.11): on an
+	 * older kernel the exit program without them is loaded instead. */
+	d->kf_ok = libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_loop, NULL) == 1 &&
+		   libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) == 1;
+	if ((rc = bpf_program__set_autoload(d->kf_ok ? d->skel->progs.sk_sys_exit_nokf
+						     : d->skel->progs.sk_sys_exit, false)) ||
+	    (!d->kf_ok && (rc = bpf_map__set_autocreate(d->skel->maps.kf_fds, false))))
+		goto load_fail;
 	if ((rc = bpf_map__set_max_entries(d->skel->maps.scratch, (uint32_t)d->ncpus)) ||
 	    (rc = bpf_map__set_max_entries(d->skel->maps.rings, d->nrings)) ||
 	    (rc = bpf_map__set_inner_map_fd(d->skel->maps.rings, d->rings[0].fd)))
@@ -326,6 +335,8 @@ int sk_driver_select(struct sk_driver *d, const bool want[SK_EVENT_MAX])
  * predicates, so that while this runs the probe sends more, never less. */
 int sk_driver_set_kfilter(struct sk_driver *d, const struct sk_kf_set *k)
 {
+	if (!d->kf_ok)
+		return k ? -ENOTSUP : 0;
 	int pfd = bpf_map__fd(d->skel->maps.kf_preds);
 	int hfd = bpf_map__fd(d->skel->maps.kf_paths);
 	struct sk_kf_pred off = {0};

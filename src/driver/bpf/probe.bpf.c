@@ -1105,9 +1105,9 @@ keep:
 
 /* Every syscall exit comes here: the spec lookup is the first thing done, so
  * a syscall nobody wants costs a counter and one array lookup. Registers are
- * read directly (tp_btf gives a BTF pointer), not through helper calls. */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(sk_sys_exit, struct pt_regs *regs, long ret)
+ * read directly (tp_btf gives a BTF pointer), not through helper calls.
+ * `kf`: with the kernel filters (see the two programs below). */
+static __always_inline int sys_exit(struct pt_regs *regs, long ret, const int kf)
 {
 	struct sk_probe_stats *st = stats_get();
 	if (st)
@@ -1133,16 +1133,30 @@ int BPF_PROG(sk_sys_exit, struct pt_regs *regs, long ret)
 	s->args[5] = regs->r9;
 	s->ret = ret;
 	s->fc_valid = 0;
-	if ((sp->kf & SK_SPEC_KF_PRED) && !probe__kf(k))
+	if (kf && (sp->kf & SK_SPEC_KF_PRED) && !probe__kf(k))
 		return 0;
 	probe__emit(s, sp, k, st);
-	if ((sp->kf & (SK_SPEC_KF_NEWFD | SK_SPEC_KF_NEWFD2)) && kf_track)
+	if (kf && (sp->kf & (SK_SPEC_KF_NEWFD | SK_SPEC_KF_NEWFD2)) && kf_track)
 		probe__kf_forget(sp->kf);
 	if (sp->save || sp->drop_cat == SK_DROP_EXECVE) {
 		__u32 tid = (__u32)bpf_get_current_pid_tgid();
 		bpf_map_delete_elem(&saved, &tid);
 	}
 	return 0;
+}
+
+/* Two variants of the exit program; the loader loads one: with the kernel
+ * filters (bpf_loop, task storage: 5.17+) or, on older kernels, without. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sk_sys_exit, struct pt_regs *regs, long ret)
+{
+	return sys_exit(regs, ret, 1);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sk_sys_exit_nokf, struct pt_regs *regs, long ret)
+{
+	return sys_exit(regs, ret, 0);
 }
 
 SEC("tp_btf/sched_process_exit")
