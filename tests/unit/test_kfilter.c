@@ -322,6 +322,15 @@ static struct sk_kf_set *derive(struct sk_rules *r, struct sk_buf *sum)
 	return k;
 }
 
+/* The filter of a rules text (the rules are freed; the set is the caller's). */
+static struct sk_kf_set *derive_text(const char *text, struct sk_buf *sum)
+{
+	struct sk_rules *r = load(text);
+	struct sk_kf_set *k = derive(r, sum);
+	sk_rules_free(r);
+	return k;
+}
+
 static bool keep(struct sk_kf_set *k, const char *path, int64_t ret, uint32_t flags)
 {
 	struct sk_buf b;
@@ -336,7 +345,8 @@ static bool keep(struct sk_kf_set *k, const char *path, int64_t ret, uint32_t fl
 static void test_derive(void **state)
 {
 	(void)state;
-	struct sk_rules *r = load(
+	struct sk_buf sum;
+	struct sk_kf_set *k = derive_text(
 		"- rule: shadow\n  desc: d\n  output: o %fd.name\n  priority: WARNING\n"
 		"  condition: evt.type in (open, openat, openat2) and evt.is_open_read = true and"
 		" fd.num >= 0 and (fd.name = /etc/shadow or fd.directory in (/etc/pam.d))"
@@ -350,9 +360,7 @@ static void test_derive(void **state)
 		"  condition: evt.type = openat and not evt.is_open_write = true and"
 		" fd.name startswith /srv/data/x\n"
 		"- rule: pm\n  desc: d\n  output: o\n  priority: WARNING\n"
-		"  condition: evt.type = openat and fd.name pmatch (/opt/app)\n");
-	struct sk_buf sum;
-	struct sk_kf_set *k = derive(r, &sum);
+		"  condition: evt.type = openat and fd.name pmatch (/opt/app)\n", &sum);
 	assert_non_null(k);
 	assert_non_null(strstr(sk_buf_cstr(&sum), "openat:"));
 	assert_true(keep(k, "/etc/shadow", 3, PPM_RD));
@@ -372,62 +380,51 @@ static void test_derive(void **state)
 	assert_true(k->pred[5].on && k->pred[5].mode == SK_KF_MODE_CLOSE);
 	sk_kf_set_free(k);
 	sk_buf_done(&sum);
-	sk_rules_free(r);
 
 	/* a rule on close events: closes are all sent */
-	r = load("- rule: o\n  desc: d\n  output: o\n  priority: WARNING\n"
+	k = derive_text("- rule: o\n  desc: d\n  output: o\n  priority: WARNING\n"
 		 "  condition: evt.type = openat and fd.name = /etc/shadow\n"
 		 "- rule: c\n  desc: d\n  output: o\n  priority: WARNING\n"
-		 "  condition: evt.type = close and proc.name = nc\n");
-	k = derive(r, &sum);
+		 "  condition: evt.type = close and proc.name = nc\n", &sum);
 	assert_non_null(k);
 	assert_true(k->pred[307].on);
 	assert_false(k->pred[5].on);
 	assert_non_null(strstr(sk_buf_cstr(&sum), "close: none"));
 	sk_kf_set_free(k);
 	sk_buf_done(&sum);
-	sk_rules_free(r);
 
 	/* a rule that matches every open (no translatable atom): nothing filtered there */
-	r = load("- rule: all\n  desc: d\n  output: o\n  priority: WARNING\n"
-		 "  condition: evt.type = openat and proc.name = cat\n");
-	k = derive(r, &sum);
+	k = derive_text("- rule: all\n  desc: d\n  output: o\n  priority: WARNING\n"
+		 "  condition: evt.type = openat and proc.name = cat\n", &sum);
 	assert_non_null(k); /* open and openat2: no rule, everything but dirs dropped */
 	assert_false(k->pred[307].on);
 	assert_true(k->pred[3].on && k->pred[3].nterms == 0);
 	sk_kf_set_free(k);
 	sk_buf_done(&sum);
-	sk_rules_free(r);
 }
 
 static void test_derive_refuses(void **state)
 {
 	(void)state;
 	/* fchmod names an fd the output renders: a dropped open would change it */
-	struct sk_rules *r = load(
-		"- rule: fchmod\n  desc: d\n  output: o %evt.arg.fd\n  priority: WARNING\n"
-		"  condition: evt.type = fchmod and evt.arg.mode contains S_ISUID\n");
 	struct sk_buf sum;
-	struct sk_kf_set *k = derive(r, &sum);
+	struct sk_kf_set *k = derive_text(
+		"- rule: fchmod\n  desc: d\n  output: o %evt.arg.fd\n  priority: WARNING\n"
+		"  condition: evt.type = fchmod and evt.arg.mode contains S_ISUID\n", &sum);
 	assert_null(k);
 	assert_non_null(strstr(sk_buf_cstr(&sum), "fchmod"));
 	sk_buf_done(&sum);
-	sk_rules_free(r);
 	/* the same on dup, but only for network fds: safe */
-	r = load("- rule: dup\n  desc: d\n  output: o %fd.name\n  priority: WARNING\n"
-		 "  condition: evt.type = dup and fd.type in (ipv4, ipv6)\n");
-	k = derive(r, &sum);
+	k = derive_text("- rule: dup\n  desc: d\n  output: o %fd.name\n  priority: WARNING\n"
+		 "  condition: evt.type = dup and fd.type in (ipv4, ipv6)\n", &sum);
 	assert_non_null(k);
 	sk_kf_set_free(k);
 	sk_buf_done(&sum);
-	sk_rules_free(r);
 	/* a field that walks the whole fd table */
-	r = load("- rule: many\n  desc: d\n  output: o\n  priority: WARNING\n"
-		 "  condition: evt.type = execve and proc.fdopencount > 100\n");
-	k = derive(r, &sum);
+	k = derive_text("- rule: many\n  desc: d\n  output: o\n  priority: WARNING\n"
+		 "  condition: evt.type = execve and proc.fdopencount > 100\n", &sum);
 	assert_null(k);
 	sk_buf_done(&sum);
-	sk_rules_free(r);
 }
 
 static int setup(void **state)
