@@ -14,10 +14,10 @@
    the same code as the probe, in user space), gives the same alerts, with
    the stable rules and with stable + incubating + sandbox.
 """
+import calendar
 import collections
 import json
 import os
-import pathlib
 import re
 import subprocess
 import sys
@@ -26,7 +26,7 @@ import uuid
 
 import pytest
 
-from conftest import run
+from conftest import FIXTURES, run
 from test_live import DATA, NAMED_PORT, Saker, host, listener, live_unavailable, skip_loudly
 
 LIVE_RULES = DATA / "live_rules.yaml"
@@ -100,8 +100,7 @@ def test_live_filters_on_off_same_alerts(saker_bin, tmp_path):
     if why:
         skip_loudly(why)
     rules = ["-r", str(LIVE_RULES)]
-    stable = pathlib.Path(__file__).resolve().parents[3] / "shared" / "fixtures" / \
-        "upstream-rules" / "falco_rules.yaml"
+    stable = FIXTURES / "upstream-rules" / "falco_rules.yaml"
     if stable.exists():
         rules += ["-r", str(stable)]
     common = rules + ["-o", "engine.modern_ebpf.buf_size_preset=6", "-o", "log_level=info"]
@@ -138,7 +137,6 @@ def test_live_filters_on_off_same_alerts(saker_bin, tmp_path):
             m = re.match(r"(\d+)-(\d+)-(\d+)T(\d+):(\d+):(\d+)\.(\d+)Z", ts)
             if not m:
                 continue
-            import calendar
             y, mo, d, h, mi, s, frac = m.groups()
             ns = calendar.timegm((int(y), int(mo), int(d), int(h), int(mi), int(s))) * 10**9 + \
                 int(frac.ljust(9, "0")[:9])
