@@ -2,7 +2,7 @@
 """ops_reload.py — reload figures under live load (root, eBPF probe).
 
 Runs saker live with a large rules file (default: Falco's upstream
-falco_rules.yaml from ../shared/fixtures, else rules/saker_rules.yaml) plus
+falco_rules.yaml from ../shared/fixtures, else the rules/ directory) plus
 a marker rule, creates a marker file every 2 ms, and reloads N times by
 SIGHUP. Prints reload latency p50/p99/max (from the signal to the new rules
 active on the engine thread, as saker logs it), the markers created and
@@ -45,7 +45,7 @@ def main():
     big = pathlib.Path(sys.argv[2]) if len(sys.argv) > 2 else \
         ROOT.parent / "shared" / "fixtures" / "upstream-rules" / "falco_rules.yaml"
     if not big.exists():
-        big = ROOT / "rules" / "saker_rules.yaml"
+        big = ROOT / "rules"  # the default rules files, loaded as a directory
     saker = os.environ.get("SAKER_BIN", str(ROOT / "build" / "saker"))
     d = f"/tmp/saker-bench-{uuid.uuid4().hex[:8]}"
     os.makedirs(d)

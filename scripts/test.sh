@@ -8,6 +8,21 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 echo "== build (gcc)"
 scripts/build.sh build
+echo "== deploy tests, in the background (log: build-deploy/test.log)"
+# package, systemd host, image and Kubernetes tests (tests/deploy/): they need
+# root and podman; the debootstrap root filesystem and images they share are
+# made once per run inside build-deploy/
+deploy_pid=""
+if [ "$(id -u)" -eq 0 ]; then
+  # setup-podman.sh installs podman first (tests needing it skip if that fails)
+  rm -rf build-deploy && mkdir -p build-deploy
+  ( { timeout 900 scripts/containers/setup-podman.sh || echo "setup-podman.sh failed"; } &&
+    SAKER_BIN="$PWD/build/saker" timeout 1200 /usr/bin/python3 -m pytest -q -rs -p no:cacheprovider \
+      --basetemp=build-deploy/pytest tests/deploy ) >build-deploy/test.log 2>&1 &
+  deploy_pid=$!
+else
+  echo "deploy tests skipped: they need root (dpkg in a chroot, systemd and images in podman)"
+fi
 echo "== build (clang)"
 CC=clang scripts/build.sh build-clang
 echo "== build (gcc, ASan+UBSan)"
@@ -49,3 +64,13 @@ done
 echo "== end-to-end tests"
 SAKER_BIN="$PWD/build/saker" SAKER_ASAN_BIN="$PWD/build-asan/saker" \
   /usr/bin/python3 -m pytest -q tests/e2e
+echo "== deploy tests (started after the gcc build)"
+if [ -n "$deploy_pid" ]; then
+  if wait "$deploy_pid"; then
+    grep -E "^SKIPPED|passed|failed" build-deploy/test.log || true
+  else
+    cat build-deploy/test.log
+    echo "deploy tests failed (build-deploy/test.log)"
+    exit 1
+  fi
+fi

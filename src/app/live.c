@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "app/live.h"
+#include "app/notify.h"
 #include "app/run_int.h"
 #include "config/config.h"
 #include "app/ops.h"
@@ -606,6 +607,11 @@ int sk_app_live_run(const struct sk_app_live_opts *o, const struct sk_rules *r,
 	if (o->cfg)
 		sk_app_log(o->cfg, SK_LOG_INFO, "Live capture started%s%s\n",
 			   o->write_path ? ", recording to " : "", o->write_path ? o->write_path : "");
+	/* systemd Type=notify: the probe is attached and the state seeded */
+	int nr = sk_app_notify_ready("watching system calls");
+	if (nr < 0 && o->cfg)
+		sk_app_log(o->cfg, SK_LOG_WARNING, "Cannot notify the service manager: %s\n",
+			   strerror(-nr));
 	live_stop = 0;
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));

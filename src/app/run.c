@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "app/app.h"
+#include "app/embedded.h"
 #include "app/run_int.h"
 #include "config/config.h"
 #include "output/output.h"
@@ -16,8 +17,6 @@
 
 #define SAKER_VERSION "0.1.0"
 
-extern const char sk_default_rules[];
-extern const size_t sk_default_rules_len;
 
 static void usage(FILE *f)
 {
@@ -118,11 +117,12 @@ static int check_output(void *ctx, int source, const char *output, struct sk_err
 	return -1;
 }
 
-/* Builds the engine with the sources saker knows. */
+/* Builds the engine with the sources saker knows (indexes = enum sk_source;
+ * k8s_audit is served natively, like the k8saudit plugin always loaded). */
 static struct sk_rules *new_engine(const struct sk_app_cfg *cfg)
 {
-	static const char *const srcs[] = {"syscall"};
-	struct sk_rules_opts o = {.sources = srcs, .nsources = 1, .extra_output = cfg->extra_output,
+	static const char *const srcs[] = {"syscall", "k8s_audit"};
+	struct sk_rules_opts o = {.sources = srcs, .nsources = 2, .extra_output = cfg->extra_output,
 				  .replace_container_info = cfg->replace_container_info,
 				  .check_output = check_output, .check_output_ctx = cfg->conf};
 	return sk_rules_new(&o);
@@ -226,15 +226,17 @@ struct sk_rules *sk_app_load_rules(struct sk_app_cfg *cfg)
 			goto fail;
 		}
 	if (!files.n && !cfg->rules_cli.n && !cfg->rules_files_set) {
-		/* nothing configured: the embedded default rules */
+		/* nothing configured: the embedded default rules, file by file */
 		sk_app_log(cfg, SK_LOG_INFO, "Loading rules from:\n");
-		sk_app_log(cfg, SK_LOG_INFO, "   <embedded saker_rules.yaml>\n");
-		const struct sk_load_result *res =
-			sk_rules_load(r, "saker_rules.yaml", sk_default_rules, sk_default_rules_len);
-		if (!res || !sk_load_result_ok(res)) {
-			if (res && sk_load_result_text(r, res, true, &msg) == 0)
-				print_fatal(sk_buf_cstr(&msg));
-			goto fail;
+		for (size_t i = 0; i < sk_default_rules_count; i++) {
+			const struct sk_embedded_file *f = &sk_default_rules[i];
+			sk_app_log(cfg, SK_LOG_INFO, "   <embedded %s>\n", f->name);
+			const struct sk_load_result *res = sk_rules_load(r, f->name, f->data, f->len);
+			if (!res || !sk_load_result_ok(res)) {
+				if (res && sk_load_result_text(r, res, true, &msg) == 0)
+					print_fatal(sk_buf_cstr(&msg));
+				goto fail;
+			}
 		}
 	} else if (!files.n) {
 		print_fatal("You must specify at least one rules file/directory via -r or a rules_file "

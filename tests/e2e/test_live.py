@@ -379,7 +379,7 @@ def test_default_rules_live(saker_bin, tmp_path):
     try:
         assert sk.wait_log("Live capture started"), sk.stderr()
         pid, t = act(host(["cat", "/etc/shadow"]))
-        a, delay = sk.wait(of("Secret File Opened For Reading"), t)
+        a, delay = sk.wait(of("Sensitive File Read By Untrusted Program"), t)
         assert a is not None, "default rules: no alert for cat /etc/shadow"
         f = a["output_fields"]
         assert f["fd.name"] == "/etc/shadow" and f["proc.name"] == "cat"
