@@ -519,7 +519,9 @@ static bool consumer_param(const struct sk_event_info *i, unsigned j)
 static bool reads_fd(uint16_t code)
 {
 	const struct sk_event_info *i = &sk_event_table[code];
-	if ((i->category & 0xff) == SK_EC_NET)
+	/* only what the probe produces: current exit events (older layouts and
+	 * enter events come from old captures, whose opens are not filtered) */
+	if (!(code & 1) || (i->flags & SK_EF_OLD_VERSION) || (i->category & 0xff) == SK_EC_NET)
 		return false;
 	for (size_t k = 0; k < SK_ARRAY_LEN(filtered_codes); k++)
 		if (!strcmp(i->name, sk_event_table[filtered_codes[k]].name))
