@@ -18,6 +18,7 @@
 #include "config/config.h"
 #include "event/scap.h"
 #include "fields/fields.h"
+#include "kfilter/kfilter.h"
 #include "output/output.h"
 #include "rules/rules.h"
 #include "state/state.h"
@@ -359,10 +360,30 @@ static int run_replay(struct engine *e, const char *path)
 	sk_app_live_opts_from_config(&lo, e->c);
 	struct sk_app_drop_mgr dm;
 	sk_app_drop_mgr_init(&dm, &lo.drops, e->c, live_internal, e, NULL);
+	/* debug: drop what the live kernel filters would (the same predicates,
+	 * evaluated by the same code in user space) */
+	struct sk_kf_set *kf = NULL;
+	uint64_t kf_dropped = 0;
+	if (e->c->conf->replay_emulate_kernel_filters) {
+		struct sk_buf sum;
+		sk_buf_init(&sum, 0);
+		if (sk_kfilter_derive(e->r, &kf, &sum, NULL, &err) != 0) {
+			fprintf(stderr, "Error: kernel filter emulation: %s\n", err.msg);
+			sk_buf_done(&sum);
+			sk_scap_close(rd);
+			return 1;
+		}
+		sk_app_log(e->c, SK_LOG_INFO, "Emulating the kernel filters: %s\n", sk_buf_cstr(&sum));
+		sk_buf_done(&sum);
+	}
 	struct sk_event ev;
 	int n = 0;
 	bool drop_exit = false;
 	while (!engine_stop && (n = sk_scap_next(rd, &ev, &err)) > 0) {
+		if (kf && !sk_kf_set_keep(kf, &ev)) {
+			kf_dropped++;
+			continue;
+		}
 		if (sk_app_drop_mgr_check(&dm, NULL, ev.ts)) {
 			drop_exit = true;
 			break;
@@ -382,6 +403,10 @@ static int run_replay(struct engine *e, const char *path)
 		fprintf(stderr, "Error: Drop manager internal error\n");
 		ret = 1;
 	}
+	if (e->c->conf->replay_emulate_kernel_filters)
+		fprintf(stderr, "Kernel filter emulation: %llu events dropped\n",
+			(unsigned long long)kf_dropped);
+	sk_kf_set_free(kf);
 	sk_scap_close(rd);
 	return ret;
 }

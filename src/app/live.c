@@ -7,6 +7,7 @@
  * sk_app_live_run's per-event callback). */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,7 +19,9 @@
 #include "app/notify.h"
 #include "app/run_int.h"
 #include "config/config.h"
+#include "app/ops.h"
 #include "driver/driver.h"
+#include "kfilter/kfilter.h"
 #include "rules/rules.h"
 
 static volatile sig_atomic_t live_stop;
@@ -39,6 +42,8 @@ void sk_app_live_opts_from_config(struct sk_app_live_opts *o, const struct sk_ap
 	int64_t cpb = k->modern_ebpf_cpus_for_each_buffer;
 	o->cpus_per_ring = cpb == 0 ? UINT_MAX : cpb > 0 && cpb <= 4096 ? (unsigned)cpb : 0;
 	o->snaplen = k->snaplen > 0 && k->snaplen <= 65536 ? (uint32_t)k->snaplen : 0;
+	/* a recording or a capture keeps every selected event */
+	o->kernel_filters = k->modern_ebpf_kernel_filters && !c->write_path && !k->capture.enabled;
 	for (size_t i = 0; i < k->nsyscall_event_drops_actions; i++) {
 		const char *a = k->syscall_event_drops_actions[i];
 		o->drops.log |= !strcmp(a, "log");
@@ -397,6 +402,114 @@ static void log_selected(const struct sk_app_live_opts *o, const bool sel[SK_EVE
 	sk_buf_done(&b);
 }
 
+/* ---- kernel filters ------------------------------------------------------------
+ * Derived from the enabled rules at start and after each reload, loaded into
+ * the probe in place. Their counters are copied here from the engine thread
+ * (about once a second) for /metrics, which reads them on a server thread. */
+static struct {
+	pthread_mutex_t mu;
+	bool on;
+	uint64_t passed[SK_EVENT_MAX], filtered[SK_EVENT_MAX];
+} kf_snap = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static void kf_snapshot(struct sk_driver *d, bool on)
+{
+	static uint64_t p[SK_EVENT_MAX], f[SK_EVENT_MAX];
+	if (on && sk_driver_kf_stats(d, p, f) != 0)
+		return;
+	pthread_mutex_lock(&kf_snap.mu);
+	kf_snap.on = on;
+	if (on) {
+		memcpy(kf_snap.passed, p, sizeof(p));
+		memcpy(kf_snap.filtered, f, sizeof(f));
+	}
+	pthread_mutex_unlock(&kf_snap.mu);
+}
+
+static void kf_metrics(void *ctx, struct sk_app_prom *p)
+{
+	(void)ctx;
+	char lab[96];
+	pthread_mutex_lock(&kf_snap.mu);
+	sk_app_prom_family(p, "saker_kernel_filter_enabled", "gauge",
+			   "1 when rule-derived kernel filters are loaded in the probe");
+	sk_app_prom_u64(p, "saker_kernel_filter_enabled", NULL, kf_snap.on);
+	static const char *const names[2] = {"saker_kernel_filter_passed_total",
+					     "saker_kernel_filter_filtered_total"};
+	static const char *const helps[2] = {"events of a filtered type the probe sent",
+					     "events the kernel filter dropped in the probe"};
+	for (int w = 0; w < 2; w++) {
+		sk_app_prom_family(p, names[w], "counter", helps[w]);
+		for (uint16_t c = 0; c < SK_EVENT_MAX; c++) {
+			uint64_t v = w ? kf_snap.filtered[c] : kf_snap.passed[c];
+			if (!sk_kf_filterable(c) || (!v && !kf_snap.on))
+				continue;
+			snprintf(lab, sizeof(lab), "evt_type=\"%s\"", sk_event_table[c].name);
+			sk_app_prom_u64(p, names[w], lab, v);
+		}
+	}
+	pthread_mutex_unlock(&kf_snap.mu);
+}
+
+/* Derives the kernel filters of `r` and loads them (or clears them when
+ * they are off). Logs what was derived at info level, the predicates at
+ * debug level. Failure leaves the probe unfiltered, which is always safe. */
+static void apply_kfilter(const struct sk_app_live_opts *o, struct sk_driver *d,
+			  const struct sk_rules *r, const char *what)
+{
+	struct sk_kf_set *k = NULL;
+	struct sk_buf sum, det;
+	struct sk_err err;
+	sk_err_clear(&err);
+	sk_buf_init(&sum, 0);
+	sk_buf_init(&det, 0);
+	int rc = 0;
+	if (o->kernel_filters)
+		rc = sk_kfilter_derive(r, &k, &sum, &det, &err);
+	if (rc == 0)
+		rc = sk_driver_set_kfilter(d, k);
+	else if (sk_driver_set_kfilter(d, NULL) != 0)
+		k = NULL; /* nothing more to do: the probe keeps its last filters */
+	if (o->cfg) {
+		if (rc == -ENOTSUP)
+			sk_app_log(o->cfg, SK_LOG_INFO, "%sKernel filters: unavailable on this kernel "
+				   "(they need bpf_loop and task storage, 5.17+)\n", what);
+		else if (rc)
+			sk_app_log(o->cfg, SK_LOG_ERROR, "%sKernel filters not loaded: %s\n", what,
+				   err.msg[0] ? err.msg : strerror(-rc));
+		else if (!o->kernel_filters)
+			sk_app_log(o->cfg, SK_LOG_INFO, "%sKernel filters: off\n", what);
+		else
+			sk_app_log(o->cfg, SK_LOG_INFO, "%sKernel filters: %s\n", what, sk_buf_cstr(&sum));
+		if (!rc && det.len)
+			sk_app_log(o->cfg, SK_LOG_DEBUG, "%sKernel filter predicates (an event is sent "
+				   "when a term holds, or when it opened a directory):\n%s\n", what,
+				   sk_buf_cstr(&det));
+	}
+	kf_snapshot(d, rc == 0 && k);
+	sk_kf_set_free(k);
+	sk_buf_done(&sum);
+	sk_buf_done(&det);
+}
+
+/* End-of-run counters of the kernel filter, per filtered type. */
+static void print_kf(struct sk_driver *d)
+{
+	static uint64_t p[SK_EVENT_MAX], f[SK_EVENT_MAX];
+	if (sk_driver_kf_stats(d, p, f) != 0)
+		return;
+	bool any = false;
+	for (uint16_t c = 0; c < SK_EVENT_MAX; c++) {
+		if (!p[c] && !f[c])
+			continue;
+		fprintf(stderr, "%s%s passed %llu filtered %llu", any ? ", " : "Kernel filter: ",
+			sk_event_table[c].name, (unsigned long long)p[c], (unsigned long long)f[c]);
+		any = true;
+	}
+	if (any)
+		fputc('\n', stderr);
+}
+
 /* After a reload: the probe's syscall set for the new rules, changed in
  * place (the probe stays attached; its rings keep filling meanwhile). */
 static void reselect(const struct sk_app_live_opts *o, struct sk_driver *d, const struct sk_rules *r)
@@ -418,6 +531,7 @@ static void reselect(const struct sk_app_live_opts *o, struct sk_driver *d, cons
 		sk_app_log(o->cfg, SK_LOG_INFO, "Reload: %zu event types selected for the probe\n", nsel);
 		log_selected(o, sel, "Reload: ");
 	}
+	apply_kfilter(o, d, r, "Reload: ");
 }
 
 static double now_s(void)
@@ -446,6 +560,7 @@ int sk_app_live_run(const struct sk_app_live_opts *o, const struct sk_rules *r,
 		return 1;
 	}
 	int ret = 0;
+	bool kf_reg = false;
 	struct sk_scap_writer *w = NULL;
 	struct meta m;
 	memset(&m, 0, sizeof(m));
@@ -466,6 +581,8 @@ int sk_app_live_run(const struct sk_app_live_opts *o, const struct sk_rules *r,
 		sk_app_log(o->cfg, SK_LOG_INFO, "%zu event types selected for the probe\n", nsel);
 		log_selected(o, sel, "");
 	}
+	apply_kfilter(o, d, r, "");
+	kf_reg = sk_app_metrics_register(kf_metrics, NULL) == 0;
 	/* select first, then scan: what changes during the scan is in the rings */
 	/* Falco's HOST_ROOT: the host's / mounted inside saker's container */
 	struct sk_proc_scan_opts so = {.threads = true, .fds = true, .root = getenv("HOST_ROOT")};
@@ -520,6 +637,7 @@ int sk_app_live_run(const struct sk_app_live_opts *o, const struct sk_rules *r,
 	memset(&cap, 0, sizeof(cap));
 	uint64_t injected = 0, last_num = 0;
 	bool idle = true;
+	double kf_last = 0;
 	while (!live_stop) {
 		if (o->duration_s > 0 && now_s() - t0 >= (double)o->duration_s)
 			break;
@@ -548,6 +666,13 @@ int sk_app_live_run(const struct sk_app_live_opts *o, const struct sk_rules *r,
 			ret = 1;
 			break;
 		}
+		if ((nev & 0xffff) == 0 || rc == 0) {
+			double t = now_s();
+			if (t - kf_last >= 1.0) {
+				kf_last = t;
+				kf_snapshot(d, kf_snap.on);
+			}
+		}
 		if (rc == 0)
 			continue;
 		nev++;
@@ -572,10 +697,13 @@ int sk_app_live_run(const struct sk_app_live_opts *o, const struct sk_rules *r,
 	struct sk_driver_stats st;
 	if (sk_driver_stats(d, &st) == 0)
 		print_drops(&st, now_s() - t0);
+	print_kf(d);
 	sk_app_drop_mgr_print(&dm);
 	if (drop_exit)
 		fprintf(stderr, "Error: Drop manager internal error\n");
 out:
+	if (kf_reg)
+		sk_app_metrics_unregister(kf_metrics, NULL);
 	if (w && sk_scap_writer_close(w) != 0 && !ret) {
 		fprintf(stderr, "Error: closing %s failed\n", o->write_path);
 		ret = 1;

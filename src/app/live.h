@@ -61,6 +61,8 @@ struct sk_app_live_opts {
 	unsigned cpus_per_ring;              /* 0 = 1 */
 	uint32_t snaplen;                    /* 0 = 80 */
 	bool verbose;                        /* verifier log on load failure */
+	bool kernel_filters;                 /* rule-derived kernel filters (kfilter.h); off
+	                                      * when recording (-w) or capturing (capture.*) */
 	const struct sk_app_cfg *cfg;        /* for log lines (may be NULL: none) */
 	struct sk_app_live_drops drops;      /* syscall_event_drops */
 	const char *capture_prefix;          /* capture.path_prefix; NULL = captures off */

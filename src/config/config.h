@@ -136,11 +136,13 @@ struct sk_config {
 	/* ---- engine ---- */
 	int engine_kind;             /* enum sk_engine_kind */
 	const char *replay_capture_file;
+	bool replay_emulate_kernel_filters; /* debug: apply the kernel filters in user space */
 	int64_t kmod_buf_size_preset;
 	bool kmod_drop_failed_exit;
 	int64_t modern_ebpf_cpus_for_each_buffer;
 	int64_t modern_ebpf_buf_size_preset;
 	bool modern_ebpf_drop_failed_exit;
+	bool modern_ebpf_kernel_filters;    /* rule-derived kernel filters (kfilter) */
 	bool modern_ebpf_disable_iterators;
 
 	const char **base_syscalls_custom_set;

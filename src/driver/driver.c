@@ -57,6 +57,8 @@ struct sk_driver {
 	long nap_us;                 /* current back-off sleep; reset when events come */
 	uint8_t *bounce;             /* SK_PROBE_REC_MAX bytes for records that wrap */
 	uint64_t n_naps;             /* back-off sleeps (each one a wake-up) */
+	struct sk_kf_pred *kf;       /* SK_PROBE_NR_MAX predicates last loaded (on = 0: none) */
+	bool kf_ok;                  /* the kernel can run the filters (bpf_loop, task storage) */
 };
 
 /* The consumer position is published when the reader catches up with the
@@ -142,6 +144,7 @@ void sk_driver_free(struct sk_driver *d)
 		ring_unmap(d, &d->rings[i]);
 	free(d->rings);
 	free(d->specs);
+	free(d->kf);
 	free(d->bounce);
 	free(d);
 }
@@ -207,9 +210,10 @@ struct sk_driver *sk_driver_open(const struct sk_driver_opts *opts, struct sk_er
 	d->page = (size_t)sysconf(_SC_PAGESIZE);
 	d->ncpus = libbpf_num_possible_cpus();
 	d->specs = calloc(SK_PROBE_NR_MAX, sizeof(*d->specs));
+	d->kf = calloc(SK_PROBE_NR_MAX, sizeof(*d->kf));
 	d->bounce = malloc(SK_PROBE_REC_MAX);
 	d->nap_us = NAP_START_US;
-	if (d->ncpus <= 0 || !d->specs || !d->bounce) {
+	if (d->ncpus <= 0 || !d->specs || !d->kf || !d->bounce) {
 		sk_err_set(err, -ENOMEM, "cannot size per-CPU state");
 		goto fail;
 	}
@@ -258,6 +262,14 @@ struct sk_driver *sk_driver_open(const struct sk_driver_opts *opts, struct sk_er
 			goto fail;
 		}
 	}
+	/* The kernel filters need bpf_loop (5.17) and task storage (5.11): on an
+	 * older kernel the exit program without them is loaded instead. */
+	d->kf_ok = libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_loop, NULL) == 1 &&
+		   libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) == 1;
+	if ((rc = bpf_program__set_autoload(d->kf_ok ? d->skel->progs.sk_sys_exit_nokf
+						     : d->skel->progs.sk_sys_exit, false)) ||
+	    (!d->kf_ok && (rc = bpf_map__set_autocreate(d->skel->maps.kf_fds, false))))
+		goto load_fail;
 	if ((rc = bpf_map__set_max_entries(d->skel->maps.scratch, (uint32_t)d->ncpus)) ||
 	    (rc = bpf_map__set_max_entries(d->skel->maps.rings, d->nrings)) ||
 	    (rc = bpf_map__set_inner_map_fd(d->skel->maps.rings, d->rings[0].fd)))
@@ -297,16 +309,113 @@ fail:
 	return NULL;
 }
 
+/* Pushes every spec, marking the slots a predicate filters. */
+static int push_specs(struct sk_driver *d)
+{
+	int fd = bpf_map__fd(d->skel->maps.specs);
+	for (uint32_t nr = 0; nr < SK_PROBE_NR_MAX; nr++) {
+		d->specs[nr].kf = (unsigned char)((d->specs[nr].kf & ~SK_SPEC_KF_PRED) |
+						  (d->specs[nr].evt && d->kf[nr].on ? SK_SPEC_KF_PRED : 0));
+		if (bpf_map_update_elem(fd, &nr, &d->specs[nr], BPF_ANY) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
 int sk_driver_select(struct sk_driver *d, const bool want[SK_EVENT_MAX])
 {
 	struct sk_err e;
 	int rc = sk_driver_build_specs(want, d->specs, &e);
 	if (rc)
 		return rc;
-	int fd = bpf_map__fd(d->skel->maps.specs);
-	for (uint32_t nr = 0; nr < SK_PROBE_NR_MAX; nr++)
-		if (bpf_map_update_elem(fd, &nr, &d->specs[nr], BPF_ANY) < 0)
+	return push_specs(d);
+}
+
+/* Loads the predicates: all off first, then the path entries, then the new
+ * predicates, so that while this runs the probe sends more, never less. */
+int sk_driver_set_kfilter(struct sk_driver *d, const struct sk_kf_set *k)
+{
+	if (!d->kf_ok)
+		return k ? -ENOTSUP : 0;
+	int pfd = bpf_map__fd(d->skel->maps.kf_preds);
+	int hfd = bpf_map__fd(d->skel->maps.kf_paths);
+	struct sk_kf_pred off = {0};
+	for (uint32_t nr = 0; nr < SK_PROBE_NR_MAX; nr++) {
+		if (d->kf[nr].on && bpf_map_update_elem(pfd, &nr, &off, BPF_ANY) < 0)
 			return -errno;
+		d->kf[nr] = off;
+	}
+	struct sk_kf_key key, next;
+	while (bpf_map_get_next_key(hfd, NULL, &next) == 0)
+		if (bpf_map_delete_elem(hfd, &next) < 0)
+			return -errno;
+	/* forget every remembered open (a new epoch voids the bits): those of an
+	 * earlier filter were not kept up to date while tracking was off */
+	d->skel->bss->kf_track = 0;
+	d->skel->bss->kf_epoch++;
+	bool track = false;
+	for (uint16_t code = 0; k && code < SK_EVENT_MAX; code++)
+		track |= k->pred[code].on && k->pred[code].mode == SK_KF_MODE_CLOSE;
+	d->skel->bss->kf_track = track;
+	for (size_t i = 0; k && i < k->npaths; i++) {
+		const struct sk_kf_path_ent *e = &k->paths[i];
+		int nrs[4];
+		int n = sk_driver_slots_of(e->evt, nrs, 4);
+		for (int j = 0; j < n; j++) {
+			key = (struct sk_kf_key){.nr = (unsigned)nrs[j], .kind = e->kind, .hash = e->hash};
+			uint32_t v = e->terms;
+			if (bpf_map_update_elem(hfd, &key, &v, BPF_ANY) < 0)
+				return -errno;
+		}
+	}
+	for (uint16_t code = 0; k && code < SK_EVENT_MAX; code++) {
+		if (!k->pred[code].on)
+			continue;
+		int nrs[4];
+		int n = sk_driver_slots_of(code, nrs, 4);
+		for (int j = 0; j < n; j++) {
+			uint32_t nr = (uint32_t)nrs[j];
+			struct sk_kf_pred p = k->pred[code];
+			if (p.mode == SK_KF_MODE_TERMS && sk_driver_kf_args(nr, &p) != 0)
+				continue; /* a syscall whose arguments the filter cannot read */
+			for (unsigned t = 0; t < p.nterms && t < SK_KF_TERMS; t++)
+				p.created |= ((p.t[t].flags_any[0] | p.t[t].flags_any[1] |
+					       p.t[t].flags_none) & SK_KF_O_F_CREATED) != 0;
+			d->kf[nr] = p;
+			if (bpf_map_update_elem(pfd, &nr, &p, BPF_ANY) < 0)
+				return -errno;
+		}
+	}
+	return push_specs(d);
+}
+
+int sk_driver_kf_stats(struct sk_driver *d, uint64_t *passed, uint64_t *filtered)
+{
+	memset(passed, 0, sizeof(uint64_t) * SK_EVENT_MAX);
+	memset(filtered, 0, sizeof(uint64_t) * SK_EVENT_MAX);
+	struct sk_kf_count *pc = calloc((size_t)d->ncpus, sizeof(*pc));
+	if (!pc)
+		return -ENOMEM;
+	int fd = bpf_map__fd(d->skel->maps.kf_counts);
+	/* only the filtered slots count (each lookup is a bpf() syscall, which
+	 * the probe itself may be sending) */
+	for (uint32_t nr = 0; nr < SK_PROBE_NR_MAX; nr++) {
+		uint16_t evt = d->specs[nr].evt;
+		if (!d->kf[nr].on)
+			continue;
+		if (bpf_map_lookup_elem(fd, &nr, pc) < 0) {
+			int rc = -errno;
+			free(pc);
+			return rc;
+		}
+		if (!evt)
+			evt = sk_driver_slot_evt(nr);
+		for (int c = 0; c < d->ncpus && evt < SK_EVENT_MAX; c++) {
+			passed[evt] += pc[c].passed;
+			filtered[evt] += pc[c].filtered;
+		}
+	}
+	free(pc);
 	return 0;
 }
 
@@ -517,6 +626,16 @@ int sk_driver_stats(struct sk_driver *d, struct sk_driver_stats *out)
 int sk_driver_stats_cpu(struct sk_driver *d, struct sk_driver_stats *out, int max)
 {
 	(void)d; (void)out; (void)max;
+	return -ENOTSUP;
+}
+int sk_driver_set_kfilter(struct sk_driver *d, const struct sk_kf_set *k)
+{
+	(void)d; (void)k;
+	return -ENOTSUP;
+}
+int sk_driver_kf_stats(struct sk_driver *d, uint64_t *passed, uint64_t *filtered)
+{
+	(void)d; (void)passed; (void)filtered;
 	return -ENOTSUP;
 }
 #endif

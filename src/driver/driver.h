@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "driver/bpf/kfilter.h"
 #include "event/event.h"
 #include "util/util.h"
 
@@ -80,6 +81,66 @@ int sk_driver_stats(struct sk_driver *d, struct sk_driver_stats *out) SK_WUR;
 int sk_driver_stats_cpu(struct sk_driver *d, struct sk_driver_stats *out, int max) SK_WUR;
 /* Falco's name of a drop category ("clone_fork", "execve", ...). */
 const char *sk_driver_drop_cat_name(enum sk_drop_cat c);
+
+/* ---- kernel filters (rule-derived, see docs/live-capture.md) --------------- */
+
+/* A set of predicates by event code (only open-family codes can carry one)
+ * plus their path entries. Built by the kfilter module from the rules, pushed
+ * into the probe by sk_driver_set_kfilter() and evaluated in user space by
+ * sk_kf_set_keep() (the replay emulation). */
+struct sk_kf_path_ent {
+	uint16_t evt;       /* event code */
+	uint8_t kind;       /* enum sk_kf_kind */
+	uint32_t terms;     /* bit i: term i of evt's predicate */
+	uint64_t hash;      /* sk_kf_hash() of the name/prefix/file name */
+};
+
+struct sk_kf_set {
+	struct sk_kf_pred pred[SK_EVENT_MAX];   /* on == 0: not filtered */
+	struct sk_kf_path_ent *paths;           /* sorted by (evt, kind, hash) by
+						 * sk_kf_set_seal(); owned */
+	size_t npaths, cpaths;
+	/* sk_kf_set_keep's memory of dropped opens (the probe's kf_fds): by
+	 * tid << 32 | fd, the thread's generation when dropped; and by tid, the
+	 * generation (bumped by a successful exec and by procexit) */
+	struct sk_u64map emu_fds, emu_gen;
+	bool emu_init, emu_lost;
+};
+
+/* The hash the probe computes over path bytes (FNV-1a, 64 bits). */
+uint64_t sk_kf_hash(const char *s, size_t n);
+/* NULL on OOM. */
+struct sk_kf_set *sk_kf_set_new(void);
+void sk_kf_set_free(struct sk_kf_set *k); /* NULL-safe */
+/* Adds (or merges the terms of) a path entry. Returns 0 or -ENOMEM. */
+int sk_kf_set_add_path(struct sk_kf_set *k, uint16_t evt, enum sk_kf_kind kind, const char *s,
+		       size_t n, uint32_t terms) SK_WUR;
+/* Sorts and merges the entries; call once after the last add. */
+void sk_kf_set_seal(struct sk_kf_set *k);
+/* True for the event codes a kernel filter can apply to: the open family
+ * (open, openat, openat2: predicates) and close (of dropped opens' fds). */
+bool sk_kf_filterable(uint16_t code);
+/* The probe's decision for a recorded event, in user space (same code as the
+ * probe, kfilter_eval.h): true = the probe would send it. Feed every event
+ * in order: a close is dropped when the open of its fd was (the set keeps
+ * that memory, as the probe does). Events of types without a predicate are
+ * kept. A directory opened without O_DIRECTORY cannot be told from a file
+ * here (the probe looks at the inode): such opens are judged as files, i.e.
+ * the emulation drops at least what the probe drops. k may be NULL. */
+bool sk_kf_set_keep(struct sk_kf_set *k, const struct sk_event *ev);
+/* What a sent event of type evt means for remembered fds: 0 nothing, 1 its
+ * result is a new fd, 2 the int[2] at argument *arg holds two (pipe,
+ * socketpair). */
+int sk_driver_newfd_kind(uint16_t evt, unsigned *arg);
+
+/* Loads the predicates into the running probe (replacing the previous ones;
+ * NULL = no filtering). Also resets nothing: counters keep counting. Returns
+ * 0 or a negative errno. */
+int sk_driver_set_kfilter(struct sk_driver *d, const struct sk_kf_set *k) SK_WUR;
+/* Kernel-filter counters summed over CPUs, by event code: events of filtered
+ * types that were sent (passed) and dropped by the filter (filtered). Arrays of
+ * SK_EVENT_MAX entries. Returns 0 or a negative errno. */
+int sk_driver_kf_stats(struct sk_driver *d, uint64_t *passed, uint64_t *filtered) SK_WUR;
 
 /* ---- syscall selection (no probe needed) ---------------------------------- */
 

@@ -309,6 +309,9 @@ static int compile(const struct spec_src *src, struct sk_probe_spec *sp, struct 
 	sp->save_a = src->save_a;
 	sp->save_b = src->save_b;
 	sp->drop_cat = src->drop_cat;
+	unsigned arg = 0;
+	int nk = sk_driver_newfd_kind(src->evt, &arg);
+	sp->kf = nk == 1 ? SK_SPEC_KF_NEWFD : nk == 2 ? (unsigned char)(SK_SPEC_KF_NEWFD2 | arg << 4) : 0;
 	return 0;
 }
 
@@ -338,6 +341,61 @@ int sk_driver_build_specs(const bool want[SK_EVENT_MAX], struct sk_probe_spec *s
 			specs[s->nr] = sp;
 	}
 	return 0;
+}
+
+int sk_driver_newfd_kind(uint16_t evt, unsigned *arg)
+{
+	if (evt >= SK_EVENT_MAX)
+		return 0;
+	const char *n = sk_event_table[evt].name;
+	if (!strcmp(n, "pipe") || !strcmp(n, "pipe2")) {
+		*arg = 0;
+		return 2;
+	}
+	if (!strcmp(n, "socketpair")) {
+		*arg = 3;
+		return 2;
+	}
+	/* fcntl(F_DUPFD*) returns a new fd; for other commands forgetting the
+	 * result as an fd only means one more close is sent */
+	if (!strcmp(n, "fcntl"))
+		return 1;
+	return (sk_event_table[evt].flags & SK_EF_CREATES_FD) ? 1 : 0;
+}
+
+int sk_driver_slots_of(uint16_t evt, int *nrs, int max)
+{
+	int n = 0;
+	if (evt >= SK_EVENT_MAX)
+		return 0;
+	for (size_t i = 0; i < SK_ARRAY_LEN(spec_table) && n < max; i++)
+		if (!strcmp(sk_event_table[spec_table[i].evt].name, sk_event_table[evt].name))
+			nrs[n++] = spec_table[i].nr;
+	return n;
+}
+
+uint16_t sk_driver_slot_evt(uint32_t nr)
+{
+	for (size_t i = 0; i < SK_ARRAY_LEN(spec_table); i++)
+		if (spec_table[i].nr == (int)nr)
+			return spec_table[i].evt;
+	return 0;
+}
+
+int sk_driver_kf_args(uint32_t nr, struct sk_kf_pred *p)
+{
+	switch (nr) {
+	case SYS_open:
+		p->path_arg = 0, p->flags_arg = 1, p->flags_src = SK_KF_FLAGS_ARG;
+		return 0;
+	case SYS_openat:
+		p->path_arg = 1, p->flags_arg = 2, p->flags_src = SK_KF_FLAGS_ARG;
+		return 0;
+	case SYS_openat2:
+		p->path_arg = 1, p->flags_arg = 2, p->flags_src = SK_KF_FLAGS_USER;
+		return 0;
+	}
+	return -ENOTSUP;
 }
 
 bool sk_driver_supports(uint16_t code)

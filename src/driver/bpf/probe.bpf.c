@@ -14,6 +14,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "probe.h"
+#include "kfilter.h"
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
@@ -22,6 +23,7 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define AF_INET6 10
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
+#define S_IFDIR 0040000
 #define FMODE_CREATED 0x100000
 #define REC_MASK (SK_PROBE_REC_MAX - 1)
 #define STR_MASK (SK_PROBE_STR_MAX - 1)
@@ -84,6 +86,45 @@ struct {
 		__uint(max_entries, 4096 * 16); /* resized to the ring size */
 	});
 } rings SEC(".maps");
+
+/* Kernel filters (kfilter.h): the predicate of each syscall slot, the path
+ * entries its terms look up, and per-slot counters of what passed and what
+ * was filtered. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SK_PROBE_NR_MAX);
+	__type(key, __u32);
+	__type(value, struct sk_kf_pred);
+} kf_preds SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct sk_kf_key);
+	__type(value, __u32);
+} kf_paths SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SK_PROBE_NR_MAX);
+	__type(key, __u32);
+	__type(value, struct sk_kf_count);
+} kf_counts SEC(".maps");
+
+/* The opens each thread had dropped while close filtering is on (a bit per
+ * fd, kfilter.h): their close is dropped too, as user space never knew those
+ * fds. Task storage: found from the task in a few ns, gone with it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sk_kf_fdset);
+} kf_fds SEC(".maps");
+
+/* Set by user space (skeleton .bss): kf_track is 1 while a close predicate
+ * is loaded; kf_epoch changes at every filter load (older bits are void). */
+volatile __u32 kf_track = 0;
+volatile __u64 kf_epoch = 0;
 
 /* Renamed in 6.15; older kernels have `parent`. */
 struct kernfs_node___old {
@@ -865,7 +906,6 @@ static __always_inline void probe__emit(struct sk_probe_scratch *s, struct sk_pr
 		np = SK_PROBE_MAX_PARAMS;
 	s->nr = nr;
 	s->nparams = np;
-	s->fc_valid = 0;
 	s->off = SK_PROBE_HDR_LEN + 2 * np;
 	for (__u32 i = 0; i < SK_PROBE_MAX_PARAMS; i++) {
 		if (i >= np)
@@ -902,11 +942,191 @@ static __always_inline void probe__emit(struct sk_probe_scratch *s, struct sk_pr
 		st->n_sent++;
 }
 
+/* ---- kernel filter (the evaluation is shared with user space) ------------ */
+
+static __always_inline unsigned int kf_lookup(void *ctx, unsigned int nr, unsigned int kind,
+					      unsigned long long hash)
+{
+	struct sk_kf_key key = {.nr = nr, .kind = kind, .hash = hash};
+	__u32 *v = bpf_map_lookup_elem(&kf_paths, &key);
+	return v ? *v : 0;
+}
+
+#include "kfilter_eval.h"
+
+/* bpf_loop bodies (each verified once, whatever the count). */
+static int kf_scan_cb(__u32 i, void *ctx)
+{
+	return kf_scan_step(ctx, i);
+}
+
+static int kf_term_cb(__u32 i, void *ctx)
+{
+	return kf_term_step(ctx, i);
+}
+
+static int kf_decide_cb(__u32 i, void *ctx)
+{
+	return kf_decide_step(ctx, i);
+}
+
+/* The file at fd, for the directory check of an open about to be dropped:
+ * as fd_file() but the task, its files and fd table are read through BTF
+ * pointers (plain loads) instead of five bpf_probe_read_kernel calls, which
+ * were a third of the cost of a dropped open. */
+static __always_inline struct file *kf_file(long fd)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct files_struct *files = t->files;
+	if (!files)
+		return NULL;
+	struct fdtable *fdt = files->fdt;
+	if (!fdt || (unsigned long)fd >= fdt->max_fds)
+		return NULL;
+	struct file **arr = fdt->fd;
+	struct file *f = NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]);
+	return f;
+}
+
+/* This thread's set of dropped-open fds, reset when it is from another exec
+ * or filter load; created when `create`. NULL when none. */
+static __always_inline struct sk_kf_fdset *kf_fdset(int create)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct sk_kf_fdset *v =
+		bpf_task_storage_get(&kf_fds, t, 0, create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	if (!v)
+		return NULL;
+	__u64 ex = t->self_exec_id, ep = kf_epoch;
+	if (v->exec_id != ex || v->epoch != ep) {
+		for (int i = 0; i < SK_KF_FD_MAX / 64; i++)
+			v->bits[i] = 0;
+		v->exec_id = ex;
+		v->epoch = ep;
+	}
+	return v;
+}
+
+static __always_inline void kf_remember(long fd)
+{
+	if (fd < 0 || fd >= SK_KF_FD_MAX)
+		return;
+	struct sk_kf_fdset *v = kf_fdset(1);
+	if (v)
+		v->bits[(fd >> 6) & (SK_KF_FD_MAX / 64 - 1)] |= 1ULL << (fd & 63);
+}
+
+/* Clears fd's bit; returns whether it was set. */
+static __always_inline int kf_take(long fd)
+{
+	if (fd < 0 || fd >= SK_KF_FD_MAX)
+		return 0;
+	struct sk_kf_fdset *v = kf_fdset(0);
+	if (!v)
+		return 0;
+	__u64 *w = &v->bits[(fd >> 6) & (SK_KF_FD_MAX / 64 - 1)];
+	__u64 b = 1ULL << (fd & 63);
+	int had = (*w & b) != 0;
+	*w &= ~b;
+	return had;
+}
+
+/* A close: 0 (drop) when its fd came from an open this thread dropped in
+ * its current exec, else 1. */
+static __always_inline int kf_close(struct sk_probe_scratch *s, struct sk_kf_count *c)
+{
+	if (kf_take((long)(int)s->args[0])) {
+		c->filtered++;
+		return 0;
+	}
+	c->passed++;
+	return 1;
+}
+
+/* After a sent event that made new fds: a dropped open remembered for the
+ * same fd number is history (the number was freed without a close call the
+ * probe saw, e.g. by close_range), so that fd's close is sent. */
+__noinline int probe__kf_forget(__u32 kf)
+{
+	struct sk_probe_scratch *s = scratch_get();
+	if (!s)
+		return 0;
+	if ((kf & SK_SPEC_KF_NEWFD) && s->ret >= 0)
+		kf_take(s->ret);
+	if ((kf & SK_SPEC_KF_NEWFD2) && s->ret >= 0) {
+		int fds[2] = {};
+		__u64 a = arg_at(s->args, (kf >> 4) & 7);
+		if (a && bpf_probe_read_user(fds, sizeof(fds), (void *)a) == 0) {
+			kf_take(fds[0]);
+			kf_take(fds[1]);
+		}
+	}
+	return 0;
+}
+
+/* The kernel filter of slot nr for the syscall in the scratch (args, ret):
+ * 1 = send it, 0 = drop it. Cheap atoms first (flags, result); the path is
+ * read and scanned only when a term still needs it. A directory is always
+ * sent: its fd can become a dirfd (openat) or the cwd (fchdir), which later
+ * events' paths depend on. */
+__noinline int probe__kf(__u32 nr)
+{
+	struct sk_probe_scratch *s = scratch_get();
+	__u32 k = nr;
+	struct sk_kf_pred *p = bpf_map_lookup_elem(&kf_preds, &k);
+	struct sk_kf_count *c = bpf_map_lookup_elem(&kf_counts, &k);
+	if (!s || !p || !c || !p->on)
+		return 1;
+	if (p->mode == SK_KF_MODE_CLOSE)
+		return kf_close(s, c);
+	long long ret = s->ret;
+	__u64 fa = arg_at(s->args, p->flags_arg);
+	__u64 kflags = fa;
+	if (p->flags_src == SK_KF_FLAGS_USER &&
+	    (!fa || bpf_probe_read_user(&kflags, sizeof(kflags), (void *)fa) < 0))
+		goto keep;
+	__u32 flags = xf_open(kflags);
+	if (ret >= 0 && p->created) {
+		struct file *f = fd_file(ret);
+		if (f && (BPF_CORE_READ(f, f_mode) & FMODE_CREATED))
+			flags |= 16384; /* O_F_CREATED, as the event's flags say */
+	}
+	struct kf_terms_st ts = {.p = p, .ret = ret, .flags = flags};
+	bpf_loop(p->nterms & (SK_KF_TERMS * 2 - 1), kf_term_cb, &ts, 0);
+	if (!ts.cand)
+		goto drop;
+	if (ts.nopath)
+		goto keep;
+	__u64 up = arg_at(s->args, p->path_arg);
+	long n = up ? bpf_probe_read_user_str(s->tmp, SK_KF_PATH_MAX, (void *)up) : -1;
+	struct kf_scan_st st;
+	kf_scan_begin(&st, (void *)0, p, nr, s->tmp, n);
+	bpf_loop(SK_KF_PATH_MAX, kf_scan_cb, &st, 0);
+	kf_scan_end(&st, &ts.pi);
+	bpf_loop(p->nterms & (SK_KF_TERMS * 2 - 1), kf_decide_cb, &ts, 0);
+	if (ts.keep)
+		goto keep;
+drop:
+	if (ret >= 0) {
+		struct file *f = kf_file(ret);
+		if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) == S_IFDIR)
+			goto keep;
+		if (kf_track)
+			kf_remember(ret);
+	}
+	c->filtered++;
+	return 0;
+keep:
+	c->passed++;
+	return 1;
+}
+
 /* Every syscall exit comes here: the spec lookup is the first thing done, so
  * a syscall nobody wants costs a counter and one array lookup. Registers are
- * read directly (tp_btf gives a BTF pointer), not through helper calls. */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(sk_sys_exit, struct pt_regs *regs, long ret)
+ * read directly (tp_btf gives a BTF pointer), not through helper calls.
+ * `kf`: with the kernel filters (see the two programs below). */
+static __always_inline int sys_exit(struct pt_regs *regs, long ret, const int kf)
 {
 	struct sk_probe_stats *st = stats_get();
 	if (st)
@@ -931,12 +1151,31 @@ int BPF_PROG(sk_sys_exit, struct pt_regs *regs, long ret)
 	s->args[4] = regs->r8;
 	s->args[5] = regs->r9;
 	s->ret = ret;
+	s->fc_valid = 0;
+	if (kf && (sp->kf & SK_SPEC_KF_PRED) && !probe__kf(k))
+		return 0;
 	probe__emit(s, sp, k, st);
+	if (kf && (sp->kf & (SK_SPEC_KF_NEWFD | SK_SPEC_KF_NEWFD2)) && kf_track)
+		probe__kf_forget(sp->kf);
 	if (sp->save || sp->drop_cat == SK_DROP_EXECVE) {
 		__u32 tid = (__u32)bpf_get_current_pid_tgid();
 		bpf_map_delete_elem(&saved, &tid);
 	}
 	return 0;
+}
+
+/* Two variants of the exit program; the loader loads one: with the kernel
+ * filters (bpf_loop, task storage: 5.17+) or, on older kernels, without. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sk_sys_exit, struct pt_regs *regs, long ret)
+{
+	return sys_exit(regs, ret, 1);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sk_sys_exit_nokf, struct pt_regs *regs, long ret)
+{
+	return sys_exit(regs, ret, 0);
 }
 
 SEC("tp_btf/sched_process_exit")
@@ -953,6 +1192,7 @@ int BPF_PROG(sk_proc_exit, struct task_struct *p)
 	if (!s)
 		return 0;
 	s->ret = 0;
+	s->fc_valid = 0;
 	probe__emit(s, sp, k, st);
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	bpf_map_delete_elem(&saved, &tid);

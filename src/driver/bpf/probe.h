@@ -88,12 +88,20 @@ struct sk_probe_param {
 	unsigned char kind, a, b, xf, size, pad[3];
 };
 
+/* sk_probe_spec.kf: SK_SPEC_KF_PRED: kf_preds[nr] filters this syscall;
+ * SK_SPEC_KF_NEWFD: the result is a new fd, SK_SPEC_KF_NEWFD2: the int[2] at
+ * argument (kf >> 4) holds two new fds (pipe, socketpair): when the event is
+ * sent, the probe forgets any dropped open it remembered for those fds. */
+#define SK_SPEC_KF_PRED 1
+#define SK_SPEC_KF_NEWFD 2
+#define SK_SPEC_KF_NEWFD2 4
+
 struct sk_probe_spec {
 	unsigned short evt;          /* exit event code; 0 = syscall not wanted */
 	unsigned char nparams;
 	unsigned char save, save_a, save_b; /* entry save: kind, arg, length arg */
 	unsigned char drop_cat;
-	unsigned char pad;
+	unsigned char kf;            /* SK_SPEC_KF_* bits (kernel filters, kfilter.h) */
 	struct sk_probe_param p[SK_PROBE_MAX_PARAMS];
 };
 
