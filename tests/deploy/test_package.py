@@ -25,9 +25,12 @@ def test_deb_contents_and_metadata(deb):
               "./lib/systemd/system/saker.service", "./usr/share/man/man8/saker.8.gz",
               "./usr/share/doc/saker/copyright", "./usr/share/doc/saker/README.md"):
         assert re.search(rf"\s{re.escape(f)}$", files, re.M), f"{f} missing from the .deb"
-    # every rules file of rules/ is installed (the glob in cmake/install.cmake)
-    for r in (deployenv.ROOT / "rules").glob("*.yaml"):
-        assert f"./etc/saker/{r.name}\n" in files
+    # the default rules are installed joined into saker_rules.yaml (not the
+    # split files of rules/), the k8s audit rules beside them
+    assert "./etc/saker/saker_k8s_audit.yaml\n" in files
+    for r in (deployenv.ROOT / "rules").glob("saker_*.yaml"):
+        if r.name != "saker_k8s_audit.yaml":
+            assert f"./etc/saker/{r.name}\n" not in files
     ctrl = pathlib.Path(sh("mktemp -d").stdout.strip())
     sh(f"dpkg-deb -e {deb} {ctrl}")
     conffiles = (ctrl / "conffiles").read_text().split()
