@@ -125,6 +125,10 @@ struct sk_eval_ctx {
 	 * params in evt.args) longer than this are cut and end in "..." as
 	 * sysdig prints them (80); 0 = no limit (the engine's default). */
 	uint32_t max_buf_output;
+	/* Settable by the caller after init: render as sysdig 0.29.3 does (saker
+	 * inspect) where it differs from what current Falco's rules see, e.g. a
+	 * space after every argument of evt.args. false = Falco 0.44 (the engine). */
+	bool sysdig;
 };
 
 void sk_eval_ctx_init(struct sk_eval_ctx *c, struct sk_state *state);
@@ -171,6 +175,8 @@ const char *sk_errno_name(int64_t err);
 const char *sk_signal_name(uint32_t sig);
 /* Name of a PPM_SC syscall code (generic events), NULL when unknown. */
 const char *sk_syscall_name(uint32_t code);
+/* Name of an x86_64 syscall number, NULL when unknown. */
+const char *sk_syscall_native_name(uint32_t nr);
 /* Bytes as sysdig prints a buffer: printable ASCII kept, others as '.'. */
 int sk_render_bytes(const void *p, size_t len, struct sk_buf *out) SK_WUR;
 
