@@ -361,6 +361,16 @@ uint8_t sk_fieldref_type(const struct sk_fieldref *f)
 	return f->type;
 }
 
+bool sk_fieldref_prints_hex(const struct sk_fieldref *f)
+{
+	return f->fmt == SK_PF_HEX;
+}
+
+bool sk_fieldref_output_none(const struct sk_fieldref *f)
+{
+	return (f->flags & SK_FF_ANY) && (f->def->info.flags & SK_FF_FILTER_ONLY);
+}
+
 uint32_t sk_fieldref_flags(const struct sk_fieldref *f)
 {
 	return f->flags;
@@ -564,9 +574,14 @@ int sk_value_format(const struct sk_value *v, struct sk_buf *out)
 int sk_fieldref_format(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_buf *out)
 {
 	struct sk_value vals[SK_FORMAT_MAXVALS];
-	size_t n = sk_fieldref_extract(f, c, vals, SK_ARRAY_LEN(vals));
+	size_t n = !c->sysdig && sk_fieldref_output_none(f)
+			   ? 0
+			   : sk_fieldref_extract(f, c, vals, SK_ARRAY_LEN(vals));
 	if (n == 0)
 		return sk_buf_puts(out, "<NA>") < 0 ? -E2BIG : 0;
+	/* libsinsp has no text for a network (the filter-only fd.?net fields) */
+	if (f->type == SK_PT_IPNET && !c->sysdig)
+		return sk_buf_puts(out, "<IPNET>") < 0 ? -E2BIG : 1;
 	bool list = f->flags & SK_FF_LIST;
 	if (list && sk_buf_putc(out, '(') < 0)
 		return -E2BIG;

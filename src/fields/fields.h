@@ -101,6 +101,13 @@ const struct sk_field_info *sk_fieldref_info(const struct sk_fieldref *f);
 /* Value type and flags of this binding (an index argument can turn a
  * multi-valued field single-valued: proc.aname[2] has no SK_FF_ANY). */
 uint8_t sk_fieldref_type(const struct sk_fieldref *f);
+/* True when the field prints in hex (fd.dev): Falco's JSON output then gives
+ * the text, not a number. */
+bool sk_fieldref_prints_hex(const struct sk_fieldref *f);
+/* True for the fields libsinsp evaluates only inside comparisons (fd.ip,
+ * fd.port, fd.net, fd.proto: either end of a socket): Falco's outputs show
+ * no value for them (JSON null, text <NA>). */
+bool sk_fieldref_output_none(const struct sk_fieldref *f);
 uint32_t sk_fieldref_flags(const struct sk_fieldref *f);
 /* The field as written, with its argument: "proc.aname[2]". */
 const char *sk_fieldref_text(const struct sk_fieldref *f);

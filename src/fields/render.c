@@ -676,13 +676,12 @@ int sk_render_param(struct sk_eval_ctx *c, const struct sk_event *ev, unsigned i
 		struct sk_thread *t = sk_fields_thread(c);
 		if (r < 0 || !t)
 			break;
-		const char *cid = sk_thread_container_id(t);
 		const char *nm = NULL;
 		if (type == SK_PT_UID) {
-			const struct sk_user *u = sk_state_user(c->state, cid, v);
+			const struct sk_user *u = sk_fields_user(c, t, v);
 			nm = u ? u->name : NULL;
 		} else {
-			const struct sk_group *g = sk_state_group(c->state, cid, v);
+			const struct sk_group *g = sk_fields_group(c, t, v);
 			nm = g ? g->name : NULL;
 		}
 		r = nm ? put_sanitized(res, (const uint8_t *)nm, strlen(nm))

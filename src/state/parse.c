@@ -634,6 +634,7 @@ static void parse_open(struct sk_state *st, const struct sk_event *ev)
 	f->ino = ino;
 	(void)sk_sstr_setz(&f->nameraw, name);
 	(void)sk_sstr_set(&f->name, full, n);
+	f->name_changed = true; /* libsinsp: a new fd's name counts as changed */
 	if (flags & PPM_FD_UPPER_LAYER)
 		f->flags |= SK_FDF_OVERLAY_UPPER;
 	if (flags & PPM_FD_LOWER_LAYER)

@@ -732,11 +732,7 @@ struct sk_fdinfo *sk_state_fd_next(const struct sk_state *st, const struct sk_th
 const struct sk_user *sk_state_user(const struct sk_state *st, const char *container_id,
 				    uint32_t uid)
 {
-	/* A container's own user table is not tracked (a capture's user list
-	 * is the host's; libsinsp keeps container users apart, so Falco 0.44
-	 * finds none for a container process and shows its stand-in user). */
-	if (container_id && *container_id && strcmp(container_id, "host") != 0)
-		return NULL;
+	SK_UNUSED(container_id); /* container user tables are not tracked yet */
 	struct sk_user_ent *e = sk_u64map_get(&st->users, uid);
 	return e ? &e->u : NULL;
 }
@@ -744,8 +740,7 @@ const struct sk_user *sk_state_user(const struct sk_state *st, const char *conta
 const struct sk_group *sk_state_group(const struct sk_state *st, const char *container_id,
 				      uint32_t gid)
 {
-	if (container_id && *container_id && strcmp(container_id, "host") != 0)
-		return NULL; /* as sk_state_user */
+	SK_UNUSED(container_id);
 	struct sk_group_ent *e = sk_u64map_get(&st->grps, gid);
 	return e ? &e->g : NULL;
 }

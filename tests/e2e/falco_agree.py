@@ -34,6 +34,13 @@ CORPUS = ROOT / "tests" / "e2e" / "filter_corpus.txt"
 # each entry is documented in docs/inspect.md ("Deliberate differences from Falco
 # 0.44.1") with the evidence. Cells of these fields are left out of the agreement.
 ALLOWED = {
+    # Falco 0.44.1 gives proc.ppid.duration a value when the parent's start is
+    # unknown (proc.ppid.ts 0, every parent loaded from a capture's process
+    # list): a few units, always equal to the event's proc.fdopencount (6,894
+    # of 6,894 such events), not a duration since the parent started. saker
+    # gives none, as it does for proc.duration of a thread of unknown start.
+    "proc.ppid.duration": lambda w, g: (w.get("proc.ppid.ts") == 0 and g.get("proc.ppid.duration") is None
+                                        and w.get("proc.ppid.duration") == w.get("proc.fdopencount")),
 }
 
 CONFIG = """\
@@ -132,7 +139,7 @@ def compare_fields(saker, name, capture):
             for w, g in zip(want[i1:i2], got[j1:j2]):
                 for n in names:
                     wv, gv = w.get(n), g.get(n)
-                    if n in ALLOWED:
+                    if n in ALLOWED and not same(wv, gv) and ALLOWED[n](w, g):
                         res["allowed"] += 1
                         continue
                     res["cells"] += 1
@@ -147,7 +154,7 @@ def compare_fields(saker, name, capture):
         res["only_falco"] += wk[i1:i2]
         res["only_saker"] += gk[j1:j2]
         # an event only one side passed to rules counts as every cell disagreeing
-        res["cells"] += (i2 - i1) * (len(names) - len(ALLOWED))
+        res["cells"] += (i2 - i1) * len(names)
     res["fields"] = dict(res["fields"])
     return res
 
@@ -235,11 +242,12 @@ def main():
         a.fields = a.filters = True
     caps = [c for c in captures() if not a.capture or c[0] in a.capture]
     if a.fields:
-        tot = agr = 0
+        tot = agr = alw = 0
         allf = collections.Counter()
         for name, r in compare_all_fields(a.saker, caps).items():
             tot += r["cells"]
             agr += r["agree"]
+            alw += r["allowed"]
             print("%-40s %8d / %8d  %6.2f%%  only falco %d, only saker %d" % (
                 name, r["agree"], r["cells"], 100.0 * r["agree"] / max(1, r["cells"]),
                 len(r["only_falco"]), len(r["only_saker"])))
@@ -252,7 +260,8 @@ def main():
                 allf[f] += n
                 if a.verbose:
                     print("    %-32s %6d  e.g. %s falco=%r saker=%r" % (f, n, ex[0], ex[1], ex[2]))
-        print("%-40s %8d / %8d  %6.2f%%" % ("TOTAL", agr, tot, 100.0 * agr / max(1, tot)))
+        print("%-40s %8d / %8d  %6.2f%%  (%d cells of documented deliberate differences left out)"
+              % ("TOTAL", agr, tot, 100.0 * agr / max(1, tot), alw))
         for f, n in allf.most_common():
             print("  %-34s %7d" % (f, n))
     if a.filters:

@@ -1,0 +1,105 @@
+"""Differential test against Falco 0.44.1 itself (issue 16): every field of
+fields.txt on every event that reached Falco's rules, compared as typed JSON
+values in Falco's order, and the events every condition of filter_corpus.txt
+selects, on every shared capture (../shared/fixtures/falco-0.44.1/, README
+there). The comparison is tests/e2e/falco_agree.py (run it by hand with -v for
+the per-field disagreement table); its ALLOWED table lists, with the evidence,
+the documented deliberate differences (docs/inspect.md), left out of the
+figures."""
+import pytest
+
+import falco_agree as fa
+
+# Cells (event x field) that may still disagree per capture, out of ~2 million
+# (the floor this test enforces: a regression fails it). Not 0 yet: what is
+# left is listed in REMAINING, by field, with the reason.
+MAX_DIFFERING_CELLS = {
+    "cat_write.scap": 1,
+    "empty.scap": 1,
+    "ping_sendto.scap": 1,
+    "psp_privileged.scap": 7,
+    "psp_run_as_user_0_container.scap": 56,
+    "psp_run_as_user_65534_container.scap": 4,
+    "psp_write_tmp_test.scap": 2,
+}
+
+# Fields that may still disagree (on the captures named), and why.
+REMAINING = {
+    # the main thread's vm figures: libsinsp refreshes them from the exit events
+    # of every thread of the process (mmap/brk/munmap), saker only the thread's
+    "proc.vmsize": {"psp_privileged.scap", "psp_run_as_user_0_container.scap",
+                    "psp_run_as_user_65534_container.scap", "psp_write_tmp_test.scap",
+                    "empty.scap"},
+    "proc.vmrss": {"psp_run_as_user_0_container.scap", "psp_run_as_user_65534_container.scap"},
+    # Falco's JSON output shows a control character of a string (a unix socket
+    # named '/var/run/docker.sock\n', a container event's JSON ending in '\n')
+    # as U+FFFD; saker escapes it
+    "fd.name": {"psp_run_as_user_0_container.scap"},
+    "fd.containername": {"psp_run_as_user_0_container.scap"},
+    "evt.args": {"psp_run_as_user_0_container.scap", "psp_privileged.scap"},
+    "evt.info": {"psp_run_as_user_0_container.scap", "psp_privileged.scap"},
+    # Falco prints the data of a few reads as 'NULL' followed by the bytes
+    "evt.buffer": {"cat_write.scap", "psp_run_as_user_0_container.scap"},
+    "fd.name_changed": {"ping_sendto.scap"},
+}
+
+# Filters whose selection may still differ, per capture (see the report in
+# falco_agree.py -v --filters).
+FILTER_FLOOR = {
+    "cat_write.scap": 361,
+    "connect_localhost.scap": 361,
+    "empty.scap": 362,
+    "open-multiple-files.scap": 361,
+    "ping_sendto.scap": 362,
+    "psp/privileged.scap": 362,
+    "psp/run_as_user_0_container.scap": 361,
+    "psp/run_as_user_65534_container.scap": 362,
+    "psp/write_tmp_test.scap": 361,
+    "syscall.scap": 361,
+}
+
+
+@pytest.fixture(scope="module")
+def falco_data(fixtures):
+    if not (fa.FALCO / "fields.txt").exists():
+        pytest.skip("Falco 0.44.1 reference outputs missing (../shared/fixtures/falco-0.44.1)")
+    caps = [c for c in fa.captures() if c[1].exists()]
+    if not caps:
+        pytest.skip("shared captures missing")
+    return caps
+
+
+def test_fields_agree_with_falco(saker_bin, falco_data):
+    res = fa.compare_all_fields(saker_bin, falco_data)
+    problems = []
+    for name, r in sorted(res.items()):
+        # every event Falco passed to its rules, and no other
+        if r["only_falco"] or r["only_saker"]:
+            problems.append("%s: events only Falco passed to rules %s, only saker %s"
+                            % (name, r["only_falco"][:3], r["only_saker"][:3]))
+        bad = r["cells"] - r["agree"]
+        print("%-40s %8d / %8d cells agree (%.4f%%), %d deliberate differences left out"
+              % (name, r["agree"], r["cells"], 100.0 * r["agree"] / max(1, r["cells"]),
+                 r["allowed"]))
+        if bad > MAX_DIFFERING_CELLS.get(name, 0):
+            problems.append("%s: %d cells differ, at most %d expected"
+                            % (name, bad, MAX_DIFFERING_CELLS.get(name, 0)))
+        for f, (n, ex) in r["fields"].items():
+            if name not in REMAINING.get(f, ()):
+                problems.append("%s: %s differs on %d events, e.g. %s: falco %r, saker %r"
+                                % (name, f, n, ex[0], ex[1], ex[2]))
+    assert not problems, "\n".join(problems)
+
+
+def test_filters_agree_with_falco(saker_bin, falco_data):
+    acc_ok, acc_n, per = fa.compare_filters(saker_bin, falco_data)
+    # Falco rejects three conditions saker and sysdig 0.29 accept (escapes in
+    # quoted strings, icontains on evt.type): the filter compiler's business
+    assert acc_ok >= acc_n - 3
+    problems = []
+    for rel, (ok, n, bad) in sorted(per.items()):
+        print("%-40s %d / %d filters select the same events" % (rel, ok, n))
+        if ok < FILTER_FLOOR.get(rel, n):
+            problems.append("%s: %d / %d filters agree (floor %d): %s"
+                            % (rel, ok, n, FILTER_FLOOR.get(rel, n), bad[:10]))
+    assert not problems, "\n".join(problems)
