@@ -455,12 +455,15 @@ size_t sk_fx_proc(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_
 			out->dbl = (double)sk_state_fd_count(st, t) * 100.0 / (double)mt->fdlimit;
 		return 1;
 	}
+	/* Falco 0.44 reads the event thread's own figures (a secondary thread
+	 * keeps those it was loaded or cloned with; context switches refresh
+	 * the main thread's); sysdig 0.29 read the main thread's */
 	case SK_F_PROC_VMSIZE:
-		return sk_val_u64(out, SK_PT_UINT64, mt->vmsize_kb);
+		return sk_val_u64(out, SK_PT_UINT64, (c->sysdig ? mt : t)->vmsize_kb);
 	case SK_F_PROC_VMRSS:
-		return sk_val_u64(out, SK_PT_UINT64, mt->vmrss_kb);
+		return sk_val_u64(out, SK_PT_UINT64, (c->sysdig ? mt : t)->vmrss_kb);
 	case SK_F_PROC_VMSWAP:
-		return sk_val_u64(out, SK_PT_UINT64, mt->vmswap_kb);
+		return sk_val_u64(out, SK_PT_UINT64, (c->sysdig ? mt : t)->vmswap_kb);
 	case SK_F_THREAD_PFMAJOR:
 		return sk_val_u64(out, SK_PT_UINT64, t->pfmajor);
 	case SK_F_THREAD_PFMINOR:

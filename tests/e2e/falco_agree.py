@@ -41,6 +41,20 @@ ALLOWED = {
     # gives none, as it does for proc.duration of a thread of unknown start.
     "proc.ppid.duration": lambda w, g: (w.get("proc.ppid.ts") == 0 and g.get("proc.ppid.duration") is None
                                         and w.get("proc.ppid.duration") == w.get("proc.fdopencount")),
+    # Falco 0.44.1 prints the empty data buffer of a read that returned nothing
+    # (res 0 or an error; evt.args shows data=NULL) as "NULL" written over bytes
+    # left from earlier events ("NULL..97956520d89:/# " after a write of
+    # "root@697956520d89:/# "): stale memory. saker gives the empty buffer.
+    "evt.buffer": lambda w, g: (g.get("evt.buffer") == "" and (w.get("evt.buffer") or "").startswith("NUL")
+                                and " data=NULL " in (w.get("evt.args") or "")),
+}
+
+# Filters whose selections differ on purpose (docs/inspect.md): Falco 0.44.1's
+# `fd.ip exists` (fd.ip is filter-only: matches either end of a socket) is true
+# for every event with an fd in the table, regular files included
+# (open /etc/ld.so.cache in cat_write.scap); saker: only for inet sockets.
+ALLOWED_FILTERS = {
+    "not fd.ip exists",
 }
 
 CONFIG = """\
@@ -217,7 +231,8 @@ def compare_filters(saker, caps, verbose=False):
                 got[usable[i]].append("%s %s %s" % (a.get("evt.rawtime"), a.get("thread.tid"),
                                                    a.get("evt.type")))
             want = data["captures"].get(rel, {})
-            bad = [f for f in usable if got.get(f, []) != want.get(f, [])]
+            bad = [f for f in usable
+                   if got.get(f, []) != want.get(f, []) and f not in ALLOWED_FILTERS]
             return rel, (len(usable) - len(bad), len(usable), bad)
         with concurrent.futures.ThreadPoolExecutor(2) as ex:
             per = dict(ex.map(one, caps))
