@@ -186,6 +186,16 @@ static int put_sanitized(struct sk_buf *out, const uint8_t *p, size_t len)
 	return 0;
 }
 
+/* A name inside evt.args: sysdig 0.29 dropped non-printable bytes; current
+ * libsinsp keeps them for the value's sanitizer (U+FFFD, fields.c). */
+static int put_name(const struct sk_eval_ctx *c, struct sk_buf *out, const uint8_t *p,
+		    size_t len)
+{
+	if (c->sysdig)
+		return put_sanitized(out, p, len);
+	return sk_buf_append(out, p, strnlen((const char *)p, len)) < 0 ? -E2BIG : 0;
+}
+
 static int put_ip_port(struct sk_buf *out, const uint8_t *ip, bool v6, uint16_t port)
 {
 	if (sk_render_ip(ip, v6, out) < 0)
@@ -379,7 +389,7 @@ static int render_fd(struct sk_eval_ctx *c, int64_t fd, struct sk_buf *raw, stru
 		}
 		if (sk_buf_printf(res, "<%s>", tc) < 0)
 			return -E2BIG;
-		return put_sanitized(res, (const uint8_t *)fi->name.s, fi->name.len);
+		return put_name(c, res, (const uint8_t *)fi->name.s, fi->name.len);
 	}
 	if (fd == AT_FDCWD_PPM)
 		return sk_buf_puts(res, "AT_FDCWD") < 0 ? -E2BIG : 0;
@@ -401,7 +411,7 @@ static int base_dir(struct sk_eval_ctx *c, const struct sk_event *ev, unsigned i
 			struct sk_fdinfo *fi = sk_state_fd(c->state, t, dirfd);
 			if (!fi || fi->name.len == 0)
 				return 0;
-			if (put_sanitized(out, (const uint8_t *)fi->name.s, fi->name.len) < 0 ||
+			if (put_name(c, out, (const uint8_t *)fi->name.s, fi->name.len) < 0 ||
 			    sk_buf_putc(out, '/') < 0)
 				return -E2BIG;
 			return 0;
@@ -547,7 +557,7 @@ int sk_render_param(struct sk_eval_ctx *c, const struct sk_event *ev, unsigned i
 		if (r >= 0 && c->state) {
 			struct sk_thread *t = sk_state_thread(c->state, pid);
 			if (t)
-				r = put_sanitized(res, (const uint8_t *)t->comm.s, t->comm.len);
+				r = put_name(c, res, (const uint8_t *)t->comm.s, t->comm.len);
 		}
 		break;
 	}
@@ -570,7 +580,7 @@ int sk_render_param(struct sk_eval_ctx *c, const struct sk_event *ev, unsigned i
 	}
 	case SK_PT_FSPATH:
 	case SK_PT_FSRELPATH: {
-		r = put_sanitized(raw, p, len);
+		r = put_name(c, raw, p, len);
 		struct sk_thread *t = sk_fields_thread(c);
 		if (r < 0 || !t)
 			break;
@@ -684,7 +694,7 @@ int sk_render_param(struct sk_eval_ctx *c, const struct sk_event *ev, unsigned i
 			const struct sk_group *g = sk_fields_group(c, t, v);
 			nm = g ? g->name : NULL;
 		}
-		r = nm ? put_sanitized(res, (const uint8_t *)nm, strlen(nm))
+		r = nm ? put_name(c, res, (const uint8_t *)nm, strlen(nm))
 		       : sk_buf_puts(res, "<NA>");
 		break;
 	}
