@@ -67,10 +67,8 @@ json_output: true
 json_include_output_property: false
 json_include_tags_property: false
 json_include_output_fields_property: true
-stdout_output:
-  enabled: true
-syslog_output:
-  enabled: false
+stdout_output: {enabled: true}
+syslog_output: {enabled: false}
 log_stderr: true
 log_syslog: false
 base_syscalls:
