@@ -507,6 +507,8 @@ static bool sanitize_value(struct sk_eval_ctx *c, struct sk_value *v)
 		return false;
 	const uint8_t *p = (const uint8_t *)v->str.p;
 	size_t n = v->str.len, i = 0, k;
+	while (i < n && p[i] >= 0x20 && p[i] < 0x7f) /* the common case: printable ASCII */
+		i++;
 	while (i < n && (k = printable_utf8(p + i, n - i)) > 0)
 		i += k;
 	if (i >= n)
