@@ -9,7 +9,7 @@ PKGS=(
   build-essential cmake pkg-config clang llvm
   libyaml-dev libpcre2-dev libjansson-dev zlib1g-dev libelf-dev
   libbpf-dev bpftool linux-libc-dev
-  libmicrohttpd-dev libcurl4-openssl-dev libprotobuf-c-dev protobuf-c-compiler
+  libmicrohttpd-dev libgnutls28-dev libcurl4-openssl-dev libprotobuf-c-dev protobuf-c-compiler
   libcmocka-dev python3 python3-pytest python3-yaml python3-prometheus-client openssl curl
   sysdig netcat-openbsd util-linux redis-server redis-tools bc time
 )

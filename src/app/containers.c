@@ -32,6 +32,16 @@ static const struct sk_config_plugin *find_plugin(const struct sk_config *k, con
 	return NULL;
 }
 
+const struct sk_config_plugin *sk_app_plugin_loaded(const struct sk_config *k, const char *name)
+{
+	if (!k->load_plugins_set)
+		return find_plugin(k, name);
+	for (size_t i = 0; i < k->nload_plugins; i++)
+		if (!strcmp(k->load_plugins[i], name))
+			return find_plugin(k, name);
+	return NULL;
+}
+
 /* The plugins falco.yaml asks to load: load_plugins when set, else every
  * plugins entry. Checks them as Falco does; returns the container entry (or
  * NULL) through *ctr. */

@@ -11,6 +11,7 @@
 
 struct sk_state;
 struct sk_event;
+struct sk_config_plugin;
 
 struct sk_app_ctr {
 	bool enabled;                /* the container plugin is configured (or --cri) */
@@ -38,5 +39,9 @@ int sk_app_ctr_start(struct sk_app_ctr *a, struct sk_state *st);
 int sk_app_ctr_next_event(struct sk_app_ctr *a, struct sk_event *ev);
 void sk_app_ctr_stats(const struct sk_app_ctr *a, struct sk_ctr_stats *out);
 void sk_app_ctr_done(struct sk_app_ctr *a);
+/* The `plugins:` entry of plugin `name` when falco.yaml loads it
+ * (load_plugins, or every entry when load_plugins is not set); NULL
+ * otherwise. */
+const struct sk_config_plugin *sk_app_plugin_loaded(const struct sk_config *k, const char *name);
 
 #endif

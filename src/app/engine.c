@@ -46,6 +46,7 @@ struct engine {
 	struct sk_app_gen *gen;        /* reloaded set in use (NULL: the one given at start) */
 	struct sk_app_ratelimit *rl;   /* per-rule rate limit, NULL = off (ratelimit.c) */
 	struct sk_app_rule_prof prof;  /* sampled per-rule evaluation time (metrics.c) */
+	struct sk_app_audit *audit;    /* the k8s_audit source, NULL when off (audit.c) */
 };
 
 static volatile sig_atomic_t engine_stop;
@@ -213,6 +214,9 @@ static void engine_swap(struct engine *e, struct sk_app_gen *g)
 		sk_app_ratelimit_free(e->rl);
 		e->rl = NULL;
 	}
+	/* the audit engine thread leaves the old set before it is retired */
+	if (sk_app_audit_swap(e->audit, g->r, g->cfg->conf) < 0)
+		sk_app_log(e->c, SK_LOG_ERROR, "Reload: the k8s_audit source keeps its outputs\n");
 	uint64_t t1 = sk_app_now_ns();
 	sk_app_reload_retire(old);
 	double lat = (double)(t1 - g->requested_ns) / 1e9;
@@ -249,15 +253,16 @@ static void engine_notify(void *ctx, int kind, bool failing, const char *msg)
 			   sk_channel_name(kind), msg && *msg ? ": " : "", msg ? msg : "");
 }
 
-/* engine.kind=nodriver: no events; runs until SIGINT/SIGTERM or -M. */
-static int run_idle(struct engine *e)
+/* engine.kind=nodriver (no syscall events), or waiting for the audit
+ * source to end: runs until SIGINT/SIGTERM, -M, or the end of `audit`. */
+static int run_idle(struct engine *e, const struct sk_app_audit *audit)
 {
 	uint64_t t0 = sk_app_now_ns();
-	while (!engine_stop) {
+	while (!engine_stop && (!audit || !sk_app_audit_done(audit))) {
 		if (e->c->run_duration > 0 &&
 		    sk_app_now_ns() - t0 >= (uint64_t)e->c->run_duration * 1000000000ull)
 			break;
-		struct timespec ts = {0, 100000000};
+		struct timespec ts = {0, audit ? 20000000 : 100000000};
 		nanosleep(&ts, NULL);
 		(void)engine_between(e, NULL, true);
 	}
@@ -396,26 +401,19 @@ int sk_app_engine(struct sk_app_cfg *c, struct sk_rules *r)
 		sk_app_live_print_ignored();
 		return 0;
 	}
-	/* --enable-source/--disable-source: saker's only event source is syscall. */
-	bool syscall_on = c->enable_sources.n == 0;
-	for (size_t i = 0; i < c->enable_sources.n; i++)
-		syscall_on |= !strcmp(c->enable_sources.v[i], "syscall");
-	for (size_t i = 0; i < c->disable_sources.n; i++)
-		syscall_on &= strcmp(c->disable_sources.v[i], "syscall") != 0;
-	if (!syscall_on) {
-		const char *want = c->enable_sources.n ? c->enable_sources.v[0] : "(none)";
-		fprintf(stderr, "Error: no event source to open: event source '%s' is not available in this "
-				"build (only 'syscall' is)\n", want);
+	/* --enable-source/--disable-source over syscall and k8s_audit (audit.c) */
+	bool syscall_on = true;
+	struct sk_app_audit *audit = NULL;
+	if (sk_app_audit_setup(&audit, c, &syscall_on) < 0)
 		return 1;
-	}
-	if (k->engine_kind != SK_ENGINE_REPLAY && k->engine_kind != SK_ENGINE_MODERN_EBPF &&
+	if (syscall_on && k->engine_kind != SK_ENGINE_REPLAY && k->engine_kind != SK_ENGINE_MODERN_EBPF &&
 	    k->engine_kind != SK_ENGINE_NODRIVER &&
 	    k->engine_kind != SK_ENGINE_KMOD && k->engine_kind != SK_ENGINE_EBPF) {
 		fprintf(stderr, "Error: engine.kind %s is not supported by saker\n",
 			sk_config_get_str(k, "engine.kind") ? sk_config_get_str(k, "engine.kind") : "?");
 		return 1;
 	}
-	if (k->engine_kind == SK_ENGINE_REPLAY &&
+	if (syscall_on && k->engine_kind == SK_ENGINE_REPLAY &&
 	    (!k->replay_capture_file || !*k->replay_capture_file)) {
 		fprintf(stderr, "Error: engine.replay.capture_file must be set with engine.kind=replay\n");
 		return 1;
@@ -424,6 +422,11 @@ int sk_app_engine(struct sk_app_cfg *c, struct sk_rules *r)
 	int ret = 1;
 	if (engine_init(&e, c, r) < 0)
 		goto out;
+	if (audit && sk_app_audit_start(audit, r, e.out) < 0) {
+		sk_app_audit_stop(audit);
+		goto out;
+	}
+	e.audit = audit;
 	engine_stop = 0;
 	struct sigaction sa = {.sa_handler = on_stop_signal}, old_int, old_term;
 	sigemptyset(&sa.sa_mask);
@@ -434,10 +437,11 @@ int sk_app_engine(struct sk_app_cfg *c, struct sk_rules *r)
 								       : "modern_bpf",
 			     e.out);
 	sk_app_metrics_rules_free(sk_app_metrics_set_rules(sk_app_metrics_rules_new(c, r), false));
-	if (sk_app_web_start(c) < 0 || sk_app_ops_start(c, c->argc, c->argv, e.out) < 0) {
+	if (sk_app_web_start(c) < 0 || sk_app_audit_serve(audit) < 0 ||
+	    sk_app_ops_start(c, c->argc, c->argv, e.out) < 0) {
 		ret = 1;
-	} else if (k->engine_kind == SK_ENGINE_NODRIVER) {
-		ret = run_idle(&e);
+	} else if (!syscall_on || k->engine_kind == SK_ENGINE_NODRIVER) {
+		ret = syscall_on ? run_idle(&e, NULL) : 0;
 	} else if (k->engine_kind == SK_ENGINE_REPLAY) {
 		ret = run_replay(&e, k->replay_capture_file);
 	} else {
@@ -454,6 +458,12 @@ int sk_app_engine(struct sk_app_cfg *c, struct sk_rules *r)
 			log_container_stats(&e);
 		}
 	}
+	/* saker ends when every source has: wait for the audit source (a
+	 * replayed file ends; the webhook runs until a signal or -M) */
+	if (ret == 0 && audit)
+		ret = run_idle(&e, audit);
+	sk_app_audit_stop(audit);
+	sk_app_audit_summary(audit, e.r, &e.stats.detected, e.stats.by_prio, e.stats.by_rule, e.nrouts);
 	if (ret != 0)
 		sk_app_source_died();
 	sk_app_ops_stop();
@@ -468,6 +478,7 @@ int sk_app_engine(struct sk_app_cfg *c, struct sk_rules *r)
 		print_summary(e.r, &e.stats);
 	sk_app_metrics_stop();
 out:
+	sk_app_audit_free(audit);
 	engine_done(&e);
 	return ret;
 }

@@ -115,6 +115,9 @@ int sk_app_metrics_json(struct sk_buf *out) SK_WUR;
  * 0 otherwise). */
 int sk_app_web_start(const struct sk_app_cfg *c);
 void sk_app_web_stop(void);
+/* The running web server (NULL when none): the k8s audit webhook joins it
+ * when it asks for the same port (audit_web.c). */
+struct sk_server *sk_app_web_server(void);
 /* The /versions JSON object. */
 int sk_app_versions_json(struct sk_buf *out) SK_WUR;
 

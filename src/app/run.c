@@ -118,11 +118,12 @@ static int check_output(void *ctx, int source, const char *output, struct sk_err
 	return -1;
 }
 
-/* Builds the engine with the sources saker knows. */
+/* Builds the engine with the sources saker knows (indexes = enum sk_source;
+ * k8s_audit is served natively, like the k8saudit plugin always loaded). */
 static struct sk_rules *new_engine(const struct sk_app_cfg *cfg)
 {
-	static const char *const srcs[] = {"syscall"};
-	struct sk_rules_opts o = {.sources = srcs, .nsources = 1, .extra_output = cfg->extra_output,
+	static const char *const srcs[] = {"syscall", "k8s_audit"};
+	struct sk_rules_opts o = {.sources = srcs, .nsources = 2, .extra_output = cfg->extra_output,
 				  .replace_container_info = cfg->replace_container_info,
 				  .check_output = check_output, .check_output_ctx = cfg->conf};
 	return sk_rules_new(&o);

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util/util.h"
 
@@ -76,5 +77,30 @@ int sk_app_support(struct sk_app_cfg *c);
 int sk_app_list_fields_ex(const char *source, bool names_only);
 /* --list-events (list_events.c); `names_only` (-N) prints one name per line. */
 int sk_app_list_events(bool markdown, bool names_only);
+
+/* ---- the k8s_audit source (audit.c) ----
+ * setup: reads the k8saudit plugin entry and --enable/--disable-source;
+ * *out stays NULL when the source is off, *syscall_on says whether the
+ * syscall source runs. start: the engine thread and the producer (file
+ * reader or webhook); `r` and `out` must outlive stop. done: the source
+ * ended and every event was evaluated. summary: adds the source's counts
+ * to the end-of-run summary of rules `r` (by rule name). Errors are
+ * printed; -1. */
+struct sk_app_audit;
+struct sk_outputs;
+int sk_app_audit_setup(struct sk_app_audit **out, const struct sk_app_cfg *c, bool *syscall_on);
+int sk_app_audit_start(struct sk_app_audit *a, const struct sk_rules *r, struct sk_outputs *out);
+/* The webhook (kind http), after sk_app_web_start: it joins the web server
+ * when on the same port (audit_web.c). 0 or -1 (logged). NULL-safe. */
+int sk_app_audit_serve(struct sk_app_audit *a);
+bool sk_app_audit_done(const struct sk_app_audit *a); /* true for NULL */
+void sk_app_audit_stop(struct sk_app_audit *a);       /* NULL-safe; joins the threads */
+void sk_app_audit_summary(const struct sk_app_audit *a, const struct sk_rules *r,
+			  uint64_t *detected, uint64_t by_prio[8], uint64_t *by_rule, size_t nrules);
+void sk_app_audit_free(struct sk_app_audit *a);       /* NULL-safe; stops first */
+/* Reload: the engine thread moves to rules `r` (outputs compiled with `k`)
+ * between two events; returns once it no longer uses the previous set, so
+ * that set may be freed. NULL-safe; -1 (printed) when an output fails. */
+int sk_app_audit_swap(struct sk_app_audit *a, const struct sk_rules *r, const struct sk_config *k);
 
 #endif

@@ -81,6 +81,9 @@ int sk_app_web_start(const struct sk_app_cfg *c)
 		.port = (uint16_t)k->webserver.listen_port,
 		.threads = (unsigned)k->webserver.threadiness,
 		.tls_pem = k->webserver.ssl_enabled ? k->webserver.ssl_certificate : NULL,
+		/* the k8s audit endpoint may share this server (audit_web.c):
+		 * clients are then asked for a certificate, /healthz needs none */
+		.client_ca = sk_config_get_str(k, "k8s_audit.client_ca"),
 		.handler = handler,
 	};
 	struct sk_err err;
@@ -94,6 +97,11 @@ int sk_app_web_start(const struct sk_app_cfg *c)
 		   o.tls_pem ? "S" : "", o.address && *o.address ? o.address : "0.0.0.0",
 		   sk_server_port(W.srv), W.healthz, W.metrics ? ", /versions, /metrics" : ", /versions");
 	return 0;
+}
+
+struct sk_server *sk_app_web_server(void)
+{
+	return W.srv;
 }
 
 void sk_app_web_stop(void)

@@ -86,8 +86,12 @@ struct sk_audit_cfg {
 	char *tls_pem;           /* certificate + key PEM file (owned) */
 	char *client_ca;         /* optional: require client certificates from this CA (owned) */
 	char *bearer_token_file; /* optional: require "Authorization: Bearer <contents>" (owned) */
-	size_t max_event_size;   /* bytes of one body (plugin maxEventSize, default 262144) */
-	size_t max_batch;        /* events in one body (webhookMaxBatchSize, default 500) */
+	size_t max_event_size;   /* bytes of one event, compact JSON (plugin maxEventSize,
+	                            default 262144) */
+	size_t max_body;         /* bytes of one HTTP body (init_config webhookMaxBatchSize,
+	                            k8s_audit.max_request_bytes; 0 = 12 MiB) */
+	size_t max_batch;        /* events in one body (k8s_audit.max_events_per_request,
+	                            default 500; 0 = no limit) */
 	size_t queue_cap;        /* events queued for the engine (default 4096) */
 };
 
@@ -97,18 +101,34 @@ void sk_audit_cfg_done(struct sk_audit_cfg *c); /* frees owned strings; NULL-saf
 int sk_audit_cfg_open_params(struct sk_audit_cfg *c, const char *open_params, struct sk_err *err);
 
 /* ---- the webhook ------------------------------------------------------------
- * Serves POST `c->path` on its own listener (the plugin form) and pushes every
- * Event of a valid body into `q`; answers 200 once the body is queued, before
- * any rule runs. 4xx with a reason for a bad method, content type, size, JSON
- * or auth; 503 when the queue is full. Counters below. */
+ * Serves POST `c->path` and pushes every Event of a valid body into `q`;
+ * answers 200 once the body is queued, before any rule runs. 4xx with a
+ * reason for a bad method (405), content type (415), size (413: body over
+ * max_body, or more than max_batch events), JSON (400) or auth (401/403);
+ * 503 when the queue has no room for the whole body (checked first; only
+ * a race with another poster can leave part of a body queued). Events
+ * longer than max_event_size (compact JSON) are dropped one by one, as the
+ * plugin does. Counters below (every request once in `requests`). */
 struct sk_audit_web;
+struct sk_server;
 struct sk_audit_web_stats {
 	uint64_t requests, events, bad_method, bad_type, too_large, bad_json, unauthorized,
 		queue_full;
+	uint64_t busy;           /* 503: the server's body budget was spent */
+	uint64_t event_too_large; /* events dropped for max_event_size */
 };
+/* The plugin form: its own listener on c->address:c->port (TLS with
+ * c->tls_pem when c->tls, client certificates from c->client_ca). */
 struct sk_audit_web *sk_audit_web_new(const struct sk_audit_cfg *c, struct sk_audit_queue *q,
 				      struct sk_err *err);
-void sk_audit_web_free(struct sk_audit_web *w); /* stops serving; NULL-safe */
+/* Falco 0.2x's form: the same webhook as a route of a server another
+ * module runs (one port for /healthz, /metrics and the endpoint). Only
+ * c->path, the limits, bearer_token_file and client_ca (which needs `host`
+ * started with that CA) apply. */
+struct sk_audit_web *sk_audit_web_attach(struct sk_server *host, const struct sk_audit_cfg *c,
+					 struct sk_audit_queue *q, struct sk_err *err);
+/* Stops serving (waits for requests in flight on the endpoint); NULL-safe. */
+void sk_audit_web_free(struct sk_audit_web *w);
 uint16_t sk_audit_web_port(const struct sk_audit_web *w); /* bound port (port 0 = any) */
 void sk_audit_web_stats(const struct sk_audit_web *w, struct sk_audit_web_stats *out);
 

@@ -419,6 +419,16 @@ void sk_eval_ctx_set_event(struct sk_eval_ctx *c, const struct sk_event *ev)
 	c->gen++;
 }
 
+void sk_eval_ctx_set_audit(struct sk_eval_ctx *c, const void *doc, uint64_t num, uint64_t ts)
+{
+	sk_eval_ctx_set_event(c, NULL);
+	c->audit = doc;
+	c->audit_num = num;
+	c->audit_ts = ts;
+	if (!c->first_ts)
+		c->first_ts = ts;
+}
+
 struct sk_buf *sk_fields_scratch(struct sk_eval_ctx *c)
 {
 	struct sk_buf *b = &c->scratch[c->scratch_next % SK_ARRAY_LEN(c->scratch)];

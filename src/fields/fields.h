@@ -1,5 +1,5 @@
 /* fields.h — field classes (evt, proc/thread, user, group, fd, container, k8s,
- * and later ka/jevt): one registry, typed extraction, text rendering.
+ * ka/jevt/json of the k8s_audit source): one registry, typed extraction, text rendering.
  *
  * A field is looked up once (at rule/format compile time) into a struct
  * sk_fieldref, which binds the extractor to its argument. Extraction on the
@@ -141,6 +141,9 @@ struct sk_eval_ctx {
 void sk_eval_ctx_init(struct sk_eval_ctx *c, struct sk_state *state);
 void sk_eval_ctx_done(struct sk_eval_ctx *c);
 void sk_eval_ctx_set_event(struct sk_eval_ctx *c, const struct sk_event *ev);
+/* The k8s_audit source's event: `doc` (json_t *, borrowed until the next
+ * call), its sequence number and time (ns). Resets the caches as above. */
+void sk_eval_ctx_set_audit(struct sk_eval_ctx *c, const void *doc, uint64_t num, uint64_t ts);
 /* Call after sk_eval_ctx_set_event() when the state was not updated from
  * this event (an old-layout enter event shown as stored): the fd fields then
  * use the file descriptor the event names in its "fd" parameter, resolved

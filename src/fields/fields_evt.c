@@ -1,8 +1,11 @@
 /* fields_evt.c — the evt.* class: what can be read off the event itself
  * (number, time, type, direction, cpu, arguments, result, category, I/O
  * flags), plus the few that need the event's fd (buflen, is_syslog). */
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fields_priv.h"
 #include "state/state.h"
@@ -374,13 +377,88 @@ static size_t arg_value(const struct sk_fieldref *f, struct sk_eval_ctx *c,
 	return res->len ? sk_val_buf(out, res) : sk_val_buf(out, raw);
 }
 
+/* The time fields every source has, for an event at ts. */
+static size_t time_field(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_value *out,
+			 uint64_t ts)
+{
+	switch ((enum sk_field_id)f->def->id) {
+	case SK_F_EVT_TIME:
+	case SK_F_EVT_OUTPUTTIME:
+		return fmt_time(c, out, ts, false, true, false);
+	case SK_F_EVT_TIME_S:
+		return fmt_time(c, out, ts, false, false, false);
+	case SK_F_EVT_TIME_ISO8601:
+		return fmt_time(c, out, ts, false, true, true);
+	case SK_F_EVT_DATETIME:
+		return fmt_time(c, out, ts, true, true, false);
+	case SK_F_EVT_DATETIME_S:
+		return fmt_time(c, out, ts, true, false, false);
+	case SK_F_EVT_RAWTIME:
+		return sk_val_u64(out, SK_PT_ABSTIME, ts);
+	case SK_F_EVT_RAWTIME_S:
+		return sk_val_u64(out, SK_PT_ABSTIME, ts / NS);
+	case SK_F_EVT_RAWTIME_NS:
+		return sk_val_u64(out, SK_PT_ABSTIME, ts % NS);
+	case SK_F_EVT_RELTIME:
+		return sk_val_u64(out, SK_PT_RELTIME, ts - c->first_ts);
+	case SK_F_EVT_RELTIME_S:
+		return sk_val_u64(out, SK_PT_RELTIME, (ts - c->first_ts) / NS);
+	case SK_F_EVT_RELTIME_NS:
+		return sk_val_u64(out, SK_PT_RELTIME, (ts - c->first_ts) % NS);
+	default:
+		return 0;
+	}
+}
+
+/* The machine's name for audit events (they carry none): $FALCO_HOSTNAME or
+ * gethostname(), read once. */
+static char audit_host[256];
+static pthread_once_t audit_host_once = PTHREAD_ONCE_INIT;
+
+static void audit_host_init(void)
+{
+	const char *env = getenv("FALCO_HOSTNAME");
+	if (env && *env)
+		sk_strlcpy(audit_host, env, sizeof(audit_host));
+	else if (gethostname(audit_host, sizeof(audit_host) - 1) < 0)
+		audit_host[0] = 0;
+}
+
+static const char *audit_hostname(void)
+{
+	pthread_once(&audit_host_once, audit_host_init);
+	return audit_host;
+}
+
+/* The generic evt.* fields of a k8s_audit event (no syscall event: the
+ * context holds the audit document, its number and its time). */
+static size_t audit_evt(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_value *out)
+{
+	switch ((enum sk_field_id)f->def->id) {
+	case SK_F_EVT_NUM:
+		return sk_val_u64(out, SK_PT_UINT64, c->audit_num);
+	case SK_F_EVT_SOURCE:
+		return sk_val_cstr(out, "k8s_audit");
+	case SK_F_EVT_PLUGINNAME:
+		return sk_val_cstr(out, "k8saudit");
+	case SK_F_EVT_IS_ASYNC:
+		return sk_val_bool(out, false);
+	case SK_F_EVT_HOSTNAME: {
+		const char *h = audit_hostname();
+		return h[0] ? sk_val_cstr(out, h) : 0;
+	}
+	default:
+		return time_field(f, c, out, c->audit_ts);
+	}
+}
+
 size_t sk_fx_evt(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_value *out,
 		 size_t max)
 {
 	(void)max;
 	const struct sk_event *ev = c->ev;
 	if (!ev)
-		return 0;
+		return c->audit ? audit_evt(f, c, out) : 0;
 	int64_t res;
 	const char *rname;
 	uint32_t eflags = ev->info->flags;
@@ -389,27 +467,17 @@ size_t sk_fx_evt(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_v
 		return sk_val_u64(out, SK_PT_UINT64, ev->num);
 	case SK_F_EVT_TIME:
 	case SK_F_EVT_OUTPUTTIME:
-		return fmt_time(c, out, ev->ts, false, true, false);
 	case SK_F_EVT_TIME_S:
-		return fmt_time(c, out, ev->ts, false, false, false);
 	case SK_F_EVT_TIME_ISO8601:
-		return fmt_time(c, out, ev->ts, false, true, true);
 	case SK_F_EVT_DATETIME:
-		return fmt_time(c, out, ev->ts, true, true, false);
 	case SK_F_EVT_DATETIME_S:
-		return fmt_time(c, out, ev->ts, true, false, false);
 	case SK_F_EVT_RAWTIME:
-		return sk_val_u64(out, SK_PT_ABSTIME, ev->ts);
 	case SK_F_EVT_RAWTIME_S:
-		return sk_val_u64(out, SK_PT_ABSTIME, ev->ts / NS);
 	case SK_F_EVT_RAWTIME_NS:
-		return sk_val_u64(out, SK_PT_ABSTIME, ev->ts % NS);
 	case SK_F_EVT_RELTIME:
-		return sk_val_u64(out, SK_PT_RELTIME, ev->ts - c->first_ts);
 	case SK_F_EVT_RELTIME_S:
-		return sk_val_u64(out, SK_PT_RELTIME, (ev->ts - c->first_ts) / NS);
 	case SK_F_EVT_RELTIME_NS:
-		return sk_val_u64(out, SK_PT_RELTIME, (ev->ts - c->first_ts) % NS);
+		return time_field(f, c, out, ev->ts);
 	case SK_F_EVT_DELTATIME:
 		return sk_val_u64(out, SK_PT_RELTIME, ev->ts - c->prev_ts);
 	case SK_F_EVT_DELTATIME_S:

@@ -62,6 +62,9 @@ size_t sk_fx_misc(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_
 		  size_t max);
 size_t sk_fx_container(const struct sk_fieldref *f, struct sk_eval_ctx *c,
 		       struct sk_value *out, size_t max);
+/* ka.*, jevt.*, json.* of the k8s_audit source (c->audit). */
+size_t sk_fx_k8saudit(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_value *out,
+		      size_t max);
 
 /* ---- helpers shared by class files (fields.c) ---- */
 /* A scratch buffer of the context, reset; rotates among SK_ARRAY_LEN(c->scratch)

@@ -725,7 +725,9 @@ static int check_compile(struct cctx *cc, const struct sk_ast *a, struct check *
 	bool list = c->lhs.flags & SK_FF_LIST;
 	const char *fname = operand_text(&c->lhs, &ac->lhs);
 	c->ltext = fname;
-	if (!op_allowed(c->op, c->tc, list))
+	/* k8s_audit list fields are plugin fields: libsinsp applies any string
+	 * operator to them (true when one value satisfies it). */
+	if (!op_allowed(c->op, c->tc, list && cc->src != SK_SRC_K8S_AUDIT))
 		return err_at(err, ac->op_pos, -EINVAL,
 			      "operator '%s' cannot be used with %s%s field '%s'", sk_op_name(c->op),
 			      list ? "list " : "", type_name(c->lhs.type), fname);
