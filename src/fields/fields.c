@@ -508,9 +508,10 @@ static size_t printable_utf8(const uint8_t *p, size_t n)
 	return len;
 }
 
-/* Current libsinsp (Falco 0.44) sanitizes string values: every control
- * character and invalid UTF-8 byte becomes U+FFFD, which rules compare and
- * outputs print. Returns false when v needs no change or the copy failed. */
+/* Current libsinsp (Falco 0.44) sanitizes the string values of its fields:
+ * every control character and invalid UTF-8 byte becomes U+FFFD, which rules
+ * compare and outputs print. Returns false when v needs no change or the
+ * copy failed. */
 static bool sanitize_value(struct sk_eval_ctx *c, struct sk_value *v)
 {
 	if (v->type != SK_PT_CHARBUF && v->type != SK_PT_FSPATH && v->type != SK_PT_FSRELPATH)
@@ -553,7 +554,10 @@ size_t sk_fieldref_extract(const struct sk_fieldref *f, struct sk_eval_ctx *c,
 	}
 	unsigned sn = c->scratch_next;
 	size_t n = f->def->fx(f, c, out, max);
-	for (size_t i = 0; i < n && !c->sysdig; i++)
+	/* libsinsp's own fields only (plugin fields such as k8s_audit's come
+	 * as the plugin gives them) */
+	bool sanitize = !c->sysdig && f->def->info.source == SK_SRC_SYSCALL;
+	for (size_t i = 0; i < n && sanitize; i++)
 		(void)sanitize_value(c, &out[i]);
 	if (n <= 1 && c->scratch_next == sn && !(f->flags & (SK_FF_LIST | SK_FF_ANY))) {
 		m->memo_ctx = c;
