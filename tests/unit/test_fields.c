@@ -288,7 +288,10 @@ static void test_names(void **state)
 	sk_buf_done(&b);
 }
 
-static void seed(struct sk_state *st, int64_t tid, int64_t ptid)
+/* Seeds thread tid (its own process, comm "sh") as a capture's process list
+ * does, with the NUL-separated argument list args (len bytes). */
+static void seed_args(struct sk_state *st, int64_t tid, int64_t ptid, const char *args,
+		      uint32_t len)
 {
 	struct sk_scap_meta_ops ops;
 	sk_state_meta_ops(st, &ops);
@@ -299,7 +302,13 @@ static void seed(struct sk_state *st, int64_t tid, int64_t ptid)
 	t.sid = t.vpgid = t.pgid = t.vtid = t.vpid = -1;
 	t.comm = (struct sk_bytes){"sh", 2};
 	t.exe = t.comm;
+	t.args = (struct sk_bytes){args, len};
 	assert_int_equal(ops.thread(ops.ctx, &t), 0);
+}
+
+static void seed(struct sk_state *st, int64_t tid, int64_t ptid)
+{
+	seed_args(st, tid, ptid, "", 0);
 }
 
 /* proc.ppid is the pid of the parent process found in the table (libsinsp's
@@ -358,17 +367,7 @@ static void test_falco_forms(void **state)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct sk_state *st = sk_state_new(NULL);
-		struct sk_scap_meta_ops ops;
-		sk_state_meta_ops(st, &ops);
-		struct sk_scap_thread t;
-		memset(&t, 0, sizeof(t));
-		t.tid = t.pid = 2752;
-		t.ptid = 1;
-		t.sid = t.vpgid = t.pgid = t.vtid = t.vpid = -1;
-		t.comm = (struct sk_bytes){"sh", 2};
-		t.exe = t.comm;
-		t.args = (struct sk_bytes){cases[i].args, cases[i].len};
-		assert_int_equal(ops.thread(ops.ctx, &t), 0);
+		seed_args(st, 2752, 1, cases[i].args, cases[i].len);
 		sk_state_seed_done(st);
 		struct sk_eval_ctx c;
 		sk_eval_ctx_init(&c, st);
