@@ -379,6 +379,7 @@ static int run_replay(struct engine *e, const char *path)
 	struct sk_event ev;
 	int n = 0;
 	bool drop_exit = false;
+	bool head = true; /* still in the capture's initial-state records */
 	while (!engine_stop && (n = sk_scap_next(rd, &ev, &err)) > 0) {
 		if (kf && !sk_kf_set_keep(kf, &ev)) {
 			kf_dropped++;
@@ -388,6 +389,9 @@ static int run_replay(struct engine *e, const char *path)
 			drop_exit = true;
 			break;
 		}
+		head = head && sk_state_initial_record(ev.type);
+		if (head) /* libscap consumes them while opening: state only */
+			ev.dump_flags |= SK_DF_STATE_ONLY;
 		engine_event(e, &ev);
 		(void)engine_between(e, NULL, false);
 	}

@@ -135,27 +135,6 @@ static bool format_line(const struct format *f, struct sk_eval_ctx *c, struct sk
 	return true;
 }
 
-/* Container, user and group records at the head of a capture are the
- * state the writer dumped when it started: sysdig (libsinsp) consumes them
- * while opening the file and never delivers them, though they count in
- * the numbering. The same records later in the file are ordinary events. */
-static bool initial_state_event(uint16_t type)
-{
-	switch (type) {
-	case 228: /* container */
-	case 272: /* container (json) */
-	case 324: /* container (json 2) */
-	case 354: /* useradded */
-	case 356: /* userdeleted */
-	case 358: /* groupadded */
-	case 360: /* groupdeleted */
-	case 402: /* asyncevent */
-		return true;
-	default:
-		return false;
-	}
-}
-
 /* -w: the capture's metadata, collected while the reader opens it (the
  * state sees it too) and written before the first event, so the copy reads
  * like the original. Interfaces and users/groups must each go in one block:
@@ -476,6 +455,7 @@ int sk_app_inspect(int argc, char **argv)
 	}
 	ctx.state = st;
 	ctx.max_buf_output = 80; /* sysdig's default cut of buffers */
+	ctx.sysdig = true;
 
 	struct sk_event ev;
 	uint64_t nread = 0;
@@ -508,7 +488,7 @@ int sk_app_inspect(int argc, char **argv)
 		sk_eval_ctx_set_event(&ctx, &ev);
 		if (!convert && !sev && !folded)
 			sk_eval_ctx_fd_from_event(&ctx);
-		head = head && initial_state_event(ev.type);
+		head = head && sk_state_initial_record(ev.type);
 		if (((ev.info->category & SK_EC_INTERNAL) || head) && !internal)
 			shown = false;
 		if (ev.dump_flags & SK_DF_STATE_ONLY)

@@ -361,6 +361,16 @@ uint8_t sk_fieldref_type(const struct sk_fieldref *f)
 	return f->type;
 }
 
+bool sk_fieldref_prints_hex(const struct sk_fieldref *f)
+{
+	return f->fmt == SK_PF_HEX;
+}
+
+bool sk_fieldref_output_none(const struct sk_fieldref *f)
+{
+	return (f->flags & SK_FF_ANY) && (f->def->info.flags & SK_FF_FILTER_ONLY);
+}
+
 uint32_t sk_fieldref_flags(const struct sk_fieldref *f)
 {
 	return f->flags;
@@ -475,6 +485,57 @@ void sk_eval_ctx_fd_from_event(struct sk_eval_ctx *c)
 
 /* ---- extraction and rendering ------------------------------------------------ */
 
+/* Length of the valid, printable UTF-8 character at p (at most n bytes), or
+ * 0 when it is not one: a control character (C0, DEL, C1) or an invalid
+ * sequence. */
+static size_t printable_utf8(const uint8_t *p, size_t n)
+{
+	uint8_t b = p[0];
+	if (b < 0x80)
+		return b >= 0x20 && b != 0x7f ? 1 : 0;
+	size_t len = b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+	if (!len || len > n)
+		return 0;
+	uint32_t cp = b & (0x7f >> len);
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	bool overlong = (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
+	if (overlong || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0))
+		return 0;
+	return len;
+}
+
+/* Current libsinsp (Falco 0.44) sanitizes the string values of its fields:
+ * every control character and invalid UTF-8 byte becomes U+FFFD, which rules
+ * compare and outputs print. Returns false when v needs no change or the
+ * copy failed. */
+static bool sanitize_value(struct sk_eval_ctx *c, struct sk_value *v)
+{
+	if (v->type != SK_PT_CHARBUF && v->type != SK_PT_FSPATH && v->type != SK_PT_FSRELPATH)
+		return false;
+	const uint8_t *p = (const uint8_t *)v->str.p;
+	size_t n = v->str.len, i = 0, k;
+	while (i < n && p[i] >= 0x20 && p[i] < 0x7f) /* the common case: printable ASCII */
+		i++;
+	while (i < n && (k = printable_utf8(p + i, n - i)) > 0)
+		i += k;
+	if (i >= n)
+		return false;
+	struct sk_buf *b = sk_fields_scratch(c);
+	if (sk_buf_append(b, p, i) < 0)
+		return false;
+	while (i < n) {
+		k = printable_utf8(p + i, n - i);
+		if (k ? sk_buf_append(b, p + i, k) < 0 : sk_buf_puts(b, "\xef\xbf\xbd") < 0)
+			return false;
+		i += k ? k : 1;
+	}
+	return sk_val_buf(v, b) > 0;
+}
+
 size_t sk_fieldref_extract(const struct sk_fieldref *f, struct sk_eval_ctx *c,
 			   struct sk_value *out, size_t max)
 {
@@ -493,6 +554,11 @@ size_t sk_fieldref_extract(const struct sk_fieldref *f, struct sk_eval_ctx *c,
 	}
 	unsigned sn = c->scratch_next;
 	size_t n = f->def->fx(f, c, out, max);
+	/* libsinsp's own fields only (plugin fields such as k8s_audit's come
+	 * as the plugin gives them) */
+	bool sanitize = !c->sysdig && f->def->info.source == SK_SRC_SYSCALL;
+	for (size_t i = 0; i < n && sanitize; i++)
+		(void)sanitize_value(c, &out[i]);
 	if (n <= 1 && c->scratch_next == sn && !(f->flags & (SK_FF_LIST | SK_FF_ANY))) {
 		m->memo_ctx = c;
 		m->memo_gen = c->gen;
@@ -574,9 +640,14 @@ int sk_value_format(const struct sk_value *v, struct sk_buf *out)
 int sk_fieldref_format(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_buf *out)
 {
 	struct sk_value vals[SK_FORMAT_MAXVALS];
-	size_t n = sk_fieldref_extract(f, c, vals, SK_ARRAY_LEN(vals));
+	size_t n = !c->sysdig && sk_fieldref_output_none(f)
+			   ? 0
+			   : sk_fieldref_extract(f, c, vals, SK_ARRAY_LEN(vals));
 	if (n == 0)
 		return sk_buf_puts(out, "<NA>") < 0 ? -E2BIG : 0;
+	/* libsinsp has no text for a network (the filter-only fd.?net fields) */
+	if (f->type == SK_PT_IPNET && !c->sysdig)
+		return sk_buf_puts(out, "<IPNET>") < 0 ? -E2BIG : 1;
 	bool list = f->flags & SK_FF_LIST;
 	if (list && sk_buf_putc(out, '(') < 0)
 		return -E2BIG;

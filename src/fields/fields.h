@@ -101,6 +101,13 @@ const struct sk_field_info *sk_fieldref_info(const struct sk_fieldref *f);
 /* Value type and flags of this binding (an index argument can turn a
  * multi-valued field single-valued: proc.aname[2] has no SK_FF_ANY). */
 uint8_t sk_fieldref_type(const struct sk_fieldref *f);
+/* True when the field prints in hex (fd.dev): Falco's JSON output then gives
+ * the text, not a number. */
+bool sk_fieldref_prints_hex(const struct sk_fieldref *f);
+/* True for the fields libsinsp evaluates only inside comparisons (fd.ip,
+ * fd.port, fd.net, fd.proto: either end of a socket): Falco's outputs show
+ * no value for them (JSON null, text <NA>). */
+bool sk_fieldref_output_none(const struct sk_fieldref *f);
 uint32_t sk_fieldref_flags(const struct sk_fieldref *f);
 /* The field as written, with its argument: "proc.aname[2]". */
 const char *sk_fieldref_text(const struct sk_fieldref *f);
@@ -125,6 +132,10 @@ struct sk_eval_ctx {
 	 * params in evt.args) longer than this are cut and end in "..." as
 	 * sysdig prints them (80); 0 = no limit (the engine's default). */
 	uint32_t max_buf_output;
+	/* Settable by the caller after init: render as sysdig 0.29.3 does (saker
+	 * inspect) where it differs from what current Falco's rules see, e.g. a
+	 * space after every argument of evt.args. false = Falco 0.44 (the engine). */
+	bool sysdig;
 };
 
 void sk_eval_ctx_init(struct sk_eval_ctx *c, struct sk_state *state);
@@ -174,6 +185,8 @@ const char *sk_errno_name(int64_t err);
 const char *sk_signal_name(uint32_t sig);
 /* Name of a PPM_SC syscall code (generic events), NULL when unknown. */
 const char *sk_syscall_name(uint32_t code);
+/* Name of an x86_64 syscall number, NULL when unknown. */
+const char *sk_syscall_native_name(uint32_t nr);
 /* Bytes as sysdig prints a buffer: printable ASCII kept, others as '.'. */
 int sk_render_bytes(const void *p, size_t len, struct sk_buf *out) SK_WUR;
 

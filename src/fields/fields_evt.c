@@ -39,8 +39,11 @@ static bool param_u64(const struct sk_event *ev, const char *name, uint64_t *out
 	return i >= 0 && sk_event_get_u64(ev, (unsigned)i, out);
 }
 
-/* The result of the event: "res", or for fd-creating exit events "fd". */
-static bool event_res(const struct sk_event *ev, int64_t *res, const char **pname)
+/* The result of the event: "res", or for fd-creating exit events "fd"; for
+ * Falco 0.44 also the id the get[e]uid/get[e]gid exits carry first (the
+ * result of a syscall exit is its first parameter). */
+static bool event_res(const struct sk_eval_ctx *c, const struct sk_event *ev, int64_t *res,
+		      const char **pname)
 {
 	if (param_s64(ev, "res", res)) {
 		*pname = "res";
@@ -50,14 +53,30 @@ static bool event_res(const struct sk_event *ev, int64_t *res, const char **pnam
 		*pname = "fd";
 		return true;
 	}
+	if (!c->sysdig && (ev->type & 1) && (ev->info->category & SK_EC_SYSCALL) &&
+	    ev->nparams > 0 && ev->info->nparams > 0 &&
+	    (ev->info->params[0].type == SK_PT_UID || ev->info->params[0].type == SK_PT_GID)) {
+		uint64_t u;
+		if (!sk_event_get_u64(ev, 0, &u))
+			return false;
+		*res = (int64_t)u;
+		*pname = ev->info->params[0].name;
+		return true;
+	}
 	return false;
 }
 
-static const char *event_type_name(const struct sk_event *ev)
+static const char *event_type_name(const struct sk_eval_ctx *c, const struct sk_event *ev)
 {
 	if (ev->type == EV_GENERIC_E || ev->type == EV_GENERIC_X) {
-		uint64_t id;
+		uint64_t id = 0, nr;
 		const char *n = sk_event_get_u64(ev, 0, &id) ? sk_syscall_name((uint32_t)id) : NULL;
+		/* old captures: ID 0 (unknown to that driver) and the native
+		 * number, by which current libsinsp names the syscall (sysdig
+		 * 0.29 shows <unknown>) */
+		if (id == 0 && !c->sysdig && sk_event_get_u64(ev, 1, &nr) &&
+		    sk_syscall_native_name((uint32_t)nr))
+			n = sk_syscall_native_name((uint32_t)nr);
 		return n ? n : "syscall";
 	}
 	if (ev->type == EV_ASYNC) {
@@ -104,6 +123,8 @@ static const char *category_name(struct sk_eval_ctx *c, const struct sk_event *e
 			return "wait";
 		if (ev->info->category & SK_EC_SCHEDULER)
 			return "scheduler";
+		if ((ev->info->category & SK_EC_INTERNAL) && !c->sysdig)
+			return "internal";
 	}
 	switch (ev->info->category & 0x3f) {
 	case SK_EC_UNKNOWN: return "unknown";
@@ -150,6 +171,8 @@ static const char *category_name(struct sk_eval_ctx *c, const struct sk_event *e
 			return "wait";
 		if (ev->info->category & SK_EC_SCHEDULER)
 			return "scheduler";
+		if ((ev->info->category & SK_EC_INTERNAL) && !c->sysdig)
+			return "internal";
 		return "unknown";
 	}
 }
@@ -473,7 +496,7 @@ size_t sk_fx_evt(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_v
 	case SK_F_EVT_IS_ASYNC:
 		return sk_val_bool(out, ev->type == EV_ASYNC);
 	case SK_F_EVT_ASYNCTYPE:
-		return ev->type == EV_ASYNC ? sk_val_cstr(out, event_type_name(ev)) : 0;
+		return ev->type == EV_ASYNC ? sk_val_cstr(out, event_type_name(c, ev)) : 0;
 	case SK_F_EVT_HOSTNAME: {
 		const struct sk_scap_machine *m = c->state ? sk_state_machine(c->state) : NULL;
 		return m && m->hostname[0] ? sk_val_cstr(out, m->hostname) : 0;
@@ -481,14 +504,14 @@ size_t sk_fx_evt(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_v
 	case SK_F_EVT_DIR:
 		return sk_val_cstr(out, (ev->type & 1) ? "<" : ">");
 	case SK_F_EVT_TYPE:
-		return sk_val_cstr(out, event_type_name(ev));
+		return sk_val_cstr(out, event_type_name(c, ev));
 	case SK_F_EVT_TYPE_IS:
 		return sk_val_u64(out, SK_PT_UINT32,
 				  ev->type < SK_EVENT_MAX && f->argidx && f->argidx[ev->type]);
 	case SK_F_SYSCALL_TYPE:
 		if (!(ev->info->category & SK_EC_SYSCALL))
 			return 0;
-		return sk_val_cstr(out, event_type_name(ev));
+		return sk_val_cstr(out, event_type_name(c, ev));
 	case SK_F_EVT_CATEGORY:
 		return sk_val_cstr(out, category_name(c, ev));
 	case SK_F_EVT_CPU:
@@ -534,7 +557,7 @@ size_t sk_fx_evt(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_v
 	case SK_F_EVT_BUFLEN_NET_OUT:
 		return buflen(c, ev, out, 2, 2);
 	case SK_F_EVT_RES:
-		if (!event_res(ev, &res, &rname))
+		if (!event_res(c, ev, &res, &rname))
 			return 0;
 		if (res >= 0)
 			return sk_val_cstr(out, "SUCCESS");
@@ -548,11 +571,15 @@ size_t sk_fx_evt(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_v
 			return sk_val_buf(out, b);
 		}
 	case SK_F_EVT_RAWRES:
-		if (!event_res(ev, &res, &rname))
+		if (!event_res(c, ev, &res, &rname))
 			return 0;
 		return sk_val_s64(out, SK_PT_INT64, res);
 	case SK_F_EVT_FAILED:
-		return sk_val_bool(out, event_res(ev, &res, &rname) && res < 0);
+		/* no value for events without a result (Falco 0.44: generic
+		 * syscalls, procinfo, switch, signaldeliver, procexit) */
+		if (!event_res(c, ev, &res, &rname))
+			return c->sysdig ? sk_val_bool(out, false) : 0;
+		return sk_val_bool(out, res < 0);
 	case SK_F_EVT_IS_IO:
 		return sk_val_bool(out, eflags & (SK_EF_READS_FROM_FD | SK_EF_WRITES_TO_FD));
 	case SK_F_EVT_IS_IO_READ:
@@ -583,15 +610,21 @@ size_t sk_fx_evt(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_v
 	case SK_F_EVT_COUNT_ERROR_NET:
 	case SK_F_EVT_COUNT_ERROR_MEMORY:
 	case SK_F_EVT_COUNT_ERROR_OTHER: {
-		bool failed = event_res(ev, &res, &rname) && res < 0;
+		bool failed = false;
+		if (event_res(c, ev, &res, &rname))
+			failed = res < 0;
+		else if (!c->sysdig)
+			return 0;
 		if (f->def->id != SK_F_EVT_COUNT_ERROR) {
+			/* file and net go by the fd's type: an event without an fd
+			 * (access, stat) counts as "other" in Falco 0.44 */
 			struct sk_fdinfo *fi = sk_fields_fdinfo(c);
 			uint8_t t = fi ? fi->type : 0;
 			bool file = fi ? (t == SK_FD_FILE || t == SK_FD_FILE_V2 || t == SK_FD_DIRECTORY)
-				       : (ev->info->category & 0x3f) == SK_EC_FILE;
+				       : c->sysdig && (ev->info->category & 0x3f) == SK_EC_FILE;
 			bool net = fi ? ((t >= SK_FD_IPV4_SOCK && t <= SK_FD_IPV6_SERVSOCK) ||
 					 t == SK_FD_UNIX_SOCK)
-				      : (ev->info->category & 0x3f) == SK_EC_NET;
+				      : c->sysdig && (ev->info->category & 0x3f) == SK_EC_NET;
 			bool mem = (ev->info->category & 0x3f) == SK_EC_MEMORY;
 			switch (f->def->id) {
 			case SK_F_EVT_COUNT_ERROR_FILE: if (!file) return 0; break;

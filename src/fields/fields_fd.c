@@ -1,6 +1,7 @@
 /* fields_fd.c — the fd.* class: the file descriptor the event uses (as
  * the state resolved it): number, type, name and its parts, socket
  * endpoints seen as client/server and local/remote, protocol, flags. */
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "fields_priv.h"
@@ -89,29 +90,29 @@ static bool role_none(const struct sk_fdinfo *fi)
 }
 
 /* libsinsp's "address of this machine" test (is_ipvXaddr_in_local_machine):
- * an interface address. libsinsp also accepts the container's own IP,
- * which saker does not know (no runtime client): for a thread in a
- * container the socket's role stands in for it — the container's address
- * is the client end when the process connected, the server end when it
- * accepted. */
-static bool ip_is_local(struct sk_eval_ctx *c, const struct sk_fdinfo *fi, const uint8_t *ip,
-			bool client_end)
+ * an interface address, or for a thread in a container the container's own
+ * IPv4 address when its metadata names one (Falco 0.44's container plugin
+ * learns it from the runtime; from cgroups alone, as in the shared captures,
+ * it knows none and a container's sockets have no local end). */
+static bool ip_is_local(struct sk_eval_ctx *c, const struct sk_fdinfo *fi, const uint8_t *ip)
 {
 	struct sk_thread *t = sk_fields_thread(c);
 	if (t && t->container && is_v6(fi)) /* libsinsp: no IPv6 networking for containers */
 		return false;
 	if (c->state && sk_state_ip_is_local(c->state, ip, is_v6(fi)))
 		return true;
-	if (!t || !t->container)
+	if (!t || !t->container || is_v6(fi))
 		return false;
-	return (fi->flags & (client_end ? SK_FDF_ROLE_CLIENT : SK_FDF_ROLE_SERVER)) != 0;
+	const struct sk_container_meta *m = sk_thread_container_meta(t);
+	struct in_addr a;
+	return m && m->ip && *m->ip && inet_pton(AF_INET, m->ip, &a) == 1 && !memcmp(&a, ip, 4);
 }
 
 /* Local side is the client side (the source address is this machine's):
  * libsinsp decides fd.l* / fd.r* by the source address alone. */
 static bool local_is_client(struct sk_eval_ctx *c, const struct sk_fdinfo *fi)
 {
-	return ip_is_local(c, fi, fi->sip, true);
+	return ip_is_local(c, fi, fi->sip);
 }
 
 /* fd.*proto: the port as a number. Falco and sysdig print service names
@@ -467,7 +468,7 @@ size_t sk_fx_fd(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_va
 	case SK_F_FD_IS_SERVER:
 		/* libsinsp: a listening socket, or a connection whose destination
 		 * is this machine */
-		return sk_val_bool(out, srv || (is_conn(fi) && ip_is_local(c, fi, fi->dip, false)));
+		return sk_val_bool(out, srv || (is_conn(fi) && ip_is_local(c, fi, fi->dip)));
 	case SK_F_FD_CONNECTED:
 		return sk_val_bool(out, fi->flags & SK_FDF_SOCKET_CONNECTED);
 	case SK_F_FD_NAME_CHANGED:

@@ -104,6 +104,12 @@ static inline size_t sk_val_buf(struct sk_value *v, const struct sk_buf *b)
 struct sk_thread;
 struct sk_fdinfo;
 struct sk_thread *sk_fields_thread(struct sk_eval_ctx *c);
+/* The user / group of thread t's container (NULL when unknown; see
+ * fields_user.c for where they are looked up). */
+const struct sk_user *sk_fields_user(struct sk_eval_ctx *c, const struct sk_thread *t,
+				     uint32_t uid);
+const struct sk_group *sk_fields_group(struct sk_eval_ctx *c, const struct sk_thread *t,
+				       uint32_t gid);
 struct sk_fdinfo *sk_fields_fdinfo(struct sk_eval_ctx *c);
 
 /* path resolved against dirfd as libsinsp's parse_dirfd + concatenate_paths

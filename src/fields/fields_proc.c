@@ -7,6 +7,8 @@
 #include "fields_priv.h"
 #include "state/state.h"
 
+enum { EV_PROCINFO = 234 }; /* PPME_PROCINFO_E */
+
 #define MAX_ANCESTORS 64
 
 static const char *const cap_names[] = {
@@ -24,17 +26,26 @@ static const char *const cap_names[] = {
 static const char *const shells[] = {"bash", "sh", "zsh", "ksh", "csh", "tcsh", "dash",
 				     "fish", "ash", NULL};
 
-/* Appends a NUL-separated list joined by `sep` (the trailing terminator
- * dropped; empty elements kept, as libsinsp joins them). */
+/* The elements of a NUL-separated list as libsinsp splits it (the list is
+ * stored without its final NUL): none when empty, else every NUL ends one,
+ * so "\0" (stored from "\0\0") is two empty arguments. Returns the offset
+ * of the next element after the one at `i` (n bytes), or -1 at the end. */
+static int64_t list_next(const struct sk_sstr *l, uint32_t i, size_t *n)
+{
+	*n = strnlen(l->s + i, l->len - i);
+	return (uint64_t)i + *n < l->len ? (int64_t)(i + *n + 1) : -1;
+}
+
 static int join_list(struct sk_buf *b, const struct sk_sstr *l, char sep)
 {
-	for (uint32_t i = 0; i < l->len;) {
-		size_t n = strnlen(l->s + i, l->len - i);
+	size_t n;
+	for (int64_t i = l->len ? 0 : -1; i >= 0;) {
+		int64_t nx = list_next(l, (uint32_t)i, &n);
 		if (i && sk_buf_putc(b, sep) < 0)
 			return -1;
 		if (sk_buf_append(b, l->s + i, n) < 0)
 			return -1;
-		i += (uint32_t)n + 1;
+		i = nx;
 	}
 	return 0;
 }
@@ -43,13 +54,11 @@ static int join_list(struct sk_buf *b, const struct sk_sstr *l, char sep)
 static const char *list_at(const struct sk_sstr *l, int64_t idx, size_t *len)
 {
 	int64_t k = 0;
-	for (uint32_t i = 0; i < l->len; k++) {
-		size_t n = strnlen(l->s + i, l->len - i);
-		if (k == idx) {
-			*len = n;
+	for (int64_t i = l->len ? 0 : -1; i >= 0; k++) {
+		int64_t nx = list_next(l, (uint32_t)i, len);
+		if (k == idx)
 			return l->s + i;
-		}
-		i += (uint32_t)n + 1;
+		i = nx;
 	}
 	return NULL;
 }
@@ -57,11 +66,11 @@ static const char *list_at(const struct sk_sstr *l, int64_t idx, size_t *len)
 static uint64_t list_count(const struct sk_sstr *l, uint64_t *total)
 {
 	uint64_t k = 0;
+	size_t n;
 	*total = 0;
-	for (uint32_t i = 0; i < l->len; k++) {
-		size_t n = strnlen(l->s + i, l->len - i);
+	for (int64_t i = l->len ? 0 : -1; i >= 0; k++) {
+		i = list_next(l, (uint32_t)i, &n);
 		*total += n;
-		i += (uint32_t)n + 1;
 	}
 	return k;
 }
@@ -286,8 +295,17 @@ size_t sk_fx_proc(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_
 	}
 	case SK_F_PROC_CMDLINE:
 		return put_cmdline(c, t, &t->comm, out);
-	case SK_F_PROC_EXELINE:
-		return put_cmdline(c, t, &t->exe, out);
+	case SK_F_PROC_EXELINE: {
+		if (c->sysdig)
+			return put_cmdline(c, t, &t->exe, out);
+		/* libsinsp: the exe, a space, the arguments joined (a space
+		 * even without arguments) */
+		struct sk_buf *b = sk_fields_scratch(c);
+		if (sk_buf_append(b, t->exe.s, t->exe.len) < 0 || sk_buf_putc(b, ' ') < 0 ||
+		    join_list(b, &t->args, ' ') < 0)
+			return 0;
+		return sk_val_buf(out, b);
+	}
 	case SK_F_PROC_CMDNARGS: {
 		uint64_t tot;
 		return sk_val_u64(out, SK_PT_UINT64, list_count(&t->args, &tot));
@@ -317,6 +335,10 @@ size_t sk_fx_proc(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_
 	}
 	case SK_F_PROC_CWD: {
 		const struct sk_sstr *cwd = sk_state_cwd(st, t);
+		/* libsinsp: "./" for a thread that never learnt one and has no
+		 * main thread to ask (the placeholder of an unknown tid) */
+		if (!cwd->len && !c->sysdig && !sk_state_main_thread(st, t))
+			return sk_val_cstr(out, "./");
 		return sk_val_str(out, cwd->s, cwd->len);
 	}
 	case SK_F_PROC_LOGINSHELLID: {
@@ -368,8 +390,8 @@ size_t sk_fx_proc(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_
 		return leader_value(c, t, BY_PGID, 2, out);
 	case SK_F_PROC_DURATION:
 		return mt->clone_ts && ev ? sk_val_u64(out, SK_PT_RELTIME, ev->ts - mt->clone_ts) : 0;
-	case SK_F_PROC_PID_TS:
-		return sk_val_u64(out, SK_PT_RELTIME, mt->clone_ts);
+	case SK_F_PROC_PID_TS: /* no value while the start is unknown (Falco 0.44) */
+		return mt->clone_ts || c->sysdig ? sk_val_u64(out, SK_PT_RELTIME, mt->clone_ts) : 0;
 	case SK_F_PROC_IS_EXE_WRITABLE:
 		return sk_val_bool(out, t->exe_writable);
 	case SK_F_PROC_IS_EXE_UPPER_LAYER:
@@ -380,10 +402,11 @@ size_t sk_fx_proc(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_
 		return sk_val_bool(out, t->exe_from_memfd);
 	case SK_F_PROC_IS_SID_LEADER:
 		return sk_val_bool(out, t->sid == t->vpid);
+	/* Falco 0.44 compares even an unknown group (-1): false */
 	case SK_F_PROC_IS_VPGID_LEADER:
-		return t->vpgid >= 0 ? sk_val_bool(out, t->vpgid == t->vpid) : 0;
+		return t->vpgid >= 0 || !c->sysdig ? sk_val_bool(out, t->vpgid == t->vpid) : 0;
 	case SK_F_PROC_IS_PGID_LEADER:
-		return t->pgid >= 0 ? sk_val_bool(out, t->pgid == t->pid) : 0;
+		return t->pgid >= 0 || !c->sysdig ? sk_val_bool(out, t->pgid == t->pid) : 0;
 	case SK_F_PROC_EXE_INO:
 		return t->exe_ino ? sk_val_s64(out, SK_PT_INT64, (int64_t)t->exe_ino) : 0;
 	case SK_F_PROC_EXE_INO_CTIME:
@@ -399,8 +422,20 @@ size_t sk_fx_proc(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_
 			       ? sk_val_u64(out, SK_PT_ABSTIME,
 					    t->pidns_init_start_ts - t->exe_ino_ctime)
 			       : 0;
-	case SK_F_PROC_PIDNS_INIT_START_TS:
-		return sk_val_u64(out, SK_PT_UINT64, t->pidns_init_start_ts);
+	case SK_F_PROC_PIDNS_INIT_START_TS: /* no value while unknown (Falco 0.44) */
+		return t->pidns_init_start_ts || c->sysdig
+			       ? sk_val_u64(out, SK_PT_UINT64, t->pidns_init_start_ts)
+			       : 0;
+	/* libsinsp computes these on procinfo events only, and Falco 0.44
+	 * gives 0 there (the first sample of a thread has nothing to compare) */
+	case SK_F_THREAD_CPU:
+	case SK_F_THREAD_CPU_USER:
+	case SK_F_THREAD_CPU_SYSTEM:
+		if (!ev || ev->type != EV_PROCINFO)
+			return 0;
+		out->type = SK_PT_DOUBLE;
+		out->dbl = 0;
+		return 1;
 	case SK_F_THREAD_CAP_PERMITTED:
 		return put_caps(c, t->cap_permitted, out);
 	case SK_F_THREAD_CAP_INHERITABLE:
@@ -420,12 +455,15 @@ size_t sk_fx_proc(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_
 			out->dbl = (double)sk_state_fd_count(st, t) * 100.0 / (double)mt->fdlimit;
 		return 1;
 	}
+	/* Falco 0.44 reads the event thread's own figures (a secondary thread
+	 * keeps those it was loaded or cloned with; context switches refresh
+	 * the main thread's); sysdig 0.29 read the main thread's */
 	case SK_F_PROC_VMSIZE:
-		return sk_val_u64(out, SK_PT_UINT64, mt->vmsize_kb);
+		return sk_val_u64(out, SK_PT_UINT64, (c->sysdig ? mt : t)->vmsize_kb);
 	case SK_F_PROC_VMRSS:
-		return sk_val_u64(out, SK_PT_UINT64, mt->vmrss_kb);
+		return sk_val_u64(out, SK_PT_UINT64, (c->sysdig ? mt : t)->vmrss_kb);
 	case SK_F_PROC_VMSWAP:
-		return sk_val_u64(out, SK_PT_UINT64, mt->vmswap_kb);
+		return sk_val_u64(out, SK_PT_UINT64, (c->sysdig ? mt : t)->vmswap_kb);
 	case SK_F_THREAD_PFMAJOR:
 		return sk_val_u64(out, SK_PT_UINT64, t->pfmajor);
 	case SK_F_THREAD_PFMINOR:

@@ -1,6 +1,8 @@
 /* fields_user.c — user.* and group.*: the event thread's uid/gid/loginuid
  * resolved through the user and group lists of its container (host lists
  * for host processes). */
+#include <string.h>
+
 #include "fields_priv.h"
 #include "state/state.h"
 
@@ -21,6 +23,27 @@ static size_t unknown_user(const struct sk_fieldref *f, uint32_t uid, struct sk_
 	}
 }
 
+/* A container's own users are not tracked (a capture's user list is the
+ * host's). libsinsp keeps container users apart, so Falco 0.44 finds none
+ * for a container process (its stand-in user, "<NA>" in evt.args); sysdig
+ * 0.29 (saker inspect) looked the id up in the host's list. */
+static bool host_lists(const struct sk_eval_ctx *c, const struct sk_thread *t)
+{
+	return c->sysdig || strcmp(sk_thread_container_id(t), "host") == 0;
+}
+
+const struct sk_user *sk_fields_user(struct sk_eval_ctx *c, const struct sk_thread *t,
+				     uint32_t uid)
+{
+	return host_lists(c, t) ? sk_state_user(c->state, sk_thread_container_id(t), uid) : NULL;
+}
+
+const struct sk_group *sk_fields_group(struct sk_eval_ctx *c, const struct sk_thread *t,
+				       uint32_t gid)
+{
+	return host_lists(c, t) ? sk_state_group(c->state, sk_thread_container_id(t), gid) : NULL;
+}
+
 size_t sk_fx_user(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_value *out,
 		  size_t max)
 {
@@ -28,7 +51,6 @@ size_t sk_fx_user(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_
 	struct sk_thread *t = sk_fields_thread(c);
 	if (!t)
 		return 0;
-	const char *cid = sk_thread_container_id(t);
 	const struct sk_user *u;
 	const struct sk_group *g;
 	switch ((enum sk_field_id)f->def->id) {
@@ -37,7 +59,7 @@ size_t sk_fx_user(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_
 	case SK_F_USER_NAME:
 	case SK_F_USER_HOMEDIR:
 	case SK_F_USER_SHELL:
-		u = sk_state_user(c->state, cid, t->uid);
+		u = sk_fields_user(c, t, t->uid);
 		if (!u)
 			return unknown_user(f, t->uid, out);
 		return sk_val_cstr(out, f->def->id == SK_F_USER_NAME	  ? u->name
@@ -46,12 +68,12 @@ size_t sk_fx_user(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_
 	case SK_F_USER_LOGINUID:
 		return sk_val_s64(out, SK_PT_INT64, (int64_t)(int32_t)t->loginuid);
 	case SK_F_USER_LOGINNAME:
-		u = sk_state_user(c->state, cid, t->loginuid);
+		u = sk_fields_user(c, t, t->loginuid);
 		return u ? sk_val_cstr(out, u->name) : unknown_user(f, t->loginuid, out);
 	case SK_F_GROUP_GID:
 		return sk_val_u64(out, SK_PT_UINT32, t->gid);
 	case SK_F_GROUP_NAME:
-		g = sk_state_group(c->state, cid, t->gid);
+		g = sk_fields_group(c, t, t->gid);
 		return sk_val_cstr(out, g ? g->name : t->gid == 0 ? "root" : "<NA>");
 	default:
 		return 0;

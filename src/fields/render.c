@@ -87,6 +87,30 @@ const char *sk_syscall_name(uint32_t code)
 	return code < sk_syscall_names_count ? sk_syscall_names[code] : NULL;
 }
 
+extern const uint16_t sk_syscall_x86_64[];
+extern const size_t sk_syscall_x86_64_count;
+
+const char *sk_syscall_native_name(uint32_t nr)
+{
+	uint16_t code = nr < sk_syscall_x86_64_count ? sk_syscall_x86_64[nr] : 0;
+	return code ? sk_syscall_name(code) : NULL;
+}
+
+/* An enum value as current libsinsp prints it: every name of that value, in
+ * table order ("AF_LOCAL|AF_UNIX"). */
+static int render_enum(const struct sk_flag_table *t, uint32_t val, struct sk_buf *out)
+{
+	const char *sep = "";
+	for (uint16_t j = 0; t && j < t->count; j++) {
+		if (t->names[j].value != val)
+			continue;
+		if (sk_buf_puts(out, sep) < 0 || sk_buf_puts(out, t->names[j].name) < 0)
+			return -E2BIG;
+		sep = "|";
+	}
+	return 0;
+}
+
 int sk_render_flags(const struct sk_flag_table *t, uint32_t val, bool exact, struct sk_buf *out)
 {
 	if (!t)
@@ -160,6 +184,16 @@ static int put_sanitized(struct sk_buf *out, const uint8_t *p, size_t len)
 		if (is_printable(p[i]) && sk_buf_putc(out, (char)p[i]) < 0)
 			return -E2BIG;
 	return 0;
+}
+
+/* A name inside evt.args: sysdig 0.29 dropped non-printable bytes; current
+ * libsinsp keeps them for the value's sanitizer (U+FFFD, fields.c). */
+static int put_name(const struct sk_eval_ctx *c, struct sk_buf *out, const uint8_t *p,
+		    size_t len)
+{
+	if (c->sysdig)
+		return put_sanitized(out, p, len);
+	return sk_buf_append(out, p, strnlen((const char *)p, len)) < 0 ? -E2BIG : 0;
 }
 
 static int put_ip_port(struct sk_buf *out, const uint8_t *ip, bool v6, uint16_t port)
@@ -355,7 +389,7 @@ static int render_fd(struct sk_eval_ctx *c, int64_t fd, struct sk_buf *raw, stru
 		}
 		if (sk_buf_printf(res, "<%s>", tc) < 0)
 			return -E2BIG;
-		return put_sanitized(res, (const uint8_t *)fi->name.s, fi->name.len);
+		return put_name(c, res, (const uint8_t *)fi->name.s, fi->name.len);
 	}
 	if (fd == AT_FDCWD_PPM)
 		return sk_buf_puts(res, "AT_FDCWD") < 0 ? -E2BIG : 0;
@@ -377,7 +411,7 @@ static int base_dir(struct sk_eval_ctx *c, const struct sk_event *ev, unsigned i
 			struct sk_fdinfo *fi = sk_state_fd(c->state, t, dirfd);
 			if (!fi || fi->name.len == 0)
 				return 0;
-			if (put_sanitized(out, (const uint8_t *)fi->name.s, fi->name.len) < 0 ||
+			if (put_name(c, out, (const uint8_t *)fi->name.s, fi->name.len) < 0 ||
 			    sk_buf_putc(out, '/') < 0)
 				return -E2BIG;
 			return 0;
@@ -451,8 +485,12 @@ int sk_render_param(struct sk_eval_ctx *c, const struct sk_event *ev, unsigned i
 	if (i >= ev->info->nparams)
 		return 0;
 	const struct sk_param_info *pi = &ev->info->params[i];
+	/* an empty parameter: sysdig 0.29 prints NULL, current libsinsp <NA>
+	 * (NULL still for an empty byte buffer) */
 	if (!p || len == 0)
-		return sk_buf_puts(raw, "NULL") < 0 ? -E2BIG : 0;
+		return sk_buf_puts(raw, c->sysdig || pi->type == SK_PT_BYTEBUF ? "NULL" : "<NA>") < 0
+			       ? -E2BIG
+			       : 0;
 	uint8_t type = pi->type;
 	uint8_t fmt = pi->fmt;
 	if (type == SK_PT_DYN) {
@@ -519,14 +557,16 @@ int sk_render_param(struct sk_eval_ctx *c, const struct sk_event *ev, unsigned i
 		if (r >= 0 && c->state) {
 			struct sk_thread *t = sk_state_thread(c->state, pid);
 			if (t)
-				r = put_sanitized(res, (const uint8_t *)t->comm.s, t->comm.len);
+				r = put_name(c, res, (const uint8_t *)t->comm.s, t->comm.len);
 		}
 		break;
 	}
 	case SK_PT_ERRNO: {
 		int64_t v = (int64_t)rd64(p);
-		/* results that are addresses (mmap, brk) carry a HEX format */
-		r = v >= 0 && fmt == SK_PF_HEX ? sk_buf_printf(raw, "%llX", (unsigned long long)v)
+		/* results that are addresses (mmap, brk) carry a HEX format,
+		 * which sysdig 0.29 honours and current libsinsp does not */
+		r = v >= 0 && fmt == SK_PF_HEX && c->sysdig
+			    ? sk_buf_printf(raw, "%llX", (unsigned long long)v)
 					      : sk_buf_printf(raw, "%lld", (long long)v);
 		const char *e = v < 0 ? sk_errno_name(v) : NULL;
 		if (r >= 0 && e)
@@ -540,7 +580,7 @@ int sk_render_param(struct sk_eval_ctx *c, const struct sk_event *ev, unsigned i
 	}
 	case SK_PT_FSPATH:
 	case SK_PT_FSRELPATH: {
-		r = put_sanitized(raw, p, len);
+		r = put_name(c, raw, p, len);
 		struct sk_thread *t = sk_fields_thread(c);
 		if (r < 0 || !t)
 			break;
@@ -620,7 +660,9 @@ int sk_render_param(struct sk_eval_ctx *c, const struct sk_event *ev, unsigned i
 		uint32_t v = fl == 1 ? p[0] : fl == 2 ? rd16(p) : rd32(p);
 		bool exact = type >= SK_PT_ENUMFLAGS8 && type <= SK_PT_ENUMFLAGS32;
 		r = sk_buf_printf(raw, "%u", v);
-		if (r >= 0)
+		if (r >= 0 && exact && !c->sysdig)
+			r = render_enum(pi->flags, v, res);
+		else if (r >= 0)
 			r = sk_render_flags(pi->flags, v, exact, res);
 		break;
 	}
@@ -644,16 +686,15 @@ int sk_render_param(struct sk_eval_ctx *c, const struct sk_event *ev, unsigned i
 		struct sk_thread *t = sk_fields_thread(c);
 		if (r < 0 || !t)
 			break;
-		const char *cid = sk_thread_container_id(t);
 		const char *nm = NULL;
 		if (type == SK_PT_UID) {
-			const struct sk_user *u = sk_state_user(c->state, cid, v);
+			const struct sk_user *u = sk_fields_user(c, t, v);
 			nm = u ? u->name : NULL;
 		} else {
-			const struct sk_group *g = sk_state_group(c->state, cid, v);
+			const struct sk_group *g = sk_fields_group(c, t, v);
 			nm = g ? g->name : NULL;
 		}
-		r = nm ? put_sanitized(res, (const uint8_t *)nm, strlen(nm))
+		r = nm ? put_name(c, res, (const uint8_t *)nm, strlen(nm))
 		       : sk_buf_puts(res, "<NA>");
 		break;
 	}
@@ -701,12 +742,16 @@ int sk_render_args(struct sk_eval_ctx *c, const struct sk_event *ev, struct sk_b
 		sk_buf_reset(res);
 		if (sk_render_param(c, ev, i, raw, res) < 0)
 			return -E2BIG;
+		/* sysdig ends every argument with a space; current libsinsp
+		 * separates them (no trailing space) */
+		if (!c->sysdig && i > 0 && sk_buf_putc(out, ' ') < 0)
+			return -E2BIG;
 		if (sk_buf_printf(out, "%s=", ev->info->params[i].name) < 0 ||
 		    sk_buf_append(out, sk_buf_cstr(raw), raw->len) < 0)
 			return -E2BIG;
 		if (res->len && sk_buf_printf(out, "(%s)", sk_buf_cstr(res)) < 0)
 			return -E2BIG;
-		if (sk_buf_putc(out, ' ') < 0)
+		if (c->sysdig && sk_buf_putc(out, ' ') < 0)
 			return -E2BIG;
 	}
 	return 0;

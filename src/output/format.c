@@ -434,7 +434,8 @@ int fmt_key_json(const struct sk_output_format *f, size_t i, struct sk_eval_ctx 
 		return oj_str(out, t->text, t->len);
 	const char *name = sk_fieldref_info(t->ref)->name;
 	struct sk_value vals[FMT_MAX_VALUES];
-	size_t n = sk_fieldref_extract(t->ref, c, vals, FMT_MAX_VALUES);
+	size_t n = sk_fieldref_output_none(t->ref) ? 0
+						    : sk_fieldref_extract(t->ref, c, vals, FMT_MAX_VALUES);
 	if (n == 0)
 		return sk_buf_puts(out, "null");
 	if (fmt_is_time_field(name))
@@ -452,7 +453,7 @@ int fmt_key_json(const struct sk_output_format *f, size_t i, struct sk_eval_ctx 
 		}
 		return rc < 0 ? rc : sk_buf_putc(out, ']');
 	}
-	if (json_kind(type) != J_STRING && n == 1)
+	if (json_kind(type) != J_STRING && n == 1 && !sk_fieldref_prints_hex(t->ref))
 		return value_json(&vals[0], type, out);
 	/* strings: the same text the output line shows */
 	struct sk_buf tmp;

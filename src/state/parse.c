@@ -634,6 +634,7 @@ static void parse_open(struct sk_state *st, const struct sk_event *ev)
 	f->ino = ino;
 	(void)sk_sstr_setz(&f->nameraw, name);
 	(void)sk_sstr_set(&f->name, full, n);
+	f->name_changed = true; /* libsinsp: a new fd's name counts as changed */
 	if (flags & PPM_FD_UPPER_LAYER)
 		f->flags |= SK_FDF_OVERLAY_UPPER;
 	if (flags & PPM_FD_LOWER_LAYER)
@@ -1433,6 +1434,18 @@ void sk_state_enter_event(struct sk_state *st, const struct sk_event *ev)
 		track_event_fd(st, t, ev, info);
 }
 
+bool sk_state_initial_record(uint16_t type)
+{
+	switch (type) {
+	case SKE_CONTAINER_E: case SKE_CONTAINER_JSON_E: case SKE_CONTAINER_JSON_2_E:
+	case SKE_USER_ADDED_E: case SKE_USER_DELETED_E: case SKE_GROUP_ADDED_E:
+	case SKE_GROUP_DELETED_E: case SKE_ASYNCEVENT_E:
+		return true;
+	default:
+		return false;
+	}
+}
+
 bool sk_state_update(struct sk_state *st, const struct sk_event *ev)
 {
 	st->stats.events++;
@@ -1445,10 +1458,12 @@ bool sk_state_update(struct sk_state *st, const struct sk_event *ev)
 	if (!info)
 		return false;
 	bool visible = info->dir == 'X' || !(info->category & SK_EC_SYSCALL);
-	if (info->flags & SK_EF_SKIPPARSERESET)
-		return visible;
+	/* the previous event's container record is done even when this event
+	 * skips the parser's reset (procinfo after the initial container events) */
 	if (st->event_ctr)
 		sk_state_event_container_reset(st);
+	if (info->flags & SK_EF_SKIPPARSERESET)
+		return visible;
 	switch (ev->type) {
 	case SKE_ASYNCEVENT_E:
 		parse_async(st, ev);

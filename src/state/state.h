@@ -266,6 +266,13 @@ void sk_state_seed_done(struct sk_state *st);
 bool sk_state_update(struct sk_state *st, const struct sk_event *ev);
 void sk_state_post(struct sk_state *st, const struct sk_event *ev);
 
+/* Whether an event of this type, met before any other kind at the head of a
+ * capture, is part of the writer's initial state (container, user and group
+ * records, async events): libscap consumes those while opening the file, so
+ * neither Falco's rules nor sysdig's output see them (the same records later
+ * in the file are events). */
+bool sk_state_initial_record(uint16_t type);
+
 /* The thread and fd of the event last passed to sk_state_update (what
  * libsinsp's evt->get_thread_info()/get_fd_info() return): NULL when none. */
 struct sk_thread *sk_state_cur_thread(const struct sk_state *st);

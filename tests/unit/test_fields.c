@@ -216,7 +216,12 @@ static void test_evt_fields(void **state)
 	ASSERT_FIELD(&c, "evt.arg.dev", NULL, "FE00");
 	ASSERT_FIELD(&c, "evt.args", NULL,
 		     "fd=3 dirfd=-100 name=/etc/ld.so.cache flags=4097(O_RDONLY|O_CLOEXEC) mode=0 "
+		     "dev=FE00 ino=1234");
+	c.sysdig = true; /* saker inspect: sysdig 0.29 ends every argument with a space */
+	ASSERT_FIELD(&c, "evt.args", NULL,
+		     "fd=3 dirfd=-100 name=/etc/ld.so.cache flags=4097(O_RDONLY|O_CLOEXEC) mode=0 "
 		     "dev=FE00 ino=1234 ");
+	c.sysdig = false;
 	ASSERT_FIELD(&c, "evt.is_open_read", NULL, "true");
 	ASSERT_FIELD(&c, "evt.is_open_write", NULL, "false");
 	ASSERT_FIELD(&c, "evt.is_open_exec", NULL, "false");
@@ -283,7 +288,10 @@ static void test_names(void **state)
 	sk_buf_done(&b);
 }
 
-static void seed(struct sk_state *st, int64_t tid, int64_t ptid)
+/* Seeds thread tid (its own process, comm "sh") as a capture's process list
+ * does, with the NUL-separated argument list args (len bytes). */
+static void seed_args(struct sk_state *st, int64_t tid, int64_t ptid, const char *args,
+		      uint32_t len)
 {
 	struct sk_scap_meta_ops ops;
 	sk_state_meta_ops(st, &ops);
@@ -294,7 +302,13 @@ static void seed(struct sk_state *st, int64_t tid, int64_t ptid)
 	t.sid = t.vpgid = t.pgid = t.vtid = t.vpid = -1;
 	t.comm = (struct sk_bytes){"sh", 2};
 	t.exe = t.comm;
+	t.args = (struct sk_bytes){args, len};
 	assert_int_equal(ops.thread(ops.ctx, &t), 0);
+}
+
+static void seed(struct sk_state *st, int64_t tid, int64_t ptid)
+{
+	seed_args(st, tid, ptid, "", 0);
 }
 
 /* proc.ppid is the pid of the parent process found in the table (libsinsp's
@@ -324,6 +338,53 @@ static void test_ppid(void **state)
 		ASSERT_FIELD(&c, "proc.ppid", NULL, round == 0 ? "2000" : "<NA>");
 		ASSERT_FIELD(&c, "proc.pid", NULL, round == 2 ? "-1" : "2752");
 		ASSERT_FIELD(&c, "thread.ismain", NULL, round == 2 ? "false" : "true");
+		sk_eval_ctx_done(&c);
+		sk_state_free(st);
+	}
+	sk_buf_done(&b);
+}
+
+/* What differs between Falco 0.44 (the engine) and sysdig 0.29 (saker
+ * inspect, ctx.sysdig): argument lists split as libsinsp splits them, string
+ * values sanitized (U+FFFD), unknown process groups. */
+static void test_falco_forms(void **state)
+{
+	(void)state;
+	struct sk_buf b;
+	sk_buf_init(&b, 0);
+	struct sk_event ev;
+	build_openat(&b, &ev, 3, "/tmp/a\nb", 0, 0); /* tid 2752 */
+	static const struct {
+		const char *args;
+		uint32_t len;
+		const char *cmdline, *nargs;
+	} cases[] = {
+		{"", 0, "sh", "0"},          /* no arguments */
+		{"\0", 1, "sh", "0"},        /* a lone terminator: none */
+		{"\0\0", 2, "sh  ", "2"},   /* two empty arguments */
+		{"-f\0", 3, "sh -f", "1"},
+		{"a\0\0b\0", 5, "sh a  b", "3"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sk_state *st = sk_state_new(NULL);
+		seed_args(st, 2752, 1, cases[i].args, cases[i].len);
+		sk_state_seed_done(st);
+		struct sk_eval_ctx c;
+		sk_eval_ctx_init(&c, st);
+		sk_eval_ctx_set_event(&c, &ev);
+		ASSERT_FIELD(&c, "proc.cmdline", NULL, cases[i].cmdline);
+		ASSERT_FIELD(&c, "proc.cmdnargs", NULL, cases[i].nargs);
+		if (i == 0) {
+			ASSERT_FIELD(&c, "proc.exeline", NULL, "sh ");
+			ASSERT_FIELD(&c, "proc.is_pgid_leader", NULL, "false");
+			ASSERT_FIELD(&c, "fs.path.nameraw", NULL, "/tmp/a\xef\xbf\xbd" "b");
+			ASSERT_FIELD(&c, "evt.arg.name", NULL, "/tmp/a\xef\xbf\xbd" "b");
+			c.sysdig = true;
+			sk_eval_ctx_set_event(&c, &ev);
+			ASSERT_FIELD(&c, "proc.exeline", NULL, "sh");
+			ASSERT_FIELD(&c, "proc.is_pgid_leader", NULL, "<NA>");
+			ASSERT_FIELD(&c, "fs.path.nameraw", NULL, "/tmp/a\nb");
+		}
 		sk_eval_ctx_done(&c);
 		sk_state_free(st);
 	}
@@ -513,6 +574,7 @@ int main(void)
 		cmocka_unit_test(test_fd_socket_ends),
 		cmocka_unit_test(test_fd_without_entry),
 		cmocka_unit_test(test_session_leader),
+		cmocka_unit_test(test_falco_forms),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
