@@ -327,8 +327,10 @@ static int engine_init(struct engine *e, const struct sk_app_cfg *c, const struc
 	}
 	struct sk_err err;
 	sk_err_clear(&err);
+	/* a replay has no deadline: a full queue waits rather than drop alerts */
 	struct sk_outputs_opts oo = {.unbuffered = c->unbuffered, .notify = engine_notify,
-				     .notify_ctx = (void *)c};
+				     .notify_ctx = (void *)c,
+				     .wait_when_full = c->conf->engine_kind == SK_ENGINE_REPLAY};
 	e->out = sk_outputs_new(c->conf, &oo, &err);
 	if (!e->out) {
 		char m[1200];

@@ -119,6 +119,11 @@ struct sk_outputs_opts {
 	bool unbuffered;             /* -U: overrides buffered_outputs */
 	const char *hostname;        /* NULL = sk_output_hostname() */
 	size_t queue_capacity;       /* 0 = outputs_queue.capacity, or 65536 if that is 0 */
+	/* Replay: a full queue makes the engine wait instead of dropping the
+	 * alert (a file has no deadline; Falco's replay loses none). A channel
+	 * queue that stays full while its target fails still drops, after
+	 * output_timeout, so a dead receiver cannot stall a replay forever. */
+	bool wait_when_full;
 };
 
 struct sk_channel_stats {
@@ -148,7 +153,8 @@ struct sk_outputs *sk_outputs_new(const struct sk_config *cfg, const struct sk_o
 void sk_outputs_free(struct sk_outputs *o);
 
 /* Renders and enqueues an alert; never blocks on channels. 0, -ENOSPC when
- * the queue is full (counted in `dropped`), -ENOMEM. Thread safe. */
+ * the queue is full (counted in `dropped`; with wait_when_full it waits for
+ * room instead), -ENOMEM. Thread safe. */
 int sk_outputs_alert(struct sk_outputs *o, const struct sk_rule_output *r, int priority,
 		     struct sk_eval_ctx *c);
 /* Enqueues a prepared alert (takes ownership, also on failure). */

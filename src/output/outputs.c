@@ -76,6 +76,7 @@ struct sk_outputs {
 	struct sk_alert **ring;
 	size_t cap, head, count;
 	bool busy;                   /* the output thread holds a popped alert */
+	bool wait_full;              /* opts.wait_when_full (replay) */
 	struct sk_outputs_stats st;  /* snapshot under mu */
 };
 
@@ -354,6 +355,26 @@ static void *channel_thread(void *arg)
 
 /* ---- the output thread ------------------------------------------------------------ */
 
+/* With wait_when_full: waits (mu held) while channel k's queue is full and
+ * its thread keeps emptying it; gives up once it made no progress for
+ * output_timeout (at least 1 s), e.g. a receiver that is down. */
+static void wait_channel_room(struct sk_outputs *o, struct chq *q)
+{
+	uint64_t limit = o->timeout_ms > 1000 ? (uint64_t)o->timeout_ms : 1000;
+	uint64_t last = now_ms();
+	size_t seen = q->head;
+	while (q->count == q->cap && !q->stop && !o->stop) {
+		struct timespec dl = deadline(100);
+		pthread_cond_timedwait(&o->done, &o->mu, &dl);
+		if (q->head != seen) {
+			seen = q->head;
+			last = now_ms();
+		} else if (now_ms() - last >= limit) {
+			break;
+		}
+	}
+}
+
 /* Hands a formatted alert to every enabled channel's queue (mu held). */
 static void fan_out(struct sk_outputs *o, struct item *it)
 {
@@ -362,6 +383,8 @@ static void fan_out(struct sk_outputs *o, struct item *it)
 		struct chq *q = &o->q[k];
 		if (!o->enabled[k])
 			continue;
+		if (q->count == q->cap && o->wait_full)
+			wait_channel_room(o, q);
 		if (q->count == q->cap) {
 			q->dropped++;
 			continue;
@@ -531,7 +554,7 @@ struct sk_outputs *sk_outputs_new(const struct sk_config *cfg, const struct sk_o
 	}
 	pthread_mutex_init(&o->mu, NULL);
 	cond_init_mono(&o->wake);
-	pthread_cond_init(&o->done, NULL);
+	cond_init_mono(&o->done); /* timed waits use CLOCK_MONOTONIC deadlines */
 	o->notify = opts->notify;
 	o->notify_ctx = opts->notify_ctx;
 	if (opts->hostname)
@@ -541,6 +564,7 @@ struct sk_outputs *sk_outputs_new(const struct sk_config *cfg, const struct sk_o
 	sk_alert_style_from_config(&o->style, cfg, o->hostname);
 	o->timeout_ms = cfg->output_timeout_ms;
 	o->cap = queue_cap(cfg, opts);
+	o->wait_full = opts->wait_when_full;
 	o->ring = calloc(o->cap, sizeof(*o->ring));
 	if (!o->ring) {
 		sk_err_set(err, -ENOMEM, "out of memory (output queue of %zu)", o->cap);
@@ -639,6 +663,8 @@ int sk_outputs_push(struct sk_outputs *o, struct sk_alert *a)
 	if (!a)
 		return -ENOMEM;
 	pthread_mutex_lock(&o->mu);
+	while (o->wait_full && o->count == o->cap && !o->stop)
+		pthread_cond_wait(&o->done, &o->mu); /* the output thread pops and signals */
 	if (o->count == o->cap || o->stop) {
 		o->st.dropped++;
 		pthread_mutex_unlock(&o->mu);
