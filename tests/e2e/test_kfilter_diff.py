@@ -198,3 +198,19 @@ def test_replay_emulation_same_alerts(saker_bin, fixtures, ruleset):
     if ruleset in ("stable", "live"):
         # the 1M-event capture is mostly opens of /etc/hostname: most must go
         assert total_dropped > 100000, f"the emulation dropped only {total_dropped} events"
+
+
+def test_default_rules_keep_kernel_filters(saker_bin, tmp_path):
+    """saker's own default rules must leave the open family filterable: a
+    default rule that reads a file's fd through a later event type (say
+    fd.name on finit_module) turns every kernel filter off."""
+    why = live_unavailable()
+    if why:
+        skip_loudly(why)
+    sk = Saker(saker_bin, ["-o", "log_level=info"], tmp_path)
+    try:
+        sk.wait_log("Kernel filters:")
+        err = sk.stderr()
+        assert "Kernel filters: open" in err, err
+    finally:
+        sk.stop()
