@@ -43,8 +43,7 @@ FLAGS = {'filter-only': 'SK_FF_FILTER_ONLY', 'print-only': 'SK_FF_PRINT_ONLY',
 NOVALUE_EXACT = {
     'evt.plugininfo', 'evt.around', 'evt.count.procinfo',
     'evt.count.threadinfo', 'proc.aenv', 'thread.exectime', 'thread.totexectime', 'thread.cpu',
-    'thread.cpu.user', 'thread.cpu.system', 'fd.cip.name', 'fd.sip.name', 'fd.lip.name',
-    'fd.rip.name', 'util.cnt',
+    'thread.cpu.user', 'thread.cpu.system', 'util.cnt',
 }
 NOVALUE_PREFIX = ('evt.infra.', 'fdlist.', 'fs.path.', 'k8s.rc.', 'k8s.svc.', 'k8s.ns.id',
                   'k8s.ns.label', 'k8s.rs.id', 'k8s.rs.label', 'k8s.deployment.id',

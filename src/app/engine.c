@@ -199,6 +199,7 @@ static void engine_swap(struct engine *e, struct sk_app_gen *g)
 		if (prev && prev->id < e->nrouts && nr->id < g->nrouts)
 			by[nr->id] = e->stats.by_rule[prev->id];
 	}
+	(void)sk_app_dns_names(g->cfg, g->r, false); /* failures are logged */
 	sk_app_prof_swap(&e->prof, e->r, g->r);
 	old->routs = e->routs; /* the outputs in use retire with the old set */
 	old->nrouts = e->nrouts;
@@ -283,6 +284,7 @@ static void engine_done(struct engine *e)
 	sk_app_gen_free(e->gen);
 	sk_app_ratelimit_free(e->rl);
 	sk_app_prof_done(&e->prof);
+	sk_app_dns_names_stop();
 }
 
 /* Builds state, the per-rule outputs (each rule's own output: the output
@@ -320,6 +322,8 @@ static int engine_init(struct engine *e, const struct sk_app_cfg *c, const struc
 			return -1;
 		}
 	}
+	if (sk_app_dns_names(c, r, true) < 0)
+		return -1;
 	e->rl = sk_app_ratelimit_new(c->conf, e->nrouts);
 	if (sk_app_prof_init(&e->prof, c, e->nrouts) < 0) {
 		fprintf(stderr, "Error: out of memory\n");

@@ -553,7 +553,8 @@ int sk_app_live_run(const struct sk_app_live_opts *o, const struct sk_rules *r,
 		return 1;
 	}
 	struct sk_driver_opts dopts = {.ring_bytes = o->ring_bytes, .cpus_per_ring = o->cpus_per_ring,
-				       .snaplen = o->snaplen, .verbose = o->verbose};
+				       .snaplen = o->snaplen, .verbose = o->verbose,
+				       .filter_self = true};
 	struct sk_driver *d = sk_driver_open(&dopts, &err);
 	if (!d) {
 		fprintf(stderr, "Error: cannot start live capture: %s\n", err.msg);

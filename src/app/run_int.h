@@ -66,6 +66,13 @@ void sk_app_cfg_done(struct sk_app_cfg *c);
 void sk_app_log(const struct sk_app_cfg *c, int level, const char *fmt, ...) SK_PRINTF(3, 4);
 void sk_app_log_startup(const struct sk_app_cfg *c, int argc, char **argv);
 
+/* fd.*ip.name (dnsnames.c): resolves the host names the enabled rules of r
+ * compare those fields with (`wait`: waits a bounded time for the first
+ * answers; a reload does not, being on the engine thread), then keeps them
+ * refreshed in the background. 0 or -1 (logged). */
+int sk_app_dns_names(const struct sk_app_cfg *c, const struct sk_rules *r, bool wait);
+void sk_app_dns_names_stop(void);
+
 struct sk_rules *sk_app_load_rules(struct sk_app_cfg *c);
 /* While set (per thread), sk_app_load_rules appends its fatal messages to
  * `b` instead of printing them (reload.c). NULL restores printing. */

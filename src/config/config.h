@@ -143,6 +143,7 @@ struct sk_config {
 	int64_t modern_ebpf_buf_size_preset;
 	bool modern_ebpf_drop_failed_exit;
 	bool modern_ebpf_kernel_filters;    /* rule-derived kernel filters (kfilter) */
+	int64_t dns_refresh_interval_s;     /* fd.*ip.name names re-resolved every ... */
 	bool modern_ebpf_disable_iterators;
 
 	const char **base_syscalls_custom_set;

@@ -233,6 +233,7 @@ struct sk_driver *sk_driver_open(const struct sk_driver_opts *opts, struct sk_er
 	d->skel->rodata->boot_ts = boot_epoch_ns();
 	d->skel->rodata->cpus_per_ring = o.cpus_per_ring;
 	d->skel->rodata->snaplen = o.snaplen;
+	d->skel->rodata->self_tgid = o.filter_self ? (uint32_t)getpid() : 0;
 	d->rings = calloc(d->nrings, sizeof(*d->rings));
 	if (!d->rings) {
 		rc = -ENOMEM;

@@ -24,6 +24,8 @@ struct sk_driver_opts {
 	                          * ring per CPU, >= the CPU count = one ring for all */
 	uint32_t snaplen;        /* bytes of I/O buffers captured (0 = 80, Falco's default) */
 	bool verbose;            /* keep the verifier log in the error on load failure */
+	bool filter_self;        /* send nothing about the calling process's own threads
+	                          * (children it forks are not filtered) */
 };
 
 /* Loads and attaches the probe. No syscall is sent until sk_driver_select()

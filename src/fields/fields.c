@@ -305,6 +305,10 @@ static struct sk_fieldref *fieldref_bind(enum sk_source src, const char *name, c
 	if (d->id == SK_F_FD_IP || d->id == SK_F_FD_PORT || d->id == SK_F_FD_NET ||
 	    d->id == SK_F_FD_PROTO)
 		f->flags |= SK_FF_ANY;
+	/* fd.Xip.name: every loaded name the address resolves from (dnscache.c) */
+	if (d->id == SK_F_FD_CIP_NAME || d->id == SK_F_FD_SIP_NAME || d->id == SK_F_FD_LIP_NAME ||
+	    d->id == SK_F_FD_RIP_NAME)
+		f->flags |= SK_FF_ANY;
 	/* An index turns an existential ancestor field into a single value. */
 	if ((fl & SK_FF_ANY) && f->has_index)
 		f->flags &= ~(uint32_t)SK_FF_ANY;

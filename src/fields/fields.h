@@ -190,4 +190,27 @@ const char *sk_syscall_native_name(uint32_t nr);
 /* Bytes as sysdig prints a buffer: printable ASCII kept, others as '.'. */
 int sk_render_bytes(const void *p, size_t len, struct sk_buf *out) SK_WUR;
 
+/* ---- fd.cip.name / fd.sip.name / fd.lip.name / fd.rip.name (dnscache.c) ----
+ * A name is true for an endpoint when the endpoint's address is one of the
+ * name's resolved addresses. The names come from the loaded conditions; a
+ * background thread resolves them (getaddrinfo) when set and every refresh
+ * interval; a name that does not resolve matches nothing. Process-wide. */
+#define SK_DNSCACHE_REFRESH_DEFAULT 60u /* seconds */
+/* Makes `names` the active set (others stay known but match nothing), starts
+ * the refresh thread if needed and waits up to wait_ms for their first
+ * resolution. Returns 0 or a negative errno. */
+int sk_dnscache_set_names(const char *const *names, size_t n, unsigned wait_ms,
+			  struct sk_err *err) SK_WUR;
+void sk_dnscache_set_refresh(unsigned seconds); /* 0 = the default */
+/* The active names that resolved to ip (4 or 16 bytes, network order), at
+ * most max; the strings live until sk_dnscache_stop. */
+size_t sk_dnscache_names_of(const uint8_t *ip, bool v6, const char **out, size_t max);
+struct sk_dnscache_stats {
+	uint64_t resolutions;  /* getaddrinfo calls that answered */
+	uint64_t failures;     /* getaddrinfo calls that failed */
+	uint64_t names;        /* active names */
+};
+void sk_dnscache_stats(struct sk_dnscache_stats *out);
+void sk_dnscache_stop(void); /* joins the thread, forgets every name */
+
 #endif

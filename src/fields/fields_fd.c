@@ -314,6 +314,53 @@ static size_t fd_field_without_entry(enum sk_field_id id, struct sk_eval_ctx *c,
 	}
 }
 
+/* The client/server/local/remote ends follow libsinsp's extractors:
+ * none for a socket without a role, client ends only on connected
+ * sockets, server ends also on listening ones. `id`: fd.Xip or fd.Xnet. */
+static size_t endpoint_ip(struct sk_eval_ctx *c, const struct sk_fdinfo *fi, unsigned id,
+			  struct sk_value *out)
+{
+	if (role_none(fi))
+		return 0;
+	switch (id) {
+	case SK_F_FD_CIP:
+	case SK_F_FD_CNET:
+		return is_conn(fi) ? ipval(out, fi, fi->sip) : 0;
+	case SK_F_FD_SIP:
+	case SK_F_FD_SNET:
+		if (!is_sock(fi))
+			return 0;
+		return ipval(out, fi, is_server(fi) ? fi->sip : fi->dip);
+	case SK_F_FD_LIP:
+	case SK_F_FD_LNET:
+		if (!is_conn(fi))
+			return 0;
+		return ipval(out, fi, local_is_client(c, fi) ? fi->sip : fi->dip);
+	default:
+		if (!is_conn(fi))
+			return 0;
+		return ipval(out, fi, local_is_client(c, fi) ? fi->dip : fi->sip);
+	}
+}
+
+/* fd.Xip.name: the loaded conditions' names whose resolved addresses hold
+ * the endpoint's address (dnscache.c), each one a value of an existential
+ * field, so `fd.sip.name = "h"` is true when the server address is one of
+ * h's. The endpoint is the one fd.Xip gives. */
+static size_t ip_names(struct sk_eval_ctx *c, const struct sk_fdinfo *fi, uint16_t id,
+		       struct sk_value *out, size_t max)
+{
+	static const uint16_t ipof[] = {SK_F_FD_CIP, SK_F_FD_SIP, SK_F_FD_LIP, SK_F_FD_RIP};
+	struct sk_value ip;
+	if (!endpoint_ip(c, fi, ipof[id - SK_F_FD_CIP_NAME], &ip))
+		return 0;
+	const char *names[8];
+	size_t n = sk_dnscache_names_of(ip.ip.b, ip.ip.v6, names, max < 8 ? max : 8);
+	for (size_t i = 0; i < n; i++)
+		sk_val_cstr(&out[i], names[i]);
+	return n;
+}
+
 size_t sk_fx_fd(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_value *out,
 		size_t max)
 {
@@ -391,27 +438,15 @@ size_t sk_fx_fd(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_va
 			return ipval(out, fi, fi->sip);
 		ipval(out, fi, fi->sip);
 		return max > 1 ? 1 + ipval(&out[1], fi, fi->dip) : 1;
-	/* The client/server/local/remote ends follow libsinsp's extractors:
-	 * none for a socket without a role, client ends only on connected
-	 * sockets, server ends also on listening ones. */
 	case SK_F_FD_CIP:
 	case SK_F_FD_CNET:
-		return is_conn(fi) && !role_none(fi) ? ipval(out, fi, fi->sip) : 0;
 	case SK_F_FD_SIP:
 	case SK_F_FD_SNET:
-		if (!sock || role_none(fi))
-			return 0;
-		return ipval(out, fi, srv ? fi->sip : fi->dip);
 	case SK_F_FD_LIP:
 	case SK_F_FD_LNET:
-		if (!is_conn(fi) || role_none(fi))
-			return 0;
-		return ipval(out, fi, local_is_client(c, fi) ? fi->sip : fi->dip);
 	case SK_F_FD_RIP:
 	case SK_F_FD_RNET:
-		if (!is_conn(fi) || role_none(fi))
-			return 0;
-		return ipval(out, fi, local_is_client(c, fi) ? fi->dip : fi->sip);
+		return endpoint_ip(c, fi, id, out);
 	case SK_F_FD_PORT:
 	case SK_F_FD_PROTO:
 		if (!sock)
@@ -502,8 +537,12 @@ size_t sk_fx_fd(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_va
 		}
 		return sk_val_buf(out, b);
 	}
+	case SK_F_FD_CIP_NAME:
+	case SK_F_FD_SIP_NAME:
+	case SK_F_FD_LIP_NAME:
+	case SK_F_FD_RIP_NAME:
+		return ip_names(c, fi, id, out, max);
 	default:
-		/* fd.cip.name & co need DNS: no value */
 		return 0;
 	}
 }

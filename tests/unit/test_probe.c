@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -641,6 +642,69 @@ static void test_fork_exec_exit(void **state)
 	}
 }
 
+/* execve's flags parameter (19): EXE_FROM_MEMFD (4) for an exec of a
+ * memfd, none of the overlay bits for a file on a plain file system. */
+static uint64_t exec_flags_of(pid_t child)
+{
+	struct sk_event ev;
+	struct sk_err err;
+	for (int i = 0; i < 100000; i++) {
+		int rc = sk_driver_next(drv, &ev, 20, &err);
+		if (rc <= 0)
+			break;
+		if ((ev.type == 293 || ev.type == 331) && ev.tid == child && ps64(&ev, 0) == 0) {
+			assert_shape(&ev);
+			return pu64(&ev, 19);
+		}
+	}
+	fail_msg("no execve exit of %d", (int)child);
+	return 0;
+}
+
+static pid_t run_child(bool memfd)
+{
+	pid_t child = fork();
+	if (child == 0) {
+		char *argv[] = {"sk_exe", NULL};
+		char *envp[] = {NULL};
+		if (!memfd) {
+			execve("/bin/true", argv, envp);
+			_exit(99);
+		}
+		int fd = (int)syscall(SYS_memfd_create, "sk_exe", 0);
+		int in = open("/bin/true", O_RDONLY);
+		char buf[65536];
+		ssize_t n;
+		while (fd >= 0 && in >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+			if (write(fd, buf, (size_t)n) != n)
+				_exit(98);
+		syscall(SYS_execveat, fd, "", argv, envp, AT_EMPTY_PATH);
+		_exit(99);
+	}
+	assert_true(child > 0);
+	int status;
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	return child;
+}
+
+static void test_exec_flags(void **state)
+{
+	(void)state;
+	NEED_PROBE();
+	drain();
+	pid_t c = run_child(true);
+	assert_int_equal(exec_flags_of(c) & 4, 4);
+	drain();
+	c = run_child(false);
+	uint64_t f = exec_flags_of(c);
+	assert_int_equal(f & 4, 0);
+	struct statfs sf;
+	assert_int_equal(statfs("/bin/true", &sf), 0);
+	if (sf.f_type != 0x794c7630) /* not overlayfs: neither layer */
+		assert_int_equal(f & (2 | 8), 0);
+}
+
 static void test_ptrace_setuid_modules(void **state)
 {
 	(void)state;
@@ -678,6 +742,42 @@ static void test_ptrace_setuid_modules(void **state)
 		assert_string_equal(pstr(&ev, 2), "opt=1");
 		assert_int_equal(pu64(&ev, 3), 0);
 	}
+}
+
+/* filter_self: nothing of the loading process reaches user space, while a
+ * child it forks is seen as any process. */
+static void test_self_filter(void **state)
+{
+	(void)state;
+	NEED_PROBE();
+	struct sk_err err;
+	sk_err_clear(&err);
+	struct sk_driver_opts o = {.ring_bytes = 1u << 20, .filter_self = true};
+	struct sk_driver *d = sk_driver_open(&o, &err);
+	assert_non_null(d);
+	bool want[SK_EVENT_MAX] = {0};
+	want[307] = true;
+	assert_int_equal(sk_driver_select(d, want), 0);
+	assert_int_equal(openat(AT_FDCWD, "/nonexistent/sk_self_parent", O_RDONLY), -1);
+	pid_t child = fork();
+	if (child == 0)
+		_exit(openat(AT_FDCWD, "/nonexistent/sk_self_child", O_RDONLY) == -1 ? 0 : 1);
+	int status;
+	assert_int_equal(waitpid(child, &status, 0), child);
+	bool seen_child = false, seen_self = false;
+	struct sk_event ev;
+	for (int idle = 0; idle < 20 && !seen_child;) {
+		int rc = sk_driver_next(d, &ev, 20, &err);
+		assert_true(rc >= 0);
+		idle += rc == 0;
+		if (rc == 1 && ev.type == 307) {
+			seen_self |= ev.tid == my_tid();
+			seen_child |= ev.tid == child;
+		}
+	}
+	assert_true(seen_child);
+	assert_false(seen_self);
+	sk_driver_free(d);
 }
 
 /* A 4 KiB ring (mapped once) wraps every few records: records that run past
@@ -744,6 +844,8 @@ int main(void)
 		cmocka_unit_test(test_dup),
 		cmocka_unit_test(test_tcp),
 		cmocka_unit_test(test_fork_exec_exit),
+		cmocka_unit_test(test_exec_flags),
+		cmocka_unit_test(test_self_filter),
 		cmocka_unit_test(test_ptrace_setuid_modules),
 		cmocka_unit_test(test_ring_wrap),
 		cmocka_unit_test(test_stats),

@@ -37,6 +37,11 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 const volatile __u64 boot_ts = 0;          /* ns since epoch at boot */
 const volatile __u32 cpus_per_ring = 1;
 const volatile __u32 snaplen = 80;
+/* saker's own process (tgid), whose threads send nothing: its /proc scan,
+ * its outputs and its reads of its own files must never look like activity
+ * on the machine. 0 = filter nothing (the probe's unit tests watch
+ * themselves). Children it forks have their own tgid and are not filtered. */
+const volatile __u32 self_tgid = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -125,6 +130,15 @@ struct {
  * is loaded; kf_epoch changes at every filter load (older bits are void). */
 volatile __u32 kf_track = 0;
 volatile __u64 kf_epoch = 0;
+
+/* overlayfs' private inode (fs/overlayfs/ovl_entry.h): only the two members
+ * read, relocated by CO-RE against the running kernel's layout (or the
+ * overlay module's BTF); code using it is skipped where the type is absent. */
+struct ovl_inode___sk {
+	struct inode vfs_inode;
+	struct dentry *__upperdentry;
+} __attribute__((preserve_access_index));
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
 
 /* Renamed in 6.15; older kernels have `parent`. */
 struct kernfs_node___old {
@@ -560,6 +574,23 @@ static __always_inline __s64 pid_nr(struct pid *p)
 	return p ? BPF_CORE_READ(p, numbers[0].nr) : 0;
 }
 
+/* The overlayfs layer of an executable: EXE_UPPER_LAYER (2) when its
+ * overlay inode has an upper dentry (written in the container: the whole
+ * file is copied up on the first write), EXE_LOWER_LAYER (8) when it has
+ * none (from the image), 0 when not on overlayfs. */
+static __always_inline __u32 exe_layer(struct file *exe)
+{
+	struct inode *ino = BPF_CORE_READ(exe, f_inode);
+	if (!ino || BPF_CORE_READ(ino, i_sb, s_magic) != OVERLAYFS_SUPER_MAGIC)
+		return 0;
+	if (!bpf_core_type_exists(struct ovl_inode___sk))
+		return 0;
+	struct ovl_inode___sk *oi =
+		(void *)((char *)ino - bpf_core_field_offset(struct ovl_inode___sk, vfs_inode));
+	struct dentry *up = BPF_CORE_READ(oi, __upperdentry);
+	return up && BPF_CORE_READ(up, d_inode) ? 2 : 8;
+}
+
 /* A fixed-size property of the current task. */
 static __always_inline __u64 task_int(__u8 field)
 {
@@ -621,7 +652,7 @@ static __always_inline __u64 task_int(__u8 field)
 		__u32 euid = BPF_CORE_READ(t, cred, euid.val);
 		if ((mode & 02) || ((mode & 0200) && iuid == euid))
 			r |= 1; /* EXE_WRITABLE */
-		return r;
+		return r | exe_layer(exe);
 	}
 	case SK_TF_CAP_INH: { __u64 v = 0; BPF_CORE_READ_INTO(&v, t, cred, cap_inheritable); return v; }
 	case SK_TF_CAP_PRM: { __u64 v = 0; BPF_CORE_READ_INTO(&v, t, cred, cap_permitted); return v; }
@@ -1131,6 +1162,8 @@ static __always_inline int sys_exit(struct pt_regs *regs, long ret, const int kf
 	struct sk_probe_stats *st = stats_get();
 	if (st)
 		st->n_evts++;
+	if (self_tgid && (__u32)(bpf_get_current_pid_tgid() >> 32) == self_tgid)
+		return 0;
 	__u64 nr = regs->orig_ax;
 	if (nr >= SK_PROBE_NR_MAX - 1)
 		return 0;
@@ -1184,6 +1217,8 @@ int BPF_PROG(sk_proc_exit, struct task_struct *p)
 	struct sk_probe_stats *st = stats_get();
 	if (st)
 		st->n_evts++;
+	if (self_tgid && (__u32)(bpf_get_current_pid_tgid() >> 32) == self_tgid)
+		return 0;
 	__u32 k = SK_PROBE_SPEC_PROCEXIT;
 	struct sk_probe_spec *sp = bpf_map_lookup_elem(&specs, &k);
 	if (!sp || !sp->evt)
