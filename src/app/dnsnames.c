@@ -63,14 +63,20 @@ static void dns_metrics(void *ctx, struct sk_app_prom *p)
 	(void)ctx;
 	struct sk_dnscache_stats s;
 	sk_dnscache_stats(&s);
-	sk_app_prom_family(p, "saker_dns_resolutions_total", "counter",
-			   "host names of fd.*ip.name conditions resolved (refreshes included)");
-	sk_app_prom_u64(p, "saker_dns_resolutions_total", NULL, s.resolutions);
-	sk_app_prom_family(p, "saker_dns_failures_total", "counter",
-			   "resolutions of those names that failed");
-	sk_app_prom_u64(p, "saker_dns_failures_total", NULL, s.failures);
-	sk_app_prom_family(p, "saker_dns_names", "gauge", "host names the loaded rules use");
-	sk_app_prom_u64(p, "saker_dns_names", NULL, s.names);
+	const struct {
+		const char *name, *type, *help;
+		uint64_t v;
+	} series[] = {
+		{"saker_dns_resolutions_total", "counter",
+		 "host names of fd.*ip.name conditions resolved (refreshes included)", s.resolutions},
+		{"saker_dns_failures_total", "counter", "resolutions of those names that failed",
+		 s.failures},
+		{"saker_dns_names", "gauge", "host names the loaded rules use", s.names},
+	};
+	for (size_t i = 0; i < sizeof(series) / sizeof(series[0]); i++) {
+		sk_app_prom_family(p, series[i].name, series[i].type, series[i].help);
+		sk_app_prom_u64(p, series[i].name, NULL, series[i].v);
+	}
 }
 
 int sk_app_dns_names(const struct sk_app_cfg *c, const struct sk_rules *r, bool wait)
