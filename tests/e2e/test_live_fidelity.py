@@ -6,6 +6,8 @@ layer) come from the probe.
 - self-noise: saker started with the three upstream rules files on this
   machine gives no alert about its own process (its /proc scan reads every
   /proc/PID/environ at start) in its first 10 s; the total is reported.
+  Then (with podman) a binary written into a container and run fires the
+  upstream "Drop and execute new binary in container".
 - names: /etc/hosts gets two names for loopback addresses (restored after):
   a rule on `fd.sip.name = "saker-e2e.test"` fires on a connect to
   127.0.0.2 and not on 127.0.0.3, the K8S API rule's shape
@@ -94,6 +96,14 @@ dns_names:
 """
 
 
+def exec_in(cid, script):
+    rt.sh(["podman", "exec", cid, "sh", "-c", script])
+
+
+def remove_now(cid):
+    rt.sh(["podman", "rm", "-f", "-t", "0", cid], check=False)
+
+
 def need_live():
     why = live_unavailable()
     if why:
@@ -111,13 +121,25 @@ def test_no_self_alerts(saker_bin, fixtures, tmp_path):
                     "stdout_output:\n  enabled: true\n")
     sk = Saker(saker_bin, ["-c", str(conf), *[a for f in files for a in ("-r", str(f))]],
                tmp_path)
+    drift = None
     try:
         assert sk.wait_log("Live capture started"), sk.stderr()[-2000:]
         time.sleep(10)
+        alerts = [a for _, a in sk.alerts]
+        # then container drift fires the upstream rule (when podman is here)
+        if not rt.setup("podman"):
+            cid = rt.run_container("podman")
+            try:
+                t = time.monotonic()
+                exec_in(cid, "cp /bin/busybox /tmp/dropped; /tmp/dropped true; exit 0")
+                drift, _ = sk.wait(lambda a: a["rule"] == "Drop and execute new binary in "
+                                   "container", t, 3)
+            finally:
+                remove_now(cid)
+            assert drift, "the upstream drift rule did not fire"
     finally:
         rc = sk.stop()
     assert rc == 0, sk.stderr()[-2000:]
-    alerts = [a for _, a in sk.alerts]
     own = [a for a in alerts if a["output_fields"].get("proc.pid") == sk.p.pid or
            a["output_fields"].get("proc.name") == "saker"]
     sys.stderr.write(f"\n*** self-noise: {len(alerts)} alerts in 10 s, {len(own)} about saker: "
@@ -250,8 +272,8 @@ def test_exe_upper_layer_in_container(session):
     try:
         tag = uuid.uuid4().hex[:8]
         t = time.monotonic()
-        rt.sh(["podman", "exec", cid, "sh", "-c",
-               f"cp /bin/busybox /tmp/drift-{tag}; /tmp/drift-{tag} true; /bin/busybox true; exit 0"])
+        exec_in(cid, f"cp /bin/busybox /tmp/drift-{tag}; /tmp/drift-{tag} true; "
+                "/bin/busybox true; exit 0")
         deadline = t + 4
         up = low = None
         while time.monotonic() < deadline and (up is None or low is None):
@@ -267,4 +289,4 @@ def test_exe_upper_layer_in_container(session):
         assert low and not truth(low["proc.is_exe_upper_layer"]), low
         assert truth(low["proc.is_exe_lower_layer"]), low
     finally:
-        rt.remove("podman", cid)
+        remove_now(cid)
