@@ -108,7 +108,7 @@ int sk_app_dns_names(const struct sk_app_cfg *c, const struct sk_rules *r, bool 
 	if (rc)
 		sk_app_log(c, SK_LOG_ERROR, "fd.*ip.name: %s\n", err.msg);
 	else if (col.names.n)
-		sk_app_log(c, SK_LOG_INFO, "fd.*ip.name: %zu host name(s) resolved every %llds\n",
+		sk_app_log(c, SK_LOG_INFO, "fd.*ip.name: %zu host name(s), resolved again every %llds\n",
 			   col.names.n, (long long)c->conf->dns_refresh_interval_s);
 	if (!registered)
 		registered = sk_app_metrics_register(dns_metrics, NULL) == 0;
