@@ -27,11 +27,13 @@ echo "== unit tests (clang)"
 ctest --test-dir build-clang --output-on-failure -j"$(nproc)"
 echo "== fuzz targets (brief)"
 CC=clang scripts/build.sh build-fuzz -DSAKER_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug
-for f in build-fuzz/tests/fuzz/fuzz_*; do
-  [ -x "$f" ] || continue
+# Two targets at a time (2 CPUs). Each first replays its committed seeds,
+# which hold the inputs of every crash found so far (regression tests).
+fuzz_brief() {
+  local f=$1 name seeds secs=12 maxlen=4096
+  [ -x "$f" ] && [ -f "$f" ] || return 0
   name=$(basename "$f")
   seeds=tests/fuzz/corpus_${name#fuzz_}
-  secs=15 maxlen=4096
   if [ "$name" = fuzz_scap ]; then
     # seeds cut from the fixture captures at test time (never committed)
     seeds=build-fuzz/seeds-scap secs=20 maxlen=16384
@@ -42,10 +44,17 @@ for f in build-fuzz/tests/fuzz/fuzz_*; do
       echo "fuzz_scap: ../shared/fixtures absent, fuzzing without seeds"
     fi
   fi
+  [ "$name" = fuzz_probe ] && maxlen=16384
   mkdir -p "build-fuzz/corpus-$name"
-  "$f" -max_total_time=$secs -max_len=$maxlen "build-fuzz/corpus-$name" $( [ -d "$seeds" ] && echo "$seeds" ) \
-    2>&1 | tail -1
-done
+  if "$f" -max_total_time=$secs -max_len=$maxlen "build-fuzz/corpus-$name" \
+       $( [ -d "$seeds" ] && echo "$seeds" ) >"build-fuzz/$name.log" 2>&1; then
+    echo "$name: $(tail -1 "build-fuzz/$name.log")"
+  else
+    tail -40 "build-fuzz/$name.log"; echo "$name FAILED"; return 1
+  fi
+}
+export -f fuzz_brief
+ls build-fuzz/tests/fuzz/fuzz_* | xargs -P 2 -I{} bash -c 'fuzz_brief {}'
 echo "== end-to-end tests"
 SAKER_BIN="$PWD/build/saker" SAKER_ASAN_BIN="$PWD/build-asan/saker" \
   /usr/bin/python3 -m pytest -q tests/e2e
