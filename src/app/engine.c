@@ -444,6 +444,9 @@ int sk_app_engine(struct sk_app_cfg *c, struct sk_rules *r)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
+	/* a closed stdout (EPIPE) is a failing channel, counted and reported,
+	 * never the end of saker (output programs get SIGPIPE back) */
+	signal(SIGPIPE, SIG_IGN);
 	sk_app_metrics_start(c, k->engine_kind == SK_ENGINE_REPLAY     ? "savefile"
 				: k->engine_kind == SK_ENGINE_NODRIVER ? "nodriver"
 								       : "modern_bpf",
