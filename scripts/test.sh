@@ -55,6 +55,21 @@ fuzz_brief() {
 }
 export -f fuzz_brief
 ls build-fuzz/tests/fuzz/fuzz_* | xargs -P 2 -I{} bash -c 'fuzz_brief {}'
+echo "== ThreadSanitizer (multi-threaded parts)"
+# outputs and their threads, web server, audit queue and webhook, container
+# clients, reload thread; then live saker runs under load, reload and HTTP.
+# Known benign reports are in tests/tsan.supp, each with its reason.
+CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DSAKER_TSAN=ON >/dev/null
+tsan_units=(test_output test_server test_ops test_audit test_audit_web test_ctr_docker test_ctr_cri
+            test_ctr_config)
+cmake --build build-tsan -j"$(nproc)" --target saker "${tsan_units[@]}"
+export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/tsan.supp"
+ctest --test-dir build-tsan --output-on-failure -j"$(nproc)" \
+  -R "^($(IFS='|'; echo "${tsan_units[*]}"))\$"
+SAKER_BIN="$PWD/build-tsan/saker" /usr/bin/python3 -m pytest -q tests/e2e/test_faults.py \
+  tests/e2e/test_privs.py tests/e2e/test_ops_reload.py tests/e2e/test_ops_web.py \
+  tests/e2e/test_k8s_audit_web.py -k "not rss and not syscall_alerts_flow"
+unset TSAN_OPTIONS
 echo "== end-to-end tests"
 SAKER_BIN="$PWD/build/saker" SAKER_ASAN_BIN="$PWD/build-asan/saker" \
   /usr/bin/python3 -m pytest -q tests/e2e
