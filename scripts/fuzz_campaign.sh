@@ -41,7 +41,7 @@ run_one() {
   local crashes
   crashes=$(find "$out/$name" -type f | wc -l)
   printf '%-16s %6ss  %s  crashes=%s\n' "$name" "$secs" \
-    "$(grep -E '^#[0-9]+ +DONE' "$log" | tail -1 | sed 's/^#[0-9]* *DONE *//')" "$crashes"
+    "$(grep -aE '^#[0-9]+[[:space:]]+DONE' "$log" | tail -1 | sed -E 's/^#[0-9]+[[:space:]]+DONE[[:space:]]+//')" "$crashes"
   grep -E '^stat::(number_of_executed_units|peak_rss_mb)' "$log" | tr '\n' ' '; echo
 }
 export -f run_one seeds_of
