@@ -7,6 +7,7 @@
  * target from the input. What the scan reports goes into a real state table
  * through its seeding callbacks. Nothing may crash, leak or read out of
  * bounds. */
+#include <ftw.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,6 +36,20 @@ static const char *const DIRS[] = {
 static char root[64];
 static struct sk_state *st;
 
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	(void)remove(path);
+	return 0;
+}
+
+static void cleanup(void)
+{
+	nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static void setup(void)
 {
 	snprintf(root, sizeof(root), "/dev/shm/fuzz_procfs.%d", (int)getpid());
@@ -46,6 +61,7 @@ static void setup(void)
 		snprintf(p, sizeof(p), "%s/%s", root, DIRS[i]);
 		mkdir(p, 0700);
 	}
+	atexit(cleanup);
 	st = sk_state_new(&(struct sk_state_config){.max_threads = 64, .max_fds_per_process = 16,
 						    .max_users = 16, .max_containers = 16});
 	if (!st)
