@@ -25,7 +25,7 @@ import pytest
 from ops_common import Saker, get, web_args
 
 RULES = """
-- rule: Faults Marker
+- rule: {name}
   desc: marker file created
   condition: evt.type in (open, openat, openat2) and fd.name startswith {d}/mk-
   output: "marker %fd.name"
@@ -41,7 +41,7 @@ def live():
     elif not os.path.exists("/sys/kernel/btf/vmlinux"):
         why = "no kernel BTF (/sys/kernel/btf/vmlinux)"
     if why:
-        sys.stderr.write(f"\n*** test_faults: SKIPPING fault tests: {why} ***\n")
+        sys.stderr.write(f"\n*** live saker tests: SKIPPING: {why} ***\n")
         pytest.skip(why)
 
 
@@ -53,9 +53,10 @@ def mdir():
     shutil.rmtree(d, ignore_errors=True)
 
 
-def rules_file(tmp_path, d):
+def rules_file(tmp_path, d, name="Faults Marker"):
+    """A rule alerting on every file created under d named mk-*."""
     p = tmp_path / "rules.yaml"
-    p.write_text(RULES.format(d=d))
+    p.write_text(RULES.format(d=d, name=name))
     return p
 
 

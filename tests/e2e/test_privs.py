@@ -6,37 +6,15 @@ inheritable or ambient, with no_new_privs set; a program_output child runs
 with no capabilities at all; detection keeps working; privileges.user runs
 it as another user; privileges.drop=false keeps everything."""
 import os
-import sys
 import time
 import uuid
 
-import pytest
 
 from ops_common import Saker
+from test_faults import live, rules_file  # noqa: F401 (live is a fixture)
 
 CAP_DAC_READ_SEARCH, CAP_NET_BIND_SERVICE, CAP_SYS_PTRACE, CAP_BPF = 2, 10, 19, 39
 KEEP = 1 << CAP_DAC_READ_SEARCH | 1 << CAP_SYS_PTRACE | 1 << CAP_BPF
-
-RULES = """
-- rule: Privs Marker
-  desc: marker file opened
-  condition: evt.type in (open, openat, openat2) and fd.name startswith {d}/mk-
-  output: "marker %fd.name"
-  priority: WARNING
-"""
-
-
-@pytest.fixture(scope="module")
-def live():
-    why = None
-    if os.geteuid() != 0:
-        why = "not root (the eBPF probe needs root)"
-    elif not os.path.exists("/sys/kernel/btf/vmlinux"):
-        why = "no kernel BTF (/sys/kernel/btf/vmlinux)"
-    if why:
-        sys.stderr.write(f"\n*** test_privs: SKIPPING least-privilege tests: {why} ***\n")
-        pytest.skip(why)
-
 
 def status(path):
     out = {}
@@ -54,8 +32,7 @@ def tasks(pid):
 def start(saker_bin, tmp_path, extra=()):
     d = tmp_path / "m"
     d.mkdir()
-    rules = tmp_path / "rules.yaml"
-    rules.write_text(RULES.format(d=d))
+    rules = rules_file(tmp_path, d, "Privs Marker")
     s = Saker(saker_bin, ["-r", str(rules), "-o", "json_output=true", *extra])
     s.wait_log(r"Opening 'syscall' source", timeout=60)
     return s, d
