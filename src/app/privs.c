@@ -15,7 +15,11 @@
  * capabilities) and no_new_privs set (no set-uid or file-capability gain).
  * Optionally the process switches to `privileges.user` first (keeping the
  * set above across the switch).
- * Config: privileges.drop (default true), privileges.user (default none). */
+ * With privileges.seccomp (default false) a seccomp filter then denies, for
+ * the rest of saker's life and in its output programs, the system calls no
+ * part of saker makes after loading (seccomp.c has the list and why).
+ * Config: privileges.drop (default true), privileges.user (default none),
+ * privileges.seccomp (default false). */
 #include <errno.h>
 #include <grp.h>
 #include <linux/capability.h>
@@ -130,8 +134,13 @@ int sk_app_privs_drop(const struct sk_app_cfg *c, struct sk_err *err)
 	(void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		return sk_err_set(err, -errno, "cannot set no_new_privs: %s", strerror(errno));
-	sk_app_log(c, SK_LOG_INFO, "Privileges dropped: capabilities 0x%llx kept%s%s\n",
+	bool sc = false;
+	if (sk_config_get_bool(k, "privileges.seccomp", &sc) == -EINVAL)
+		return sk_err_set(err, -EINVAL, "privileges.seccomp: not a boolean");
+	if (sc && (rc = sk_app_seccomp_install()) < 0)
+		return sk_err_set(err, rc, "cannot install the seccomp filter: %s", strerror(-rc));
+	sk_app_log(c, SK_LOG_INFO, "Privileges dropped: capabilities 0x%llx kept%s%s%s\n",
 		   (unsigned long long)keep, user && *user ? ", running as " : "",
-		   user && *user ? user : "");
+		   user && *user ? user : "", sc ? ", seccomp filter on" : "");
 	return 0;
 }

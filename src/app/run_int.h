@@ -78,6 +78,8 @@ int sk_app_engine(struct sk_app_cfg *c, struct sk_rules *r);
 struct sk_config;
 uint64_t sk_app_privs_keep(const struct sk_config *k);
 int sk_app_privs_drop(const struct sk_app_cfg *c, struct sk_err *err);
+/* Installs the seccomp filter of seccomp.c (needs no_new_privs). 0 or -errno. */
+int sk_app_seccomp_install(void);
 int sk_app_list(struct sk_app_cfg *c);
 int sk_app_support(struct sk_app_cfg *c);
 /* --list with -N: field names only (list.c). */

@@ -137,6 +137,7 @@ const struct sk_config_key sk_config_keys[] = {
 	{ "rules_rate_limit.max_burst", SK_CT_DOUBLE, "0", NOB, NULL, "saker: alerts a rule may raise at once (0 = max(1, rate))", 0 },
 	{ "privileges", SK_CT_MAP, "", NOB, NULL, "saker: least privilege once the probe is loaded (docs/reliability.md)", 0 },
 	{ "privileges.drop", SK_CT_BOOL, "true", NOB, NULL, "saker: keep only the capabilities live operation needs, set no_new_privs", 0 },
+	{ "privileges.seccomp", SK_CT_BOOL, "false", NOB, NULL, "saker: deny module, mount, namespace, ptrace, BPF load... calls for the rest of the run", 0 },
 	{ "privileges.user", SK_CT_STRING, "", NOB, NULL, "saker: user to run as once the probe is loaded (empty = stay root)", 0 },
 	{ "output_timeout", SK_CT_INT, "2000", 0, INT64_MAX, NULL, "ms an output may block before an error is logged", OFF(output_timeout_ms) },
 	{ "syscall_event_timeouts", SK_CT_MAP, "", NOB, NULL, "", 0 },

@@ -9,7 +9,6 @@ import os
 import time
 import uuid
 
-
 from ops_common import Saker
 from test_faults import live, rules_file  # noqa: F401 (live is a fixture)
 
@@ -113,3 +112,25 @@ def test_drop_off_keeps_everything(saker_bin, live, tmp_path):
         assert not any("Privileges dropped" in x for x in s.log())
     finally:
         s.stop()
+
+
+def test_seccomp_filter(saker_bin, live, tmp_path):
+    child = tmp_path / "child.txt"
+    prog = f"(grep Seccomp: /proc/self/status; unshare -U true; echo unshare=$?) > {child} 2>&1"
+    s, d = start(saker_bin, tmp_path, ["-o", "privileges.seccomp=true",
+                                       "-o", "program_output.enabled=true",
+                                       "-o", f"program_output.program={prog}"])
+    try:
+        s.wait_log(r"Privileges dropped: .* seccomp filter on")
+        for t in tasks(s.p.pid):
+            assert t["Seccomp"] == "2", t["Name"]  # filter mode, every thread
+        assert detects(s, d), "no alert with the seccomp filter:\n" + "\n".join(s.log()[-20:])
+        end = time.monotonic() + 5
+        while time.monotonic() < end and "unshare=" not in (child.read_text()
+                                                            if child.exists() else ""):
+            time.sleep(0.1)
+        text = child.read_text()
+        assert "Seccomp:\t2" in text  # the output program inherits the filter
+        assert "unshare=1" in text and "Operation not permitted" in text
+    finally:
+        assert s.stop() == 0
