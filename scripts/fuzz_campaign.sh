@@ -15,7 +15,8 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   for f in tests/fuzz/fuzz_*.c; do targets+=("$(basename "$f" .c)"); done
 fi
-CC=clang scripts/build.sh build-fuzz -DSAKER_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug
+CC=clang cmake -S . -B build-fuzz -DSAKER_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build build-fuzz -j"$(nproc)" --target "${targets[@]}"
 out=build-fuzz/campaign
 mkdir -p "$out"
 
@@ -48,17 +49,34 @@ export -f run_one seeds_of
 export out secs
 printf '%s\n' "${targets[@]}" | xargs -P "${JOBS:-1}" -I{} bash -c 'run_one {}'
 
+focus_of() { # the sources each target is meant to exercise
+  case $1 in
+    fuzz_scap) echo src/event/scap_read.c src/event/scap_in.c src/event/scap_conv.c ;;
+    fuzz_probe) echo src/event/event.c src/state ;;
+    fuzz_procfs) echo src/driver/procscan.c src/state/seed.c ;;
+    fuzz_filter) echo src/filter ;;
+    fuzz_rules) echo src/rules ;;
+    fuzz_config) echo src/config ;;
+    fuzz_format) echo src/output/format.c src/output/alert.c src/output/json.c ;;
+    fuzz_ctr_record) echo src/state/container_meta.c src/state/container.c ;;
+    fuzz_audit) echo src/audit/decode.c src/audit/event.c src/fields/fields_k8saudit.c ;;
+  esac
+}
+
 if [ "${COVERAGE:-0}" = 1 ]; then
   # A second build with source-based coverage; each target replays its corpus.
-  CC=clang scripts/build.sh build-fuzzcov -DSAKER_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug \
+  CC=clang cmake -S . -B build-fuzzcov -DSAKER_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug \
     "-DCMAKE_C_FLAGS=-fprofile-instr-generate -fcoverage-mapping" >/dev/null
+  cmake --build build-fuzzcov -j"$(nproc)" --target "${targets[@]}" >/dev/null
   for name in "${targets[@]}"; do
     prof=$out/$name.profraw
-    LLVM_PROFILE_FILE=$prof build-fuzz/../build-fuzzcov/tests/fuzz/"$name" -runs=0 \
-      "$out/corpus-$name" >/dev/null 2>&1 || true
+    LLVM_PROFILE_FILE=$prof build-fuzzcov/tests/fuzz/"$name" -runs=0 \
+      "$out/corpus-$name" $(seeds_of "$name") >/dev/null 2>&1 || true
     llvm-profdata merge -sparse "$prof" -o "$out/$name.profdata"
-    echo "== coverage of $name (src/ only)"
-    llvm-cov report build-fuzzcov/tests/fuzz/"$name" -instr-profile="$out/$name.profdata" \
-      -ignore-filename-regex='tests/' | tail -1
+    # line coverage of the parser the target is for
+    local_src=$(focus_of "$name")
+    printf '%-16s %s: %s\n' "$name" "$local_src" "$(llvm-cov report \
+      build-fuzzcov/tests/fuzz/"$name" -instr-profile="$out/$name.profdata" $local_src |
+      awk '/^TOTAL/ {print $10 " of " $8 " lines"}')"
   done
 fi
