@@ -117,7 +117,10 @@ def test_signal_under_load_flushes_and_exits_fast(saker_bin, live, tmp_path, mdi
         w.wait()
     finally:
         s.stop()
-    time.sleep(0.2)  # the reader threads drain the pipes
+    n = -1
+    while n != len(s.alerts()):  # the reader threads drain the pipes
+        n = len(s.alerts())
+        time.sleep(0.3)
     stdout_names, file_names = names(s.alerts()), names(file_alerts(out))
     sys.stderr.write(f"\n{signal.Signals(sig).name} under load: exit in {dt * 1000:.0f} ms, "
                      f"{len(stdout_names)} alerts flushed\n")
