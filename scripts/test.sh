@@ -42,11 +42,13 @@ echo "== unit tests (clang)"
 ctest --test-dir build-clang --output-on-failure -j"$(nproc)"
 echo "== fuzz targets (brief)"
 CC=clang scripts/build.sh build-fuzz -DSAKER_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug
-for f in build-fuzz/tests/fuzz/fuzz_*; do
-  [ -x "$f" ] || continue
+# Two targets at a time (2 CPUs). Each first replays its committed seeds,
+# which hold the inputs of every crash found so far (regression tests).
+fuzz_brief() {
+  local f=$1 name seeds secs=12 maxlen=4096
+  [ -x "$f" ] && [ -f "$f" ] || return 0
   name=$(basename "$f")
   seeds=tests/fuzz/corpus_${name#fuzz_}
-  secs=15 maxlen=4096
   if [ "$name" = fuzz_scap ]; then
     # seeds cut from the fixture captures at test time (never committed)
     seeds=build-fuzz/seeds-scap secs=20 maxlen=16384
@@ -57,10 +59,32 @@ for f in build-fuzz/tests/fuzz/fuzz_*; do
       echo "fuzz_scap: ../shared/fixtures absent, fuzzing without seeds"
     fi
   fi
+  [ "$name" = fuzz_probe ] && maxlen=16384
   mkdir -p "build-fuzz/corpus-$name"
-  "$f" -max_total_time=$secs -max_len=$maxlen "build-fuzz/corpus-$name" $( [ -d "$seeds" ] && echo "$seeds" ) \
-    2>&1 | tail -1
-done
+  if "$f" -max_total_time=$secs -max_len=$maxlen "build-fuzz/corpus-$name" \
+       $( [ -d "$seeds" ] && echo "$seeds" ) >"build-fuzz/$name.log" 2>&1; then
+    echo "$name: $(tail -1 "build-fuzz/$name.log")"
+  else
+    tail -40 "build-fuzz/$name.log"; echo "$name FAILED"; return 1
+  fi
+}
+export -f fuzz_brief
+ls build-fuzz/tests/fuzz/fuzz_* | xargs -P 2 -I{} bash -c 'fuzz_brief {}'
+echo "== ThreadSanitizer (multi-threaded parts)"
+# outputs and their threads, web server, audit queue and webhook, container
+# clients, reload thread; then live saker runs under load, reload and HTTP.
+# Known benign reports are in tests/tsan.supp, each with its reason.
+CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DSAKER_TSAN=ON >/dev/null
+tsan_units=(test_output test_server test_ops test_audit test_audit_web test_ctr_docker test_ctr_cri
+            test_ctr_config)
+cmake --build build-tsan -j"$(nproc)" --target saker "${tsan_units[@]}"
+export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/tsan.supp"
+ctest --test-dir build-tsan --output-on-failure -j"$(nproc)" \
+  -R "^($(IFS='|'; echo "${tsan_units[*]}"))\$"
+SAKER_BIN="$PWD/build-tsan/saker" /usr/bin/python3 -m pytest -q tests/e2e/test_faults.py \
+  tests/e2e/test_privs.py tests/e2e/test_ops_reload.py tests/e2e/test_ops_web.py \
+  tests/e2e/test_k8s_audit_web.py -k "not rss and not syscall_alerts_flow"
+unset TSAN_OPTIONS
 echo "== end-to-end tests"
 SAKER_BIN="$PWD/build/saker" SAKER_ASAN_BIN="$PWD/build-asan/saker" \
   /usr/bin/python3 -m pytest -q tests/e2e

@@ -449,6 +449,22 @@ int sk_app_engine(struct sk_app_cfg *c, struct sk_rules *r)
 		fprintf(stderr, "Error: engine.replay.capture_file must be set with engine.kind=replay\n");
 		return 1;
 	}
+	/* The probe is loaded before any thread starts, so that every thread
+	 * runs with only the privileges live operation keeps (privs.c). */
+	struct sk_driver *drv = NULL;
+	if (syscall_on && k->engine_kind != SK_ENGINE_REPLAY && k->engine_kind != SK_ENGINE_NODRIVER) {
+		struct sk_app_live_opts lo0;
+		sk_app_live_opts_from_config(&lo0, c);
+		struct sk_err perr;
+		sk_err_clear(&perr);
+		if (!(drv = sk_app_live_open(&lo0)) || sk_app_privs_drop(c, &perr) < 0) {
+			if (drv)
+				fprintf(stderr, "Error: %s\n", perr.msg);
+			sk_driver_free(drv);
+			sk_app_audit_free(audit);
+			return 1;
+		}
+	}
 	struct engine e;
 	int ret = 1;
 	if (engine_init(&e, c, r) < 0)
@@ -463,6 +479,9 @@ int sk_app_engine(struct sk_app_cfg *c, struct sk_rules *r)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
+	/* a closed stdout (EPIPE) is a failing channel, counted and reported,
+	 * never the end of saker (output programs get SIGPIPE back) */
+	signal(SIGPIPE, SIG_IGN);
 	sk_app_metrics_start(c, k->engine_kind == SK_ENGINE_REPLAY     ? "savefile"
 				: k->engine_kind == SK_ENGINE_NODRIVER ? "nodriver"
 								       : "modern_bpf",
@@ -485,6 +504,8 @@ int sk_app_engine(struct sk_app_cfg *c, struct sk_rules *r)
 		lo.between = engine_between;
 		lo.next_async = live_async;
 		if (sk_app_ctr_start(&e.ctr, e.st) == 0) {
+			lo.driver = drv;
+			drv = NULL; /* sk_app_live_run frees it */
 			ret = sk_app_live_run(&lo, r, &ops, live_event, &e);
 			log_container_stats(&e);
 		}
@@ -509,6 +530,7 @@ int sk_app_engine(struct sk_app_cfg *c, struct sk_rules *r)
 		print_summary(e.r, &e.stats);
 	sk_app_metrics_stop();
 out:
+	sk_driver_free(drv);
 	sk_app_audit_free(audit);
 	engine_done(&e);
 	return ret;

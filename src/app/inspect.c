@@ -408,7 +408,7 @@ int sk_app_inspect(int argc, char **argv)
 		goto out;
 	}
 	if (ftext) {
-		ast = sk_filter_parse(ftext, &err);
+		ast = sk_filter_parse_sysdig(ftext, &err);
 		if (ast)
 			filter = sk_filter_compile(ast, SK_SRC_SYSCALL, &err);
 		if (!filter) {

@@ -541,6 +541,19 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+struct sk_driver *sk_app_live_open(const struct sk_app_live_opts *o)
+{
+	struct sk_err err;
+	sk_err_clear(&err);
+	struct sk_driver_opts dopts = {.ring_bytes = o->ring_bytes, .cpus_per_ring = o->cpus_per_ring,
+				       .snaplen = o->snaplen, .verbose = o->verbose,
+				       .filter_self = true};
+	struct sk_driver *d = sk_driver_open(&dopts, &err);
+	if (!d)
+		fprintf(stderr, "Error: cannot start live capture: %s\n", err.msg);
+	return d;
+}
+
 int sk_app_live_run(const struct sk_app_live_opts *o, const struct sk_rules *r,
 		    const struct sk_scap_meta_ops *state, sk_app_live_event_fn on_event, void *ctx)
 {
@@ -552,14 +565,9 @@ int sk_app_live_run(const struct sk_app_live_opts *o, const struct sk_rules *r,
 		fprintf(stderr, "Error: %s\n", err.msg);
 		return 1;
 	}
-	struct sk_driver_opts dopts = {.ring_bytes = o->ring_bytes, .cpus_per_ring = o->cpus_per_ring,
-				       .snaplen = o->snaplen, .verbose = o->verbose,
-				       .filter_self = true};
-	struct sk_driver *d = sk_driver_open(&dopts, &err);
-	if (!d) {
-		fprintf(stderr, "Error: cannot start live capture: %s\n", err.msg);
+	struct sk_driver *d = o->driver ? o->driver : sk_app_live_open(o);
+	if (!d)
 		return 1;
-	}
 	int ret = 0;
 	bool kf_reg = false;
 	struct sk_scap_writer *w = NULL;

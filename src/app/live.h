@@ -81,7 +81,14 @@ struct sk_app_live_opts {
 	 * syscall set is then recomputed and reselected, without detaching), or
 	 * NULL. May be NULL. Gets the ctx given to sk_app_live_run. */
 	const struct sk_rules *(*between)(void *ctx, struct sk_driver *d, bool idle);
+	/* A probe already loaded (sk_app_live_open), which sk_app_live_run
+	 * takes over and frees; NULL = sk_app_live_run loads it. */
+	struct sk_driver *driver;
 };
+
+/* Loads the probe per `o` (prints the error and returns NULL on failure):
+ * lets the program drop privileges between loading and running. */
+struct sk_driver *sk_app_live_open(const struct sk_app_live_opts *o);
 
 /* Fills `o` from the command line (-w, -M, -v) and falco.yaml
  * (engine.modern_ebpf.buf_size_preset / cpus_for_each_buffer, base_syscalls,

@@ -635,14 +635,17 @@ int sk_app_ops_start(const struct sk_app_cfg *c, int argc, char **argv, struct s
 		sa.sa_handler = on_usr2;
 		sigaction(SIGUSR2, &sa, NULL);
 	}
+	/* read before the thread starts: a reload there rebuilds R.w (race
+	 * found by ThreadSanitizer) */
+	size_t nw = R.nw;
 	if (pthread_create(&R.thread, NULL, ops_thread, NULL) != 0) {
 		sk_app_log(c, SK_LOG_ERROR, "cannot start the ops thread\n");
 		return -1;
 	}
 	R.running = true;
-	if (R.nw)
+	if (nw)
 		sk_app_log(c, SK_LOG_INFO, "Watching %zu directories for configuration and rules "
-			   "changes\n", R.nw);
+			   "changes\n", nw);
 	return 0;
 }
 

@@ -78,6 +78,15 @@ struct sk_rules *sk_app_load_rules(struct sk_app_cfg *c);
  * `b` instead of printing them (reload.c). NULL restores printing. */
 void sk_app_fatal_capture(struct sk_buf *b);
 int sk_app_engine(struct sk_app_cfg *c, struct sk_rules *r);
+/* Least privilege (privs.c): the capabilities live operation keeps, and the
+ * drop itself (bounding set, securebits, privileges.user, capset,
+ * no_new_privs), done once the probe is loaded and before threads start.
+ * 0, or a negative errno with err filled. */
+struct sk_config;
+uint64_t sk_app_privs_keep(const struct sk_config *k);
+int sk_app_privs_drop(const struct sk_app_cfg *c, struct sk_err *err);
+/* Installs the seccomp filter of seccomp.c (needs no_new_privs). 0 or -errno. */
+int sk_app_seccomp_install(void);
 int sk_app_list(struct sk_app_cfg *c);
 int sk_app_support(struct sk_app_cfg *c);
 /* --list with -N: field names only (list.c). */

@@ -413,9 +413,12 @@ static int render_str(struct sk_buf *b, const char *s, bool force, bool arg)
 		case '\n': r = sk_buf_puts(b, "\\n"); break;
 		case '\t': r = sk_buf_puts(b, "\\t"); break;
 		case '\r': r = sk_buf_puts(b, "\\r"); break;
+		case '\b': r = sk_buf_puts(b, "\\b"); break;
+		case '\f': r = sk_buf_puts(b, "\\f"); break;
 		default:
-			if (*p < 0x20 || *p == 0x7f) r = sk_buf_printf(b, "\\x%02x", *p);
-			else r = sk_buf_putc(b, (char)*p);
+			/* other control bytes stay raw: Falco's conditions have no
+			 * escape for them (no \xHH), and a raw byte reads back */
+			r = sk_buf_putc(b, (char)*p);
 		}
 	}
 	return r < 0 ? r : sk_buf_putc(b, '"');

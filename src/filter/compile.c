@@ -526,15 +526,15 @@ static bool evt_type_known(const char *name)
 }
 
 /* libsinsp rejects evt.type values that name no event ("unknown event type"),
- * which is how a misspelt or unexpanded list name surfaces at load. */
+ * which is how a misspelt or unexpanded list name surfaces at load. It
+ * checks every value given to evt.type whatever the operator, so
+ * `evt.type icontains OPEN` or `evt.type startswith op` fail too (Falco
+ * 0.44.1 and sysdig alike). */
 static int check_evt_type_values(const struct sk_ast_check *ac, enum sk_source src,
 				 struct sk_err *err)
 {
 	if (src != SK_SRC_SYSCALL || ac->lhs.kind != SK_OPND_FIELD ||
 	    strcmp(ac->lhs.name, "evt.type") != 0 || ac->lhs.arg)
-		return 0;
-	if (ac->op != SK_OP_EQ && ac->op != SK_OP_NE && ac->op != SK_OP_IN &&
-	    ac->op != SK_OP_INTERSECTS)
 		return 0;
 	if (ac->rhs != SK_RHS_VALUE && ac->rhs != SK_RHS_LIST && ac->rhs != SK_RHS_LISTREF)
 		return 0;

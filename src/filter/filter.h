@@ -147,6 +147,10 @@ struct sk_ast {
 /* Parses a condition. Returns NULL with err (col, message) on a syntax error.
  * Never crashes on any input; nesting depth is bounded. */
 struct sk_ast *sk_filter_parse(const char *text, struct sk_err *err);
+/* The same with sysdig's string escapes: \xHH (two hex digits) is accepted
+ * there, while Falco's rules reject it ("unsupported string escape
+ * sequence"). Used by `saker inspect`. */
+struct sk_ast *sk_filter_parse_sysdig(const char *text, struct sk_err *err);
 void sk_ast_free(struct sk_ast *a); /* NULL-safe */
 
 /* Deep copy; NULL on OOM. */

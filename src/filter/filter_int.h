@@ -7,9 +7,10 @@
 
 #include "filter/filter.h"
 
-/* Decodes a quoted token at s[*pos] (the opening quote); see parse.c. */
+/* Decodes a quoted token at s[*pos] (the opening quote); see parse.c.
+ * `hex`: accept \xHH escapes (sysdig's filters; Falco's rules reject them). */
 int sk_filter_lex_quoted(const char *s, size_t len, size_t *pos, char **out, size_t *errpos,
-			 const char **errmsg);
+			 const char **errmsg, bool hex);
 /* Name of a transformer code ("tolower"). */
 const char *sk_filter_tr_name(uint8_t tr);
 /* True when s[0..n) looks like a transformer call: "NAME(" ... ")" with NAME

@@ -17,6 +17,7 @@ struct parser {
 	unsigned depth;
 	struct sk_err *err;
 	bool failed;
+	bool hex;                    /* \xHH escapes (sysdig mode) */
 };
 
 static bool is_blank(char c)
@@ -80,7 +81,7 @@ static bool at_word(const struct parser *p, const char *w)
  * a malloc'd string in *out and advances *pos past the closing quote. On
  * error returns -EINVAL with *errpos set. */
 int sk_filter_lex_quoted(const char *s, size_t len, size_t *pos, char **out, size_t *errpos,
-			 const char **errmsg)
+			 const char **errmsg, bool hex)
 {
 	char q = s[*pos];
 	size_t i = *pos + 1;
@@ -133,6 +134,11 @@ int sk_filter_lex_quoted(const char *s, size_t len, size_t *pos, char **out, siz
 			o = e;
 			break;
 		case 'x':
+			if (!hex) { /* libsinsp: "unsupported string escape sequence" */
+				*errpos = i;
+				*errmsg = "unsupported string escape sequence: \\x";
+				goto bad;
+			}
 			if (i + 3 >= len || !is_hex(s[i + 2]) || !is_hex(s[i + 3])) {
 				*errpos = i;
 				*errmsg = "invalid \\x escape (two hex digits expected)";
@@ -173,7 +179,7 @@ static char *parse_quoted(struct parser *p)
 	char *out;
 	size_t at;
 	const char *msg;
-	if (sk_filter_lex_quoted(p->s, p->len, &p->pos, &out, &at, &msg) < 0)
+	if (sk_filter_lex_quoted(p->s, p->len, &p->pos, &out, &at, &msg, p->hex) < 0)
 		return fail(p, at, "%s", msg);
 	return out;
 }
@@ -184,7 +190,7 @@ char *sk_filter_decode_item(const char *item, struct sk_err *err)
 	const char *msg;
 	char *out;
 	if (len >= 2 && (item[0] == '"' || item[0] == '\'')) {
-		if (sk_filter_lex_quoted(item, len, &pos, &out, &at, &msg) == 0) {
+		if (sk_filter_lex_quoted(item, len, &pos, &out, &at, &msg, false) == 0) {
 			if (pos == len) return out;
 			free(out);
 		} else if (strcmp(msg, "out of memory") == 0) {
@@ -952,9 +958,21 @@ static struct sk_ast *parse_or(struct parser *p)
 	return parse_nary(p, "or", SK_AST_OR, parse_and);
 }
 
+static struct sk_ast *parse_text(const char *text, bool hex, struct sk_err *err);
+
 struct sk_ast *sk_filter_parse(const char *text, struct sk_err *err)
 {
-	struct parser p = { .s = text ? text : "", .err = err };
+	return parse_text(text, false, err);
+}
+
+struct sk_ast *sk_filter_parse_sysdig(const char *text, struct sk_err *err)
+{
+	return parse_text(text, true, err);
+}
+
+static struct sk_ast *parse_text(const char *text, bool hex, struct sk_err *err)
+{
+	struct parser p = { .s = text ? text : "", .err = err, .hex = hex };
 	p.len = strlen(p.s);
 	if (p.len > UINT32_MAX / 2) return fail(&p, 0, "condition too long");
 	skip_blank(&p);

@@ -276,7 +276,13 @@ static int prog_start(struct channel *ch, struct prog_ch *p)
 	posix_spawn_file_actions_adddup2(&fa, fds[0], 0);
 	posix_spawnattr_init(&at);
 	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK);
+	/* the program layer ignores SIGPIPE (a closed stdout must not kill
+	 * saker); the program gets the default action back, as from a shell */
+	sigset_t pipe_sig;
+	sigemptyset(&pipe_sig);
+	sigaddset(&pipe_sig, SIGPIPE);
+	posix_spawnattr_setsigdefault(&at, &pipe_sig);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 	int rc = posix_spawn(&p->pid, "/bin/sh", &fa, &at, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);

@@ -639,6 +639,8 @@ int rl_compile(struct sk_rules *r)
 		r->cmacros[i].name = r->macros[i].name;
 		r->cmacros[i].ast = parse_cond(r, r->macros[i].cond, lists, r->nlists,
 					       &r->macros[i].cond_ctx, NULL);
+		r->ncmacros = i + 1; /* freed by rl_compiled_free if a later one fails
+				      * (the leak fuzz_rules found) */
 		if (!r->cmacros[i].ast)
 			goto fail;
 	}

@@ -243,7 +243,9 @@ static int decode_overrides(struct rd *d, yaml_node_t *item, unsigned can_append
 	rl_ctx_push(&oc, ctx, RL_OVERRIDE, "", &item->start_mark);
 	for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = nd(d, p->key), *vn = nd(d, p->value);
-		const char *key = sval(kn) ? sval(kn) : "";
+		/* the key names a context kept in the load result, which outlives
+		 * the YAML document (fuzz_rules found the use after free) */
+		const char *key = rl_strdup(r, sval(kn));
 		const char *op = sval(vn) ? sval(vn) : "";
 		unsigned bit = ov_bit(key);
 		bool ia = bit & can_append, ir = bit & can_replace;

@@ -171,7 +171,11 @@ static const struct route *route_get(struct sk_server *s, const struct conn *k)
 static void note_reject(struct sk_server *s, struct conn *k, int status, const char *reason)
 {
 	k->status = status;
-	snprintf(k->why, sizeof(k->why), "%s\n", reason);
+	/* the reason, cut to fit, and a newline */
+	size_t n = strnlen(reason, sizeof(k->why) - 2);
+	memcpy(k->why, reason, n);
+	k->why[n] = '\n';
+	k->why[n + 1] = 0;
 	sk_buf_done(&k->body);
 	atomic_fetch_sub(&s->buffered, k->reserved);
 	k->reserved = 0;
