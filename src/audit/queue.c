@@ -59,15 +59,7 @@ void sk_audit_queue_free(struct sk_audit_queue *q)
 /* Absolute CLOCK_MONOTONIC deadline ms from now (the condvars use it). */
 static struct timespec deadline(int ms)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return ts;
+	return sk_deadline(CLOCK_MONOTONIC, ms > 0 ? (uint64_t)ms : 0);
 }
 
 int sk_audit_queue_push(struct sk_audit_queue *q, struct sk_audit_event *ev, int wait_ms)

@@ -186,14 +186,7 @@ int sk_dnscache_set_names(const char *const *names, size_t n, unsigned wait_ms,
 	uint64_t want = dc.passes + 1;
 	dc.kick = true;
 	pthread_cond_broadcast(&dc.cv);
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += wait_ms / 1000;
-	until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	struct timespec until = sk_deadline(CLOCK_REALTIME, (uint64_t)wait_ms);
 	while (dc.passes < want && pthread_cond_timedwait(&dc.cv, &dc.mu, &until) != ETIMEDOUT)
 		;
 	pthread_mutex_unlock(&dc.mu);

@@ -98,15 +98,7 @@ static uint64_t now_ms(void)
 
 static struct timespec deadline(uint64_t ms)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += (time_t)(ms / 1000);
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return ts;
+	return sk_deadline(CLOCK_MONOTONIC, ms);
 }
 
 static void cond_init_mono(pthread_cond_t *c)

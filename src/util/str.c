@@ -83,3 +83,16 @@ int sk_read_file(const char *path, size_t max, char **out, size_t *len)
 	*out = sk_buf_steal(&b);
 	return 0;
 }
+
+struct timespec sk_deadline(clockid_t clk, uint64_t ms)
+{
+	struct timespec ts;
+	clock_gettime(clk, &ts);
+	ts.tv_sec += (time_t)(ms / 1000);
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}

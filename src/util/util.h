@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define SK_WUR __attribute__((warn_unused_result))
 #define SK_PRINTF(f, a) __attribute__((format(printf, f, a)))
@@ -62,6 +63,12 @@ int sk_buf_vprintf(struct sk_buf *b, const char *fmt, va_list ap) SK_WUR;
 const char *sk_buf_cstr(const struct sk_buf *b);
 /* Hands the contents to the caller (free() it) and empties the buffer. */
 char *sk_buf_steal(struct sk_buf *b);
+
+/* ---- time ------------------------------------------------------------------ */
+/* The absolute time `ms` milliseconds from now on clock `clk`, for
+ * pthread_cond_timedwait (CLOCK_MONOTONIC for condvars made with that
+ * clock, CLOCK_REALTIME for default ones). */
+struct timespec sk_deadline(clockid_t clk, uint64_t ms);
 
 /* ---- hashing --------------------------------------------------------------- */
 uint64_t sk_hash_bytes(const void *p, size_t n);
