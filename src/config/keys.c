@@ -37,6 +37,7 @@ const struct sk_config_key sk_config_keys[] = {
 	{ "engine.modern_ebpf.cpus_for_each_buffer", SK_CT_INT, "2", 0, 4096, NULL, "CPUs sharing one ring buffer (0 = one for all)", OFF(modern_ebpf_cpus_for_each_buffer) },
 	{ "engine.modern_ebpf.buf_size_preset", SK_CT_INT, "4", 0, 10, NULL, "ring size index: 1=1 MiB ... 4=8 MiB ... 10=512 MiB", OFF(modern_ebpf_buf_size_preset) },
 	{ "engine.modern_ebpf.drop_failed_exit", SK_CT_BOOL, "false", NOB, NULL, "drop exit events of failed syscalls in the kernel", OFF(modern_ebpf_drop_failed_exit) },
+	{ "dns_names", SK_CT_MAP, "", NOB, NULL, "", 0 },
 	{ "dns_names.refresh_interval_s", SK_CT_INT, "60", 1, 86400, NULL, "saker: seconds between re-resolutions of the host names fd.*ip.name conditions use", OFF(dns_refresh_interval_s) },
 	{ "engine.modern_ebpf.kernel_filters", SK_CT_BOOL, "true", NOB, NULL, "drop in the probe the open events no enabled rule can match (rule-derived; off with -w or captures)", OFF(modern_ebpf_kernel_filters) },
 	{ "engine.modern_ebpf.disable_iterators", SK_CT_BOOL, "false", NOB, NULL, "do not use BPF task iterators for the initial scan", OFF(modern_ebpf_disable_iterators) },
