@@ -8,9 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <fcntl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <time.h>
 
@@ -269,45 +267,13 @@ oom:
 	return NULL;
 }
 
-/* libcurl 7.88 also makes, in every multi handle, a socketpair to wake its
- * poll, without close-on-exec and out of reach of any option. They take
- * the lowest free descriptors: `lowest` was the lowest free one before
- * curl_multi_init, and sockets from there on that lack FD_CLOEXEC get it.
- * A socket another thread opened meanwhile has it already (every fd in
- * saker is opened close-on-exec), so this never changes anyone's intent. */
-static int lowest_free_fd(void)
-{
-	int fd = fcntl(0, F_DUPFD_CLOEXEC, 0);
-	if (fd >= 0)
-		close(fd);
-	return fd;
-}
-
-static void cloexec_curl_fds(int lowest)
-{
-	for (int fd = lowest; lowest >= 0 && fd < lowest + 16; fd++) {
-		struct stat st;
-		int fl = fcntl(fd, F_GETFD);
-		if (fl >= 0 && !(fl & FD_CLOEXEC) && fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode))
-			fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
-	}
-}
-
-static CURLM *multi_new(void)
-{
-	int lowest = lowest_free_fd();
-	CURLM *m = curl_multi_init();
-	cloexec_curl_fds(lowest);
-	return m;
-}
-
 /* Drives the transfer until it ends, `stop` is set (-ECANCELED, no error
  * recorded) or, for streams, the connection is not up by the deadline.
  * Returns the transfer's CURLcode through *rc. */
 static int drive(CURL *h, struct sk_grpc_call *c, const struct sk_grpc_target *t,
 		 const atomic_bool *stop, CURLcode *rc)
 {
-	CURLM *m = multi_new();
+	CURLM *m = curl_multi_init();
 	if (!m)
 		return sk_err_set(c->err, -ENOMEM, "%s: out of memory", c->method);
 	if (curl_multi_add_handle(m, h) != CURLM_OK) {

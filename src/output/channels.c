@@ -274,6 +274,11 @@ static int prog_start(struct channel *ch, struct prog_ch *p)
 	sigemptyset(&none);
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, fds[0], 0);
+	/* Nothing but stdin, stdout and stderr reaches the program. saker opens
+	 * every descriptor close-on-exec, but libcurl's multi handles hold a
+	 * wake-up socketpair no option makes so; closing from 3 in the child
+	 * covers it and whatever a library opens next. */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 	posix_spawnattr_init(&at);
 	posix_spawnattr_setsigmask(&at, &none);
 	/* the program layer ignores SIGPIPE (a closed stdout must not kill

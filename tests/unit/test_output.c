@@ -293,6 +293,39 @@ static void push_internal(struct sk_outputs *o, int i)
 	assert_int_equal(sk_outputs_internal(o, "r", SK_PRIO_ERROR, TS, msg, NULL, NULL, 0), 0);
 }
 
+/* A program gets stdin, stdout and stderr and nothing else, not even a
+ * socket saker's process holds without close-on-exec (libcurl's wake-up
+ * socketpair is one): it lists its own descriptors' targets. */
+static void test_program_inherits_no_descriptor(void **state)
+{
+	(void)state;
+	struct sk_err err;
+	char yaml[1024];
+	int leak[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, leak), 0);
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/sk_outtest.XXXXXX");
+	assert_non_null(mkdtemp(tmpdir));
+	snprintf(yaml, sizeof(yaml),
+		 "stdout_output: {enabled: false}\n"
+		 "program_output: {enabled: true, program: 'cat >/dev/null;"
+		 " ls /proc/self/fd > %s/fds.txt'}\n", tmpdir);
+	struct sk_config *cfg = cfg_load(yaml);
+	struct sk_outputs_opts opts = { .hostname = "h" };
+	struct sk_outputs *o = sk_outputs_new(cfg, &opts, &err);
+	if (!o)
+		fail_msg("%s", err.msg);
+	push_internal(o, 0);
+	sk_outputs_flush(o);
+	sk_outputs_free(o); /* cat sees EOF, ls runs */
+	char *s = slurp("fds.txt");
+	/* ls's own 0, 1 and 2, and the directory it reads (3) */
+	assert_string_equal(s, "0\n1\n2\n3\n");
+	free(s);
+	close(leak[0]);
+	close(leak[1]);
+	sk_config_free(cfg);
+}
+
 static void test_file_program_stdout(void **state)
 {
 	(void)state;
@@ -654,6 +687,7 @@ int main(void)
 		cmocka_unit_test(test_alert_json_text),
 		cmocka_unit_test(test_internal_and_escaping),
 		cmocka_unit_test(test_file_program_stdout),
+		cmocka_unit_test(test_program_inherits_no_descriptor),
 		cmocka_unit_test(test_queue_drops),
 		cmocka_unit_test(test_http),
 		cmocka_unit_test(test_spool_file),
