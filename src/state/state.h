@@ -254,6 +254,12 @@ void sk_state_stats(const struct sk_state *st, struct sk_state_stats *out);
 void sk_state_meta_ops(struct sk_state *st, struct sk_scap_meta_ops *ops);
 void sk_state_seed_done(struct sk_state *st);
 
+/* The inverse: hands the live threads (not exited, not invalid) and then the
+ * fds of each process's table to ops->thread / ops->fd (either may be NULL),
+ * in the form a capture's process and fd lists hold. Returns 0, or the first
+ * callback error (negative errno). */
+int sk_state_dump(const struct sk_state *st, const struct sk_scap_meta_ops *ops);
+
 /* ---- updating ----------------------------------------------------------------
  * sk_state_update: applies what `ev` changes before rules evaluate it (new
  * threads, exec, fds created, names changed, ...). sk_state_post: applies
