@@ -974,6 +974,28 @@ static void test_ia32_exec_ids(void **state)
 		assert_int_equal(ps64(&ev, 4), getpid());
 		assert_string_equal(pstr(&ev, 30), "/nonexistent/sk_ia32_exec");
 	}
+	/* a successful one in a child: /bin/true is a 64-bit program, so the
+	 * kernel ends the syscall as a 64-bit execve (orig_ax 59, TS_COMPAT
+	 * cleared); the event is the same either way */
+	long utrue = low_str(512, "/bin/true");
+	argv[0] = (uint32_t)utrue;
+	uargv = low_put(768, argv, sizeof(argv));
+	pid_t child = fork();
+	if (child == 0) {
+		ia32_call(IA32_EXECVE, utrue, uargv, uargv + 4, 0, 0);
+		_exit(99);
+	}
+	assert_true(child > 0);
+	int status;
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	{
+		GET(293, child);
+		assert_int_equal(ps64(&ev, 0), 0);
+		assert_string_equal(pstr(&ev, 1), "/bin/true");
+		assert_string_equal(pstr(&ev, 13), "true");
+		assert_string_equal(pstr(&ev, 30), "/bin/true");
+	}
 	/* setuid32 (ia32 213) and the 16-bit setuid (ia32 23), x86_64 105 */
 	uid_t me = geteuid();
 	assert_int_equal(ia32_call(IA32_SETUID32, me, 0, 0, 0, 0), 0);
