@@ -27,9 +27,8 @@
  * does. */
 #define SK_TS_COMPAT 0x0002
 
-static __always_inline int compat__in_ia32(void)
+static __always_inline int compat__in_ia32(struct task_struct *t)
 {
-	struct task_struct *t = bpf_get_current_task_btf();
 	return (t->thread_info.status & SK_TS_COMPAT) != 0;
 }
 

@@ -1166,11 +1166,13 @@ static __always_inline int sys_exit(struct pt_regs *regs, long ret, const int kf
 	struct sk_probe_stats *st = stats_get();
 	if (st)
 		st->n_evts++;
-	if (self_tgid && (__u32)(bpf_get_current_pid_tgid() >> 32) == self_tgid)
+	/* one task lookup serves the self filter and the compat check */
+	struct task_struct *task = bpf_get_current_task_btf();
+	if (self_tgid && (__u32)task->tgid == self_tgid)
 		return 0;
 	__u64 nr = regs->orig_ax;
 	__u32 ia32 = 0;
-	if (compat__in_ia32()) {
+	if (compat__in_ia32(task)) {
 		ia32 = compat__entry(regs, nr);
 		if (!ia32)
 			return 0; /* ia32-only, or arguments of another layout */
