@@ -20,20 +20,15 @@ import time
 import pytest
 
 from conftest import FIXTURES
-from test_live import LATENCY, Saker, host, live_unavailable, of, skip_loudly
+from test_live import LATENCY, RULES as LIVE_RULES, Saker, host, live_unavailable, of, skip_loudly
 
+# After tests/e2e/data/live_rules.yaml (its sentinel "E2E Ready", its
+# "E2E Shadow Read" and macro e2e_opened).
 RULES = """
-- rule: E2E Ready
-  desc: sentinel
-  condition: evt.type in (open, openat) and evt.dir = < and fd.name startswith /tmp/saker-e2e-ready-
-  output: ready file=%fd.name pid=%proc.pid
-  priority: DEBUG
-
 - rule: E2E Compat Open
   desc: what the probe decoded for the helpers' opens
   condition: >
-    evt.type in (open, openat) and evt.dir = < and proc.name in (ia32open, ia32static)
-    and fd.name in (/etc/shadow, /etc/hostname)
+    e2e_opened and proc.name in (ia32open, ia32static) and fd.name in (/etc/shadow, /etc/hostname)
   output: >
     compat open (file=%fd.name type=%evt.type fd=%fd.num read=%evt.is_open_read
     res=%evt.res pid=%proc.pid name=%proc.name exe=%proc.exepath)
@@ -138,7 +133,7 @@ def live(saker_bin, tmp_path_factory):
     assert probe.returncode == 0, probe
     rules = tmp / "compat_rules.yaml"
     rules.write_text(RULES)
-    args = ["-o", "rule_matching=all", "-r", str(rules)]
+    args = ["-o", "rule_matching=all", "-r", str(LIVE_RULES), "-r", str(rules)]
     upstream = FIXTURES / "upstream-rules" / "falco_rules.yaml"
     if upstream.exists():
         args += ["-r", str(upstream)]
@@ -164,6 +159,10 @@ def live(saker_bin, tmp_path_factory):
     yield res
 
 
+def fired(res, rule, pid):
+    return [a for a in res["alerts"] if of(rule, pid)(a)]
+
+
 def upstream_of(res, exepath):
     """Output fields of the upstream rule's alerts for a program (its output
     names no pid: the helper's unique path tells it)."""
@@ -187,6 +186,7 @@ def test_int80_open_of_shadow(live):
     assert f["fd.num"] == fd and f["evt.res"] == "SUCCESS"
     assert f["evt.is_open_read"] is True
     assert f["proc.exepath"].endswith("/ia32open")
+    assert fired(live, "E2E Shadow Read", f["proc.pid"])
     if live["upstream"]:
         up = upstream_of(live, f["proc.exepath"])
         assert len(up) == 1, "upstream 'Read sensitive file untrusted' did not fire"
@@ -198,6 +198,7 @@ def test_int80_open_of_shadow(live):
 def test_int80_benign_twin_silent(live):
     hits = opens_of(live, "ia32open", "/etc/hostname")
     assert len(hits) == 1  # seen, with its path
+    assert not fired(live, "E2E Shadow Read", hits[0]["output_fields"]["proc.pid"])
     # the 64-bit helper's upstream alerts: only the /etc/shadow one
     up = upstream_of(live, hits[0]["output_fields"]["proc.exepath"])
     assert all(a["fd.name"] == "/etc/shadow" for a in up)
@@ -213,6 +214,7 @@ def test_32bit_program(live):
     # know the process as the shell that exec'd it
     assert f["proc.exepath"].endswith("/ia32static")
     assert f["evt.type"] == "open" and f["evt.is_open_read"] is True
+    assert fired(live, "E2E Shadow Read", f["proc.pid"])
     if live["upstream"]:
         up = upstream_of(live, f["proc.exepath"])
         assert len(up) == 1 and up[0]["proc.name"] == "ia32static"

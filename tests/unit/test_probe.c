@@ -832,6 +832,15 @@ static long low_put(size_t off, const void *p, size_t n)
 	return (long)(uintptr_t)(low_mem + off);
 }
 
+/* Parameter i holds exactly the n bytes at want. */
+static void check_data(const struct sk_event *ev, unsigned i, const void *want, uint32_t n)
+{
+	uint32_t len;
+	const uint8_t *d = sk_event_param(ev, i, &len);
+	assert_int_equal(len, n);
+	assert_memory_equal(d, want, n);
+}
+
 static long low_str(size_t off, const char *str)
 {
 	return low_put(off, str, strlen(str) + 1);
@@ -885,10 +894,7 @@ static void test_ia32_files(void **state)
 	{
 		GET(7, my_tid());
 		assert_int_equal(ps64(&ev, 0), 6);
-		uint32_t len;
-		const uint8_t *d = sk_event_param(&ev, 1, &len);
-		assert_int_equal(len, 6);
-		assert_memory_equal(d, "compat", 6);
+		check_data(&ev, 1, "compat", 6);
 		assert_int_equal(ps64(&ev, 2), fd);
 		assert_int_equal(pu64(&ev, 3), 64);
 	}
@@ -1027,6 +1033,18 @@ static long ia32_socketcall(int call, const uint32_t *args, size_t n)
 	return ia32_call(IA32_SOCKETCALL, call, uargs, 0, 0, 0);
 }
 
+/* The connect exit event of this thread: result res on fd c to the loopback
+ * port; the tuple is checked when the connection was made (cport != 0). */
+static void expect_connect(int64_t res, int c, uint16_t cport, uint16_t port)
+{
+	GET(23, my_tid());
+	assert_int_equal(ps64(&ev, 0), res);
+	if (cport)
+		check_tuple4(&ev, 1, cport, port);
+	assert_int_equal(ps64(&ev, 2), c);
+	check_sockaddr4(&ev, 3, port);
+}
+
 static void test_ia32_socket(void **state)
 {
 	(void)state;
@@ -1060,13 +1078,7 @@ static void test_ia32_socket(void **state)
 	sl = sizeof(me);
 	assert_int_equal(getsockname(c, (struct sockaddr *)&me, &sl), 0);
 	uint16_t cport = ntohs(me.sin_port);
-	{
-		GET(23, my_tid());
-		assert_int_equal(ps64(&ev, 0), 0);
-		check_tuple4(&ev, 1, cport, port);
-		assert_int_equal(ps64(&ev, 2), c);
-		check_sockaddr4(&ev, 3, port);
-	}
+	expect_connect(0, c, cport, port);
 	/* socketcall(SYS_SEND) -> sendto without an address */
 	long umsg = low_str(3072, "ia32 hello");
 	uint32_t a_send[4] = {(uint32_t)c, (uint32_t)umsg, 10, 0};
@@ -1074,10 +1086,7 @@ static void test_ia32_socket(void **state)
 	{
 		GET(31, my_tid());
 		assert_int_equal(ps64(&ev, 0), 10);
-		uint32_t len;
-		const uint8_t *d = sk_event_param(&ev, 1, &len);
-		assert_int_equal(len, 10);
-		assert_memory_equal(d, "ia32 hello", 10);
+		check_data(&ev, 1, "ia32 hello", 10);
 		assert_int_equal(ps64(&ev, 2), c);
 		assert_int_equal(pu64(&ev, 3), 10);
 		check_tuple4(&ev, 4, cport, port);
@@ -1104,21 +1113,11 @@ static void test_ia32_socket(void **state)
 	assert_true(c >= 0);
 	drain();
 	assert_int_equal(ia32_call(IA32_CONNECT, c, usa, sizeof(sa), 0, 0), -ECONNREFUSED);
-	{
-		GET(23, my_tid());
-		assert_int_equal(ps64(&ev, 0), -ECONNREFUSED);
-		assert_int_equal(ps64(&ev, 2), c);
-		check_sockaddr4(&ev, 3, port);
-	}
+	expect_connect(-ECONNREFUSED, c, 0, port);
 	/* and through socketcall */
 	a_conn[0] = (uint32_t)c;
 	assert_int_equal(ia32_socketcall(IA32_SC_CONNECT, a_conn, 3), -ECONNREFUSED);
-	{
-		GET(23, my_tid());
-		assert_int_equal(ps64(&ev, 0), -ECONNREFUSED);
-		assert_int_equal(ps64(&ev, 2), c);
-		check_sockaddr4(&ev, 3, port);
-	}
+	expect_connect(-ECONNREFUSED, c, 0, port);
 	close(c);
 }
 
