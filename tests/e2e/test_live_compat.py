@@ -7,7 +7,9 @@ compiler cannot target i386), must fire the upstream "Read sensitive file
 untrusted" and the test's own rule, with the fields a 64-bit open gives:
 evt.type open, the fd, the read flag, and the program's name and path (the
 32-bit program's execve exit is itself an ia32 syscall for the probe). Its
-benign twin (the same helper opening /etc/hostname) fires nothing.
+benign twin (the same helper opening /etc/hostname) fires nothing. The 32-bit
+program then connects to a loopback listener through socketcall(2), which
+must fire the connect rule of tests/e2e/data/live_rules.yaml.
 
 Needs root, kernel BTF, a C compiler and a kernel running ia32 syscalls
 (IA32 emulation): skips loudly otherwise.
@@ -20,7 +22,8 @@ import time
 import pytest
 
 from conftest import FIXTURES
-from test_live import LATENCY, RULES as LIVE_RULES, Saker, host, live_unavailable, of, skip_loudly
+from test_live import (LATENCY, NAMED_PORT, RULES as LIVE_RULES, Saker, host, listener,
+                       live_unavailable, of, skip_loudly)
 
 # After tests/e2e/data/live_rules.yaml (its sentinel "E2E Ready", its
 # "E2E Shadow Read" and macro e2e_opened).
@@ -73,7 +76,8 @@ int main(int argc, char **argv)
 }
 """
 
-# A real 32-bit program without libc: the same syscalls on /etc/shadow.
+# A real 32-bit program without libc: the same syscalls on /etc/shadow,
+# then socketcall(SYS_SOCKET) and socketcall(SYS_CONNECT) to 127.0.0.1:PORT.
 HELPER32 = r"""
 static int sys3(int nr, int a, int b, int c)
 {
@@ -82,16 +86,26 @@ static int sys3(int nr, int a, int b, int c)
 	return r;
 }
 
+struct sin { unsigned short family, port; unsigned int addr; char zero[8]; };
+
 void _start(void)
 {
 	static const char path[] = "/etc/shadow";
+	static const struct sin sa = {2, __builtin_bswap16(PORT), 0x0100007f, {0}};
 	char buf[64];
 	int fd = sys3(5, (int)path, 0, 0);
 	if (fd >= 0) {
 		sys3(3, fd, (int)buf, sizeof(buf));
 		sys3(6, fd, 0, 0);
 	}
-	sys3(1, fd >= 0 ? 0 : 1, 0, 0);
+	int args[3] = {2, 1, 0}; /* AF_INET, SOCK_STREAM */
+	int s = sys3(102, 1, (int)args, 0);
+	args[0] = s;
+	args[1] = (int)&sa;
+	args[2] = sizeof(sa);
+	int c = sys3(102, 3, (int)args, 0);
+	sys3(6, s, 0, 0);
+	sys3(1, fd >= 0 && c == 0 ? 0 : 1, 0, 0);
 	for (;;)
 		;
 }
@@ -108,9 +122,9 @@ def build(tmp):
     h64 = tmp / "ia32open"
     subprocess.run([cc, "-O2", "-o", str(h64), str(tmp / "h64.c")], check=True)
     h32 = tmp / "ia32static"
-    r = subprocess.run([cc, "-m32", "-O2", "-static", "-nostdlib", "-ffreestanding", "-fno-pie",
-                        "-no-pie", "-fno-stack-protector", "-o", str(h32), str(tmp / "h32.c")],
-                       capture_output=True, text=True)
+    r = subprocess.run([cc, "-m32", "-O2", f"-DPORT={NAMED_PORT}", "-static", "-nostdlib",
+                        "-ffreestanding", "-fno-pie", "-no-pie", "-fno-stack-protector",
+                        "-o", str(h32), str(tmp / "h32.c")], capture_output=True, text=True)
     if r.returncode != 0:
         return h64, None, f"cc -m32 failed: {r.stderr.strip()[:200]}"
     return h64, h32, None
@@ -146,10 +160,14 @@ def live(saker_bin, tmp_path_factory):
         runs = [("h64", [str(h64), "/etc/shadow"]), ("benign", [str(h64), "/etc/hostname"])]
         if h32:
             runs.append(("h32", [str(h32)]))
-        for name, argv in runs:
-            p = subprocess.run(host(argv), capture_output=True, text=True)
-            assert p.returncode == 0, (name, p)
-            res[name + ".out"] = p.stdout
+        ls = listener(NAMED_PORT)  # the 32-bit program connects to it
+        try:
+            for name, argv in runs:
+                p = subprocess.run(host(argv), capture_output=True, text=True)
+                assert p.returncode == 0, (name, p)
+                res[name + ".out"] = p.stdout
+        finally:
+            ls.close()
         time.sleep(LATENCY)  # the alerts of the last helper
         res["alerts"] = [a for _, a in sk.find(lambda a: True)]
     finally:
@@ -218,6 +236,13 @@ def test_32bit_program(live):
     if live["upstream"]:
         up = upstream_of(live, f["proc.exepath"])
         assert len(up) == 1 and up[0]["proc.name"] == "ia32static"
+    # socketcall(SYS_SOCKET) then socketcall(SYS_CONNECT): a connect event on
+    # the socket's fd, with its tuple
+    conn = fired(live, "E2E Connect Named Port", f["proc.pid"])
+    assert len(conn) == 1, "the 32-bit program's socketcall connect gave no alert"
+    c = conn[0]["output_fields"]
+    assert c["proc.name"] == "ia32static"
+    assert c["fd.name"].startswith("127.0.0.1:") and c["fd.name"].endswith(f"->127.0.0.1:{NAMED_PORT}")
 
 
 def test_clean_exit(live):

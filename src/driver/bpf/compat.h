@@ -24,11 +24,13 @@
  * cleared on the way back to user space (arch/x86 thread_info.h): the
  * kernel's in_ia32_syscall(). Still set at the sys_exit tracepoint; after a
  * successful execve it follows the new program's personality, as orig_ax
- * does. */
+ * does. The task is the current one (bpf_get_current_task_btf()). */
 #define SK_TS_COMPAT 0x0002
 
 static __always_inline int compat__in_ia32(struct task_struct *t)
 {
+	if (!bpf_core_field_exists(t->thread_info.status))
+		return 0; /* a kernel without it: 64-bit decoding only */
 	return (t->thread_info.status & SK_TS_COMPAT) != 0;
 }
 
