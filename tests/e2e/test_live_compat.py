@@ -14,7 +14,6 @@ must fire the connect rule of tests/e2e/data/live_rules.yaml.
 Needs root, kernel BTF, a C compiler and a kernel running ia32 syscalls
 (IA32 emulation): skips loudly otherwise.
 """
-import os
 import shutil
 import subprocess
 import time
@@ -242,7 +241,8 @@ def test_32bit_program(live):
     assert len(conn) == 1, "the 32-bit program's socketcall connect gave no alert"
     c = conn[0]["output_fields"]
     assert c["proc.name"] == "ia32static"
-    assert c["fd.name"].startswith("127.0.0.1:") and c["fd.name"].endswith(f"->127.0.0.1:{NAMED_PORT}")
+    assert c["fd.name"].startswith("127.0.0.1:")
+    assert c["fd.name"].endswith(f"->127.0.0.1:{NAMED_PORT}")
 
 
 def test_clean_exit(live):
