@@ -41,16 +41,16 @@ def live_or_skip():
         pytest.skip(why)
 
 
-def load_storm_bin(saker_bin, tmp_dir):
-    """bench/load_storm of the saker build, else compiled into tmp_dir."""
-    p = pathlib.Path(saker_bin).parent / "bench" / "load_storm"
+def bench_bin(saker_bin, tmp_dir, name):
+    """bench/NAME of the saker build, else compiled from bench/NAME.c into tmp_dir."""
+    p = pathlib.Path(saker_bin).parent / "bench" / name
     if os.access(p, os.X_OK):
         return str(p)
     cc = shutil.which("cc") or shutil.which("gcc")
     if not cc:
-        pytest.skip("bench/load_storm not built and no C compiler")
-    out = pathlib.Path(tmp_dir) / "load_storm"
-    subprocess.run([cc, "-O2", "-pthread", "-o", str(out), str(ROOT / "bench" / "load_storm.c")],
+        pytest.skip(f"bench/{name} not built and no C compiler")
+    out = pathlib.Path(tmp_dir) / name
+    subprocess.run([cc, "-O2", "-pthread", "-o", str(out), str(ROOT / "bench" / f"{name}.c")],
                    check=True)
     return str(out)
 

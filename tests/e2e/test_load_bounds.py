@@ -29,14 +29,14 @@ import time
 
 import pytest
 
-from load_common import Live, Marker, live_or_skip, load_storm_bin
+from load_common import Live, Marker, bench_bin, live_or_skip
 
 SCALE = float(os.environ.get("SAKER_LOAD_SCALE", "0.1"))
 LOW = os.environ.get("SAKER_LOAD_BOUNDS", "low") != "default"
 # Ceilings (docs/reliability.md): measured peak RSS with margin, and the
 # longest a marker's alert may take during a storm.
-RSS_CEILING_MIB = 256
-STALL_S = 10.0
+RSS_CEILING_MIB = 96
+STALL_S = 3.0
 
 BOUNDS = ["-o", "falco_libs.thread_table_size=1000", "-o", "falco_libs.fd_total_size=15000",
           "-o", "falco_libs.user_table_size=8"] if LOW else []
@@ -48,7 +48,7 @@ def live(saker_bin, tmp_path_factory):
     live_or_skip()
     tmp = tmp_path_factory.mktemp("load")
     lv = Live(saker_bin, tmp, extra=["-o", "engine.modern_ebpf.kernel_filters=false", *BOUNDS])
-    lv.storm = load_storm_bin(saker_bin, tmp)
+    lv.storm = bench_bin(saker_bin, tmp, "load_storm")
     yield lv
     assert lv.stop() == 0, "saker did not exit 0:\n" + "\n".join(lv.s.log()[-20:])
 
