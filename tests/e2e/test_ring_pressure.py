@@ -15,7 +15,7 @@ they go). Checked:
   marker file created by a new process alerts within STALL_S;
 - saker keeps running and exits 0.
 SAKER_LOAD_SCALE (default 0.1 in CI) scales the flood length (1.0: 15 M
-rounds per CPU)."""
+rounds per CPU); below 1 the flood also stops once the drop alert came."""
 import os
 import subprocess
 import time
@@ -54,15 +54,20 @@ def test_full_rings_drop_act_and_recover(live):
     t0 = time.monotonic()
     loads = [subprocess.Popen([live.load, str(rounds)], stdout=subprocess.PIPE, text=True)
              for _ in range(os.cpu_count() or 1)]
-    # while the flood runs: drops counted
+    # while the flood runs: drops counted, and the drop alert raised; in CI
+    # (SAKER_LOAD_SCALE < 1) the flood stops there, on a loaded machine the
+    # rounds could take minutes
     during = None
     while any(p.poll() is None for p in loads):
         m = live.metrics()
         if m["falcosecurity_scap_n_drops_total"] > m0["falcosecurity_scap_n_drops_total"]:
-            during = m
-            break
+            during = during or m
+            if SCALE < 1 and any(a.get("rule") == DROP_RULE for a in live.s.alerts()):
+                for p in loads:
+                    p.terminate()
+                break
     for p in loads:
-        assert p.wait(300) == 0
+        assert p.wait(600) in (0, -15)
     flood_s = time.monotonic() - t0
     assert during, "the flood ended without a single drop (rings never full)"
     assert live.s.p.poll() is None, "saker died under the flood"
