@@ -16,6 +16,7 @@ import uuid
 import pytest
 
 from ops_common import Saker, get, rss_kib, web_args
+from test_live import live_unavailable
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -31,11 +32,7 @@ SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$')
 
 
 def live_or_skip():
-    why = None
-    if os.geteuid() != 0:
-        why = "not root (the eBPF probe needs root)"
-    elif not os.path.exists("/sys/kernel/btf/vmlinux"):
-        why = "no kernel BTF (/sys/kernel/btf/vmlinux)"
+    why = live_unavailable()
     if why:
         sys.stderr.write(f"\n*** live load tests: SKIPPING: {why} ***\n")
         pytest.skip(why)
