@@ -52,7 +52,7 @@ static struct {
 	int ncpu;
 	bool have_state;
 	struct sk_state_stats st;
-	uint64_t limits[6];          /* state and queue bounds, in limit_names order */
+	uint64_t limits[7];          /* state and queue bounds, in limit_names order */
 	uint64_t events;
 	struct sk_app_metrics_rules *rules; /* the active set's labels and counts */
 	uint64_t reloads_ok, reloads_failed;
@@ -70,7 +70,8 @@ struct sk_app_metrics_rules {
 	struct sk_buf rfiles, cfiles; /* sha256 samples of the rules and config files */
 };
 
-static _Atomic uint64_t beat_ns, suppressed;
+static _Atomic uint64_t beat_ns, suppressed, cap_files, cap_errors;
+static atomic_bool cap_open;
 static atomic_bool source_dead;
 static uint64_t last_pub_ns;
 
@@ -202,13 +203,14 @@ void sk_app_metrics_rules_free(struct sk_app_metrics_rules *m)
 /* The bounds of the tables and of the output queue (0 in the configuration
  * means the built-in default, as sk_state_new and the output module use). */
 static const char *const limit_names[] = {"threads", "fds_per_process", "fds", "users",
-					  "containers", "outputs_queue"};
+					  "containers", "outputs_queue", "capture_writers"};
 
 static void state_limits(const struct sk_config *k)
 {
 	int64_t v[] = {k->thread_table_size, k->fd_table_size, k->fd_total_size,
-		       k->user_table_size, k->container_table_size, k->outputs_queue_capacity};
-	static const uint64_t dflt[] = {131072, 4096, 262144, 65536, 16384, 65536};
+		       k->user_table_size, k->container_table_size, k->outputs_queue_capacity,
+		       1 /* capture writers: one at a time by construction (live.c) */};
+	static const uint64_t dflt[] = {131072, 4096, 262144, 65536, 16384, 65536, 1};
 	for (size_t i = 0; i < SK_ARRAY_LEN(M.limits); i++)
 		M.limits[i] = v[i] > 0 ? (uint64_t)v[i] : dflt[i];
 }
@@ -399,6 +401,13 @@ void sk_app_metrics_reload(bool ok, double latency_s)
 void sk_app_metrics_suppressed(uint64_t n)
 {
 	atomic_fetch_add_explicit(&suppressed, n, memory_order_relaxed);
+}
+
+void sk_app_metrics_capture(uint64_t files, uint64_t errors, bool open)
+{
+	atomic_store_explicit(&cap_files, files, memory_order_relaxed);
+	atomic_store_explicit(&cap_errors, errors, memory_order_relaxed);
+	atomic_store_explicit(&cap_open, open, memory_order_relaxed);
 }
 
 int sk_app_health(uint64_t stall_ms, char *why, size_t whylen)
@@ -781,6 +790,9 @@ static void text_saker(struct sk_app_prom *p)
 		snprintf(lab, sizeof(lab), "table=\"%s\"", limit_names[i]);
 		sk_app_prom_u64(p, S "state_table_limit", lab, M.limits[i]);
 	}
+	one_u64(p, S "capture_files_total", "counter", atomic_load(&cap_files));
+	one_u64(p, S "capture_errors_total", "counter", atomic_load(&cap_errors));
+	one_u64(p, S "capture_writers", "gauge", atomic_load(&cap_open) ? 1 : 0);
 	one_u64(p, S "driver_events_read_total", "counter", M.drv.n_read);
 	one_u64(p, S "driver_events_sent_total", "counter", M.drv.n_sent);
 	one_u64(p, S "driver_param_faults_total", "counter", M.drv.n_faults);

@@ -53,14 +53,15 @@ def bench_bin(saker_bin, tmp_dir, name):
 
 
 class Live:
-    """A live saker with the marker rule on directory `d`, /metrics on, and
-    its RSS sampled every 50 ms (peak in `rss_peak_kib`)."""
+    """A live saker with the marker rule on directory `d` (asking for a
+    capture with capture=True), /metrics on, and its RSS sampled every 50 ms
+    (peak in `rss_peak_kib`)."""
 
-    def __init__(self, saker_bin, tmp_path, extra=()):
+    def __init__(self, saker_bin, tmp_path, extra=(), capture=False):
         self.d = f"/tmp/saker-load-{uuid.uuid4().hex[:8]}"
         os.makedirs(self.d)
         rules = pathlib.Path(tmp_path) / "load_rules.yaml"
-        rules.write_text(RULES.format(d=self.d))
+        rules.write_text(RULES.format(d=self.d) + ("  capture: true\n" if capture else ""))
         self.s = Saker(saker_bin, ["-r", str(rules), "-o", "json_output=true",
                                    "-o", "engine.kind=modern_ebpf",
                                    *web_args(extra=extra)])

@@ -189,3 +189,42 @@ def test_user_table_bound(live):
         pytest.skip("/etc/passwd has 8 users or fewer")
     assert m["saker_state_users_dropped_total"] > 0
     assert m['saker_state_table_entries{table="users"}'] <= 16  # users + groups
+
+
+def test_capture_writer_bound(saker_bin, tmp_path):
+    """capture.enabled with the marker rule asking for a capture: while
+    markers alert and a fork storm fills the captures, at most one capture
+    file is open at a time, each stops at capture.max_file_size_mb (plus the
+    /proc scan it starts with), the files are counted in /metrics, and the
+    /proc scan each file starts with does not stall the engine past STALL_S."""
+    live_or_skip()
+    prefix = tmp_path / "cap"
+    lv = Live(saker_bin, tmp_path, capture=True, extra=[
+        "-o", "capture.enabled=true", "-o", f"capture.path_prefix={prefix}",
+        "-o", "capture.max_file_size_mb=1", "-o", "capture.default_duration=300"])
+    try:
+        storm = bench_bin(saker_bin, tmp_path, "load_storm")
+        lv.reset_peak()
+        open_max = 0
+        with Marker(lv, period=0.2) as mk:
+            p = subprocess.Popen([storm, "forks", str(int(50000 * SCALE))],
+                                 stdout=subprocess.DEVNULL)
+            while p.poll() is None:
+                m = lv.metrics()
+                open_max = max(open_max, m["saker_capture_writers"])
+            assert p.wait() == 0
+        m = lv.metrics()
+        files = sorted(tmp_path.glob("cap_*.scap"))
+        sizes = [f.stat().st_size for f in files]
+        print(f"\n[load] captures: {len(files)} files, largest {max(sizes or [0]) / 1048576:.2f} "
+              f"MiB, worst alert latency {mk.worst():.3f} s, peak RSS "
+              f"{lv.rss_peak_kib / 1024:.1f} MiB")
+        check(lv, mk)
+        assert m['saker_state_table_limit{table="capture_writers"}'] == 1
+        assert open_max <= 1
+        assert m["saker_capture_files_total"] == len(files) >= 2, (m["saker_capture_files_total"],
+                                                                    files)
+        assert m["saker_capture_errors_total"] == 0
+        assert max(sizes) < 4 << 20, sizes  # 1 MiB of events + the /proc scan
+    finally:
+        assert lv.stop() == 0
