@@ -303,6 +303,10 @@ static int engine_init(struct engine *e, const struct sk_app_cfg *c, const struc
 	struct sk_state_config sc = {0};
 	if (c->conf->thread_table_size > 0)
 		sc.max_threads = (size_t)c->conf->thread_table_size;
+	sc.max_fds_per_process = (size_t)c->conf->fd_table_size;
+	sc.max_fds = (size_t)c->conf->fd_total_size;
+	sc.max_users = (size_t)c->conf->user_table_size;
+	sc.max_containers = (size_t)c->conf->container_table_size;
 	e->st = sk_state_new(&sc);
 	if (sk_app_ctr_setup(&e->ctr, c) < 0)
 		return -1;

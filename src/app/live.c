@@ -302,6 +302,7 @@ static void capture_stop(const struct sk_app_live_opts *o, struct capture *c)
 	else if (o->cfg)
 		sk_app_log(o->cfg, SK_LOG_INFO, "Capture file %s written\n", c->path);
 	c->w = NULL;
+	sk_app_metrics_capture(c->files, c->errors, false);
 }
 
 /* The capture's metadata: machine, interfaces, users and groups from /proc
@@ -334,6 +335,7 @@ static void capture_start(const struct sk_app_live_opts *o, void *ctx, struct ca
 			 (unsigned long long)ev->ts, (unsigned long long)ev->num);
 	if (n < 0 || (size_t)n >= sizeof(c->path)) {
 		c->errors++;
+		sk_app_metrics_capture(c->files, c->errors, false);
 		return;
 	}
 	struct meta m;
@@ -360,6 +362,7 @@ static void capture_start(const struct sk_app_live_opts *o, void *ctx, struct ca
 			sk_app_log(o->cfg, SK_LOG_INFO, "Starting capture %s\n", c->path);
 	}
 	meta_done(&m);
+	sk_app_metrics_capture(c->files, c->errors, c->w != NULL);
 }
 
 /* Per event, after the rules saw it. */

@@ -211,6 +211,7 @@ struct sk_group {
 struct sk_state_config {
 	size_t max_threads;          /* default 131072 */
 	size_t max_fds_per_process;  /* default 4096 (libsinsp max fd table size) */
+	size_t max_fds;              /* all fd tables together; default 262144 */
 	uint64_t thread_timeout_ns;  /* purge threads idle longer than this; default 30 min
 	                                (only threads with SK_CL_CLOSED or of dead processes) */
 	size_t max_users;            /* default 65536 (users + groups each) */
@@ -227,6 +228,8 @@ struct sk_state_stats {
 	uint64_t threads_incomplete; /* created from an event with partial info */
 	uint64_t fds_added, fds_removed;
 	uint64_t fds_dropped;        /* refused because a table reached max_fds_per_process */
+	uint64_t fds_dropped_total;  /* refused because all tables together reached max_fds */
+	uint64_t users;              /* users + groups in the tables */
 	uint64_t users_dropped;      /* users/groups refused by max_users */
 	uint64_t containers_dropped;  /* refused or evicted because max_containers was reached */
 	uint64_t containers_meta;     /* container records applied */

@@ -274,6 +274,45 @@ static void test_bounds(void **state)
 	sk_state_stats(st, &s);
 	assert_int_equal(sk_state_fd_count(st, sk_state_thread(st, 1)), 2);
 	assert_int_equal(s.fds_dropped, 2);
+	assert_int_equal(s.fds, 2);
+	sk_state_free(st);
+}
+
+/* The bound over all fd tables together: refusals counted apart from the
+ * per-process ones, room again once fds go away. */
+static void test_bound_total_fds(void **state)
+{
+	(void)state;
+	struct sk_state_config cfg = {.max_fds_per_process = 4, .max_fds = 5};
+	struct sk_state *st = sk_state_new(&cfg);
+	struct sk_scap_meta_ops ops;
+	sk_state_meta_ops(st, &ops);
+	for (uint64_t i = 1; i <= 3; i++)
+		seed_thread(&ops, i, i, 1, "p", B(""));
+	sk_state_seed_done(st);
+	struct sk_scap_fd fd;
+	memset(&fd, 0, sizeof(fd));
+	fd.type = SK_FD_FILE;
+	fd.name = B("/x");
+	for (uint64_t pid = 1; pid <= 3; pid++)
+		for (int64_t i = 0; i < 3; i++) {
+			fd.fd = i;
+			assert_int_equal(ops.fd(ops.ctx, pid, &fd), 0);
+		}
+	struct sk_state_stats s;
+	sk_state_stats(st, &s);
+	assert_int_equal(s.fds, 5);
+	assert_int_equal(s.fds_dropped_total, 4);
+	assert_int_equal(s.fds_dropped, 0);
+	sk_state_clear(st);
+	sk_state_stats(st, &s);
+	assert_int_equal(s.fds, 0);
+	seed_thread(&ops, 1, 1, 1, "p", B(""));
+	sk_state_seed_done(st);
+	assert_int_equal(ops.fd(ops.ctx, 1, &fd), 0);
+	sk_state_stats(st, &s);
+	assert_int_equal(s.fds, 1);
+	assert_int_equal(s.fds_dropped_total, 4);
 	sk_state_free(st);
 }
 
@@ -301,6 +340,7 @@ int main(void)
 		cmocka_unit_test(test_container_match),
 		cmocka_unit_test(test_container_of_thread),
 		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_bound_total_fds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
