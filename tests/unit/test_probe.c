@@ -864,6 +864,74 @@ static void test_sendmsg_recvmsg(void **state)
 	close(cli);
 }
 
+/* The IPv6 tuple ::1:sport -> ::1:dport at param i. */
+static void check_tuple6(const struct sk_event *ev, unsigned i, uint16_t sport, uint16_t dport)
+{
+	uint32_t len;
+	const uint8_t *t = sk_event_param(ev, i, &len);
+	assert_int_equal(len, 37);
+	assert_int_equal(t[0], 10);
+	uint16_t p;
+	assert_memory_equal(t + 1, &in6addr_loopback, 16);
+	memcpy(&p, t + 17, 2);
+	assert_int_equal(p, sport);
+	assert_memory_equal(t + 19, &in6addr_loopback, 16);
+	memcpy(&p, t + 35, 2);
+	assert_int_equal(p, dport);
+}
+
+/* The same over IPv6: the remote end from a sockaddr_in6 msg_name. */
+static void test_sendmsg_recvmsg6(void **state)
+{
+	(void)state;
+	NEED_PROBE();
+	int fd[2];
+	uint16_t port[2];
+	struct sockaddr_in6 sa[2];
+	for (int k = 0; k < 2; k++) {
+		fd[k] = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		assert_true(fd[k] >= 0);
+		memset(&sa[k], 0, sizeof(sa[k]));
+		sa[k].sin6_family = AF_INET6;
+		sa[k].sin6_addr = in6addr_loopback;
+		if (bind(fd[k], (struct sockaddr *)&sa[k], sizeof(sa[k])) != 0) {
+			close(fd[k]);
+			if (k)
+				close(fd[0]);
+			fprintf(stderr, "test_probe: no IPv6 loopback, skipped\n");
+			skip();
+		}
+		socklen_t sl = sizeof(sa[k]);
+		assert_int_equal(getsockname(fd[k], (struct sockaddr *)&sa[k], &sl), 0);
+		port[k] = ntohs(sa[k].sin6_port);
+	}
+	drain();
+	char m[] = "six";
+	struct iovec iov = {m, 3};
+	struct msghdr mh = {.msg_name = &sa[0], .msg_namelen = sizeof(sa[0]), .msg_iov = &iov,
+			    .msg_iovlen = 1};
+	assert_int_equal(sendmsg(fd[1], &mh, 0), 3);
+	{
+		GET(49, my_tid());
+		check_data(&ev, 1, m, 3);
+		check_tuple6(&ev, 4, port[1], port[0]);
+	}
+	char buf[8];
+	struct sockaddr_in6 from;
+	struct iovec riov = {buf, sizeof(buf)};
+	struct msghdr rh = {.msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &riov,
+			    .msg_iovlen = 1};
+	assert_int_equal(recvmsg(fd[0], &rh, 0), 3);
+	{
+		GET(53, my_tid());
+		check_data(&ev, 2, m, 3);
+		check_tuple6(&ev, 3, port[1], port[0]);
+		assert_empty(&ev, 4); /* no msg_control */
+	}
+	close(fd[0]);
+	close(fd[1]);
+}
+
 /* sendmmsg/recvmmsg: one event per message, and one for a failed call. */
 static void test_mmsg(void **state)
 {
@@ -1218,6 +1286,7 @@ int main(void)
 		cmocka_unit_test(test_self_filter),
 		cmocka_unit_test(test_ptrace_setuid_modules),
 		cmocka_unit_test(test_sendmsg_recvmsg),
+		cmocka_unit_test(test_sendmsg_recvmsg6),
 		cmocka_unit_test(test_mmsg),
 		cmocka_unit_test(test_getsockopt),
 		cmocka_unit_test(test_ptrace_values),

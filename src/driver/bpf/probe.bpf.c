@@ -528,9 +528,10 @@ __noinline int probe__tuple(long fd, __u32 off, __u32 inbound)
 	if (fam == AF_INET6) {
 		dst[0] = AF_INET6;
 		__u32 a = inbound ? 19 : 1, b = inbound ? 1 : 19;
-		BPF_CORE_READ_INTO(dst + a, sk, __sk_common.skc_v6_rcv_saddr);
+		/* typed destinations: BPF_CORE_READ_INTO copies sizeof(*dst) bytes */
+		BPF_CORE_READ_INTO((struct in6_addr *)(dst + a), sk, __sk_common.skc_v6_rcv_saddr);
 		*(__u16 *)(dst + a + 16) = lport;
-		BPF_CORE_READ_INTO(dst + b, sk, __sk_common.skc_v6_daddr);
+		BPF_CORE_READ_INTO((struct in6_addr *)(dst + b), sk, __sk_common.skc_v6_daddr);
 		*(__u16 *)(dst + b + 16) = rport;
 		return 37;
 	}
