@@ -413,21 +413,29 @@ static void test_dup(void **state)
 
 /* ---- network --------------------------------------------------------------- */
 
-static void check_tuple4(const struct sk_event *ev, unsigned i, uint16_t sport, uint16_t dport)
+/* The tuple addr:sport -> addr:dport (family fam, alen-byte addresses) at
+ * param i; sport 0 = any. */
+static void check_tuple(const struct sk_event *ev, unsigned i, uint8_t fam, const void *addr,
+			uint32_t alen, uint16_t sport, uint16_t dport)
 {
 	uint32_t len;
 	const uint8_t *t = sk_event_param(ev, i, &len);
-	assert_int_equal(len, 13);
-	assert_int_equal(t[0], 2);
-	uint32_t lo = htonl(INADDR_LOOPBACK);
+	assert_int_equal(len, 1 + 2 * (alen + 2));
+	assert_int_equal(t[0], fam);
 	uint16_t p;
-	assert_memory_equal(t + 1, &lo, 4);
-	memcpy(&p, t + 5, 2);
+	assert_memory_equal(t + 1, addr, alen);
+	memcpy(&p, t + 1 + alen, 2);
 	if (sport)
 		assert_int_equal(p, sport);
-	assert_memory_equal(t + 7, &lo, 4);
-	memcpy(&p, t + 11, 2);
+	assert_memory_equal(t + 3 + alen, addr, alen);
+	memcpy(&p, t + 3 + 2 * alen, 2);
 	assert_int_equal(p, dport);
+}
+
+static void check_tuple4(const struct sk_event *ev, unsigned i, uint16_t sport, uint16_t dport)
+{
+	uint32_t lo = htonl(INADDR_LOOPBACK);
+	check_tuple(ev, i, AF_INET, &lo, 4, sport, dport);
 }
 
 static void check_sockaddr4(const struct sk_event *ev, unsigned i, uint16_t port)
@@ -867,17 +875,7 @@ static void test_sendmsg_recvmsg(void **state)
 /* The IPv6 tuple ::1:sport -> ::1:dport at param i. */
 static void check_tuple6(const struct sk_event *ev, unsigned i, uint16_t sport, uint16_t dport)
 {
-	uint32_t len;
-	const uint8_t *t = sk_event_param(ev, i, &len);
-	assert_int_equal(len, 37);
-	assert_int_equal(t[0], 10);
-	uint16_t p;
-	assert_memory_equal(t + 1, &in6addr_loopback, 16);
-	memcpy(&p, t + 17, 2);
-	assert_int_equal(p, sport);
-	assert_memory_equal(t + 19, &in6addr_loopback, 16);
-	memcpy(&p, t + 35, 2);
-	assert_int_equal(p, dport);
+	check_tuple(ev, i, AF_INET6, &in6addr_loopback, 16, sport, dport);
 }
 
 /* The same over IPv6: the remote end from a sockaddr_in6 msg_name. */
@@ -932,6 +930,35 @@ static void test_sendmsg_recvmsg6(void **state)
 	close(fd[1]);
 }
 
+/* Two mmsghdr entries, one iovec and one address each. */
+static void mmsg_fill(struct mmsghdr *mm, struct iovec *iov, struct sockaddr_in *names)
+{
+	memset(mm, 0, 2 * sizeof(*mm));
+	for (int k = 0; k < 2; k++) {
+		mm[k].msg_hdr.msg_name = &names[k];
+		mm[k].msg_hdr.msg_namelen = sizeof(names[k]);
+		mm[k].msg_hdr.msg_iov = &iov[k];
+		mm[k].msg_hdr.msg_iovlen = 1;
+	}
+}
+
+/* The two events (type) of a 2-message sendmmsg/recvmmsg of sent[0..1]. */
+static void check_mmsg_events(uint16_t type, int fd, uint16_t cport, uint16_t sport,
+			      const struct iovec *sent)
+{
+	for (int k = 0; k < 2; k++) {
+		GET(type, my_tid());
+		uint32_t n = (uint32_t)sent[k].iov_len;
+		assert_int_equal(ps64(&ev, 0), n);
+		assert_int_equal(ps64(&ev, 1), fd);
+		assert_int_equal(pu64(&ev, 2), n);
+		check_data(&ev, 3, sent[k].iov_base, n);
+		check_tuple4(&ev, 4, cport, sport);
+		if (type == 55)
+			assert_empty(&ev, 5); /* no msg_control */
+	}
+}
+
 /* sendmmsg/recvmmsg: one event per message, and one for a failed call. */
 static void test_mmsg(void **state)
 {
@@ -943,42 +970,18 @@ static void test_mmsg(void **state)
 	drain();
 	char m0[] = "first", m1[] = "second!";
 	struct iovec iov[2] = {{m0, 5}, {m1, 7}};
-	struct mmsghdr mm[2] = {
-		{.msg_hdr = {.msg_name = &ssa, .msg_namelen = sizeof(ssa), .msg_iov = &iov[0],
-			     .msg_iovlen = 1}},
-		{.msg_hdr = {.msg_name = &ssa, .msg_namelen = sizeof(ssa), .msg_iov = &iov[1],
-			     .msg_iovlen = 1}},
-	};
+	struct sockaddr_in to[2] = {ssa, ssa};
+	struct mmsghdr mm[2];
+	mmsg_fill(mm, iov, to);
 	assert_int_equal(sendmmsg(cli, mm, 2, 0), 2);
-	for (int k = 0; k < 2; k++) {
-		GET(51, my_tid());
-		uint32_t n = k ? 7 : 5;
-		assert_int_equal(ps64(&ev, 0), n);
-		assert_int_equal(ps64(&ev, 1), cli);
-		assert_int_equal(pu64(&ev, 2), n);
-		check_data(&ev, 3, k ? m1 : m0, n);
-		check_tuple4(&ev, 4, cport, sport);
-	}
+	check_mmsg_events(51, cli, cport, sport, iov);
 	char b0[32], b1[32];
-	struct sockaddr_in f0, f1;
+	struct sockaddr_in from[2];
 	struct iovec riov[2] = {{b0, sizeof(b0)}, {b1, sizeof(b1)}};
-	struct mmsghdr rm[2] = {
-		{.msg_hdr = {.msg_name = &f0, .msg_namelen = sizeof(f0), .msg_iov = &riov[0],
-			     .msg_iovlen = 1}},
-		{.msg_hdr = {.msg_name = &f1, .msg_namelen = sizeof(f1), .msg_iov = &riov[1],
-			     .msg_iovlen = 1}},
-	};
+	struct mmsghdr rm[2];
+	mmsg_fill(rm, riov, from);
 	assert_int_equal(recvmmsg(srv, rm, 2, MSG_DONTWAIT, NULL), 2);
-	for (int k = 0; k < 2; k++) {
-		GET(55, my_tid());
-		uint32_t n = k ? 7 : 5;
-		assert_int_equal(ps64(&ev, 0), n);
-		assert_int_equal(ps64(&ev, 1), srv);
-		assert_int_equal(pu64(&ev, 2), n);
-		check_data(&ev, 3, k ? m1 : m0, n);
-		check_tuple4(&ev, 4, cport, sport);
-		assert_empty(&ev, 5);
-	}
+	check_mmsg_events(55, srv, cport, sport, iov);
 	assert_int_equal(sendmmsg(-1, mm, 2, 0), -1);
 	{
 		GET(51, my_tid());
