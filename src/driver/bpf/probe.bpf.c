@@ -1000,9 +1000,11 @@ static __always_inline long sockopt_val(struct sk_probe_scratch *s, __u8 *dst)
 	__s32 optlen = 0;
 	if (s->args[4])
 		bpf_probe_read_user(&optlen, 4, (void *)s->args[4]);
-	__u64 w[2] = {};
-	if (uval)
-		bpf_probe_read_user(w, optlen >= 16 ? 16 : 8, (void *)uval);
+	__u64 w[4] = {};
+	__u32 rl = optlen <= 0 ? 0 : optlen >= 16 ? 16 : optlen; /* no read past the buffer */
+	sk_barrier(rl);
+	if (uval && rl)
+		bpf_probe_read_user(w, rl & 31, (void *)uval);
 	if (level == 1) {
 		switch (name) {
 		case 4: /* SO_ERROR */
