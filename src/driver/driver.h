@@ -185,6 +185,7 @@ struct sk_proc_scan_opts {
  * over the per-process bound). */
 struct sk_proc_scan_stats {
 	uint64_t threads, fds, users, groups, ifaces, vanished, fds_skipped;
+	uint64_t netns;              /* network namespaces whose socket tables were read */
 };
 
 /* Walks /proc (and /etc/passwd, /etc/group, the interfaces) and hands what it

@@ -1,7 +1,8 @@
 /* procscan.c — seeds state from the running system: machine info, network
  * interfaces, users/groups (/etc/passwd, /etc/group), every process (and
  * optionally thread) from /proc, and their fds, with sockets resolved through
- * /proc/net. Delivered through struct sk_scap_meta_ops, exactly as a capture
+ * the /proc/PID/net tables of each process's own network namespace (read once
+ * per namespace). Delivered through struct sk_scap_meta_ops, exactly as a capture
  * file's metadata blocks are. Everything read is untrusted: bounded buffers,
  * processes that vanish mid-scan are skipped. */
 #include <ctype.h>
@@ -29,7 +30,8 @@ struct scan {
 	struct sk_proc_scan_stats *st;
 	char proc[256];              /* root + /proc */
 	char etc[256];               /* root + /etc */
-	struct sk_u64map socks;      /* inode -> struct sock_info */
+	struct sk_u64map socks;      /* inode -> struct sock_info, every namespace's */
+	struct sk_u64map netns;      /* inodes of the network namespaces whose tables are in socks */
 	struct sk_arena arena;
 };
 
@@ -113,10 +115,10 @@ static void parse_hex_addr(const char *s, uint8_t *ip, size_t iplen, uint16_t *p
 	*port = c ? (uint16_t)strtoul(c + 1, NULL, 16) : 0;
 }
 
-static void load_inet(struct scan *sc, const char *file, bool v6, uint8_t l4)
+static void load_inet(struct scan *sc, const char *dir, const char *file, bool v6, uint8_t l4)
 {
-	char path[320];
-	snprintf(path, sizeof(path), "%s/net/%s", sc->proc, file);
+	char path[400];
+	snprintf(path, sizeof(path), "%s/net/%s", dir, file);
 	FILE *f = fopen(path, "re");
 	if (!f)
 		return;
@@ -150,10 +152,10 @@ static void load_inet(struct scan *sc, const char *file, bool v6, uint8_t l4)
 	fclose(f);
 }
 
-static void load_unix(struct scan *sc)
+static void load_unix(struct scan *sc, const char *dir)
 {
-	char path[320];
-	snprintf(path, sizeof(path), "%s/net/unix", sc->proc);
+	char path[400];
+	snprintf(path, sizeof(path), "%s/net/unix", dir);
 	FILE *f = fopen(path, "re");
 	if (!f)
 		return;
@@ -179,10 +181,10 @@ static void load_unix(struct scan *sc)
 	fclose(f);
 }
 
-static void load_netlink(struct scan *sc)
+static void load_netlink(struct scan *sc, const char *dir)
 {
-	char path[320];
-	snprintf(path, sizeof(path), "%s/net/netlink", sc->proc);
+	char path[400];
+	snprintf(path, sizeof(path), "%s/net/netlink", dir);
 	FILE *f = fopen(path, "re");
 	if (!f)
 		return;
@@ -203,6 +205,32 @@ static void load_netlink(struct scan *sc)
 			break;
 	}
 	fclose(f);
+}
+
+/* Before the fds of process pid: the socket tables of its network namespace
+ * (/proc/PID/net/...), unless a process of the same namespace (same inode of
+ * /proc/PID/ns/net) already brought them. Socket inodes are unique on the
+ * machine, so one map holds the sockets of every namespace and each fd finds
+ * the entry of its own. */
+static void load_netns(struct scan *sc, uint64_t pid)
+{
+	char dir[300], path[340];
+	snprintf(dir, sizeof(dir), "%s/%llu", sc->proc, (unsigned long long)pid);
+	snprintf(path, sizeof(path), "%s/ns/net", dir);
+	struct stat st;
+	if (stat(path, &st) != 0 || sk_u64map_get(&sc->netns, st.st_ino))
+		return; /* vanished (its fds go too), or known */
+	if (sk_u64map_put(&sc->netns, st.st_ino, sc) < 0)
+		return;
+	load_inet(sc, dir, "tcp", false, 2);
+	load_inet(sc, dir, "tcp6", true, 2);
+	load_inet(sc, dir, "udp", false, 3);
+	load_inet(sc, dir, "udp6", true, 3);
+	load_inet(sc, dir, "raw", false, 5);
+	load_inet(sc, dir, "raw6", true, 5);
+	load_unix(sc, dir);
+	load_netlink(sc, dir);
+	sc->st->netns++;
 }
 
 /* ---- machine, interfaces, users, groups ---------------------------------- */
@@ -450,6 +478,7 @@ static int emit_fds(struct scan *sc, uint64_t pid, struct tbufs *b)
 	DIR *d = opendir(dpath);
 	if (!d)
 		return 0;
+	load_netns(sc, pid);
 	int dfd = dirfd(d);
 	size_t maxfds = sc->o->max_fds_per_proc ? sc->o->max_fds_per_proc : 65536;
 	size_t n = 0;
@@ -478,7 +507,7 @@ static int emit_fds(struct scan *sc, uint64_t pid, struct tbufs *b)
 		if (sscanf(b->tmp, "socket:[%llu]", &sino) == 1) {
 			struct sock_info *si = sk_u64map_get(&sc->socks, sino);
 			if (!si) {
-				f.type = SK_FD_UNSUPPORTED; /* another netns, or a family we do not parse */
+				f.type = SK_FD_UNSUPPORTED; /* a family we do not parse */
 			} else {
 				f.type = si->type;
 				memcpy(f.sip, si->sip, 16);
@@ -716,17 +745,8 @@ int sk_proc_scan(const struct sk_proc_scan_opts *opts, const struct sk_scap_meta
 		return sk_err_set(err, -ENAMETOOLONG, "the /proc or /etc path under %s is too long",
 				  root);
 	sk_u64map_init(&sc.socks, 1u << 20);
+	sk_u64map_init(&sc.netns, 1u << 16);
 	sk_arena_init(&sc.arena, 0);
-	if (sc.o->fds) {
-		load_inet(&sc, "tcp", false, 2);
-		load_inet(&sc, "tcp6", true, 2);
-		load_inet(&sc, "udp", false, 3);
-		load_inet(&sc, "udp6", true, 3);
-		load_inet(&sc, "raw", false, 5);
-		load_inet(&sc, "raw6", true, 5);
-		load_unix(&sc);
-		load_netlink(&sc);
-	}
 	int rc = scan_machine(&sc);
 	if (!rc)
 		rc = scan_ifaces(&sc);
@@ -735,6 +755,7 @@ int sk_proc_scan(const struct sk_proc_scan_opts *opts, const struct sk_scap_meta
 	if (!rc && (sc.ops->thread || sc.ops->fd)) /* nobody asked for processes: skip them */
 		rc = scan_procs(&sc);
 	sk_u64map_done(&sc.socks);
+	sk_u64map_done(&sc.netns);
 	sk_arena_done(&sc.arena);
 	if (rc < 0)
 		return sk_err_set(err, rc, "scanning %s: %s", sc.proc, strerror(-rc));

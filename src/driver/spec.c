@@ -15,7 +15,11 @@
  *   dev ino (of fd ret)   oN open flags of arg N   uN:i[:xf] u64 i of user struct
  *   wN:i u32 i of user struct   piN pipe inode   spN:i socket address of pipe-like pair
  *   q0 q1 q2 accept queue pct/len/max   T:field task property   fp path of fd ret
- *   ps pi  prctl string/int   -  empty */
+ *   ps pi  prctl string/int   -  empty
+ *   messages (msghdr at arg N, socket arg 0; `:v` = mmsghdr vector, one record per entry):
+ *   mdN sent data   mrN received data   msN iovec size   mtN / miN tuple out / in
+ *   mcN msg_control   mxN mzN res / size of the mmsghdr entry
+ *   so:level so:name so:val  getsockopt   pt:addr pt:data  ptrace DYN params */
 struct spec_src {
 	int nr;
 	uint16_t evt;
@@ -57,11 +61,13 @@ static const struct spec_src spec_table[] = {
 	{SYS_accept4, 389, NS, 0, 0, D_OTHER, "r tr q0 q1 q2 a3"},
 	{SYS_sendto, 31, NS, 0, 0, D_OTHER, "r b1:2 a0 a2 t0"},
 	{SYS_recvfrom, 35, NS, 0, 0, D_OTHER, "r b1:r t0 a0 a2"},
-	{SYS_sendmsg, 49, NS, 0, 0, D_OTHER, "r - a0 r+ t0"},
-	{SYS_recvmsg, 53, NS, 0, 0, D_OTHER, "r r+ - t0 - a0"},
+	{SYS_sendmsg, 49, NS, 0, 0, D_OTHER, "r md1 a0 ms1 mt1"},
+	{SYS_recvmsg, 53, NS, 0, 0, D_OTHER, "r r+ mr1 mi1 mc1 a0"},
+	{SYS_sendmmsg, 51, NS, 0, 0, D_OTHER, "mx1 a0 mz1 md1:v mt1:v"},
+	{SYS_recvmmsg, 55, NS, 0, 0, D_OTHER, "mx1 a0 mz1 mr1:v mi1:v mc1:v"},
 	{SYS_shutdown, 37, NS, 0, 0, D_OTHER, "r a0 a1"},
 	{SYS_socketpair, 43, NS, 0, 0, D_OTHER, "r w3:0 w3:1 sp3:0 sp3:1 a0 a1 a2"},
-	{SYS_getsockopt, 47, NS, 0, 0, D_OTHER, "r a0 a1 a2 - w4:0"},
+	{SYS_getsockopt, 47, NS, 0, 0, D_OTHER, "r a0 so:level so:name so:val w4:0"},
 	{SYS_pipe, 61, NS, 0, 0, D_OTHER, "r w0:0 w0:1 pi0"},
 	{SYS_pipe2, 393, NS, 0, 0, D_OTHER, "r w0:0 w0:1 pi0 a1:sock"},
 	{SYS_eventfd, 63, NS, 0, 0, D_OTHER, "r a0 c0"},
@@ -79,7 +85,7 @@ static const struct spec_src spec_table[] = {
 	{SYS_setrlimit, 143, NS, 0, 0, D_OTHER, "r u1:0 u1:1 a0"},
 	{SYS_prlimit64, 145, NS, 0, 0, D_OTHER, "r u2:0 u2:1 u3:0 u3:1 a0 a1"},
 	{SYS_fcntl, 151, NS, 0, 0, D_OTHER, "r a0 a1:fcntl a2"},
-	{SYS_ptrace, 169, NS, 0, 0, D_OTHER, "r - - a0:ptrace a1"},
+	{SYS_ptrace, 169, NS, 0, 0, D_OTHER, "r pt:addr pt:data a0:ptrace a1"},
 	{SYS_ioctl, 171, NS, 0, 0, D_OTHER, "r a0 a1 a2"},
 	{SYS_rename, 175, NS, 0, 0, D_DIR, "r s0 s1"},
 	{SYS_renameat, 177, NS, 0, 0, D_DIR, "r a0 s1 a2 s3"},
@@ -128,7 +134,7 @@ static const struct spec_src spec_table[] = {
 	{SYS_memfd_create, 405, NS, 0, 0, D_OTHER, "r s0 a1"},
 	{SYS_init_module, 411, NS, 0, 0, D_OTHER, "r b0:1 a1 s2"},
 	{SYS_finit_module, 413, NS, 0, 0, D_OTHER, "r a0 s1 a2"},
-	{SK_PROBE_SPEC_PROCEXIT, 186, NS, 0, 0, D_PROC, "T:xstatus T:xret T:xsig T:xcore c0"},
+	{SK_PROBE_SPEC_PROCEXIT, 186, NS, 0, 0, D_PROC, "T:xstatus T:xret T:xsig T:xcore T:reaper"},
 };
 
 static const char *const task_names[SK_TF_MAX] = {
@@ -143,7 +149,7 @@ static const char *const task_names[SK_TF_MAX] = {
 	[SK_TF_EUID] = "euid", [SK_TF_EGID] = "egid", [SK_TF_EXEPATH] = "exepath",
 	[SK_TF_PGID] = "pgid", [SK_TF_VTID] = "vtid", [SK_TF_VPID] = "vpid",
 	[SK_TF_PIDNS_TS] = "pidnsts", [SK_TF_EXIT_STATUS] = "xstatus", [SK_TF_EXIT_RET] = "xret",
-	[SK_TF_EXIT_SIG] = "xsig", [SK_TF_EXIT_CORE] = "xcore",
+	[SK_TF_EXIT_SIG] = "xsig", [SK_TF_EXIT_CORE] = "xcore", [SK_TF_REAPER] = "reaper",
 };
 
 static const struct { const char *name; uint8_t xf; } xf_names[] = {
@@ -174,6 +180,47 @@ static int parse_xf(const char *s, size_t n, uint8_t *xf)
 	return -EINVAL;
 }
 
+/* The message, getsockopt and ptrace tokens (NUL-terminated t) into p. */
+static int parse_msg_token(const char *t, struct sk_probe_param *p)
+{
+	static const struct { const char *name; uint8_t kind, xf; } fixed[] = {
+		{"so:level", SK_PK_SOCKOPT, 0}, {"so:name", SK_PK_SOCKOPT, 1},
+		{"so:val", SK_PK_SOCKOPT_VAL, 0}, {"pt:addr", SK_PK_PTRACE_DYN, 0},
+		{"pt:data", SK_PK_PTRACE_DYN, 1},
+	};
+	static const struct { char c; uint8_t kind, xf, vec; } msg[] = {
+		{'d', SK_PK_MSG_DATA, 0, 0}, {'r', SK_PK_MSG_DATA, 1, 0}, {'s', SK_PK_MSG_SIZE, 0, 0},
+		{'t', SK_PK_MSG_TUPLE, 0, 0}, {'i', SK_PK_MSG_TUPLE, 1, 0}, {'c', SK_PK_MSG_CTL, 0, 0},
+		{'x', SK_PK_MMSG_LEN, 0, 1}, {'z', SK_PK_MMSG_LEN, 1, 1},
+	};
+	for (size_t i = 0; i < SK_ARRAY_LEN(fixed); i++)
+		if (!strcmp(t, fixed[i].name)) {
+			p->kind = fixed[i].kind;
+			p->xf = fixed[i].xf;
+			return 0;
+		}
+	if (t[0] != 'm')
+		return -EINVAL;
+	for (size_t i = 0; i < SK_ARRAY_LEN(msg); i++) {
+		if (t[1] != msg[i].c)
+			continue;
+		const char *c = t + 2;
+		unsigned x = 0;
+		if (parse_uint(&c, &x) || x > 5)
+			return -EINVAL;
+		p->kind = msg[i].kind;
+		p->xf = msg[i].xf;
+		p->a = (uint8_t)x;
+		p->b = msg[i].vec ? SK_MSG_VEC : 0;
+		if (!strcmp(c, ":v"))
+			p->b = SK_MSG_VEC;
+		else if (*c)
+			return -EINVAL;
+		return 0;
+	}
+	return -EINVAL;
+}
+
 /* Parses one token [tok, tok+n) into p. */
 static int parse_token(const char *tok, size_t n, struct sk_probe_param *p)
 {
@@ -197,6 +244,8 @@ static int parse_token(const char *tok, size_t n, struct sk_probe_param *p)
 	if (!strcmp(t, "fp")) { p->kind = SK_PK_FD_PATH; return 0; }
 	if (!strcmp(t, "ps")) { p->kind = SK_PK_PRCTL_STR; return 0; }
 	if (!strcmp(t, "pi")) { p->kind = SK_PK_PRCTL_INT; return 0; }
+	if (t[0] == 'm' || !strncmp(t, "so:", 3) || !strncmp(t, "pt:", 3))
+		return parse_msg_token(t, p);
 	if (!strncmp(t, "T:", 2)) {
 		for (unsigned i = 0; i < SK_TF_MAX; i++)
 			if (task_names[i] && !strcmp(task_names[i], t + 2)) {
@@ -290,7 +339,9 @@ static int compile(const struct spec_src *src, struct sk_probe_spec *sp, struct 
 		bool var_kind = pp->kind == SK_PK_USTR || pp->kind == SK_PK_SAVED ||
 				pp->kind == SK_PK_UBUF || pp->kind == SK_PK_SOCKADDR ||
 				pp->kind == SK_PK_TUPLE || pp->kind == SK_PK_FD_PATH ||
-				pp->kind == SK_PK_PRCTL_STR;
+				pp->kind == SK_PK_PRCTL_STR || pp->kind == SK_PK_MSG_DATA ||
+				pp->kind == SK_PK_MSG_TUPLE || pp->kind == SK_PK_MSG_CTL ||
+				pp->kind == SK_PK_SOCKOPT_VAL || pp->kind == SK_PK_PTRACE_DYN;
 		if (var_kind && pp->size)
 			return sk_err_set(err, -EINVAL, "event %s: param %s is fixed-size", info->name,
 					  info->params[np].name);
@@ -423,7 +474,7 @@ const char *sk_driver_supported_next(size_t *it, uint16_t *code)
  * users and capabilities right, sent whatever the rules are. It is Falco
  * 0.44.1's selection for rules that need nothing more (its 72 names, minus
  * those this probe does not produce yet: close_range, epoll_create,
- * epoll_create1, pidfd_getfd, pidfd_open, recvmmsg, sendmmsg; `umount` has no
+ * epoll_create1, pidfd_getfd, pidfd_open; `umount` has no
  * x86_64 syscall), plus three the parser reads that Falco leaves out: bpf
  * (the fd it returns gets type bpf), setns and unshare (entering a new user
  * namespace gives the thread every capability). Syscalls that change
@@ -445,7 +496,7 @@ static const char *const state_set[] = {
 	"link", "linkat", "symlink", "symlinkat", "mount", "umount2", "init_module", "finit_module",
 	/* fd table: sockets and their tuples */
 	"socket", "socketpair", "bind", "connect", "accept", "accept4", "getsockopt", "shutdown",
-	"sendto", "sendmsg", "recvfrom", "recvmsg",
+	"sendto", "sendmsg", "recvfrom", "recvmsg", "sendmmsg", "recvmmsg",
 };
 /* The minimal `repair` set. */
 static const char *const repair_set[] = {

@@ -22,15 +22,15 @@
 /* Files in the order the input's sections fill them; "@" marks a symlink. */
 static const char *const FILES[] = {
 	"proc/1/stat", "proc/1/status", "proc/1/cmdline", "proc/1/environ", "proc/1/cgroup",
-	"@proc/1/fd/3", "@proc/1/fd/4", "proc/1/fdinfo/3", "proc/net/tcp", "proc/net/tcp6",
-	"proc/net/udp", "proc/net/unix", "proc/net/netlink", "etc/passwd", "etc/group",
+	"@proc/1/fd/3", "@proc/1/fd/4", "proc/1/fdinfo/3", "proc/1/net/tcp", "proc/1/net/tcp6",
+	"proc/1/net/udp", "proc/1/net/unix", "proc/1/net/netlink", "etc/passwd", "etc/group",
 	"proc/1/comm", "proc/1/limits", "proc/1/loginuid", "@proc/1/exe", "@proc/1/cwd",
-	"proc/1/task/2/stat", "proc/1/task/2/status", "proc/net/raw6", "proc/sys/kernel/pid_max",
+	"proc/1/task/2/stat", "proc/1/task/2/status", "proc/1/net/raw6", "proc/sys/kernel/pid_max",
 };
 #define NFILES (sizeof(FILES) / sizeof(FILES[0]))
 static const char *const DIRS[] = {
 	"proc", "proc/1", "proc/1/fd", "proc/1/fdinfo", "proc/1/task", "proc/1/task/2",
-	"proc/net", "proc/sys", "proc/sys/kernel", "etc",
+	"proc/1/net", "proc/1/ns", "proc/sys", "proc/sys/kernel", "etc",
 };
 
 static char root[64];
@@ -61,6 +61,10 @@ static void setup(void)
 		snprintf(p, sizeof(p), "%s/%s", root, DIRS[i]);
 		mkdir(p, 0700);
 	}
+	snprintf(p, sizeof(p), "%s/proc/1/ns/net", root); /* the scan stats it: netns identity */
+	FILE *ns = fopen(p, "we");
+	if (ns)
+		fclose(ns);
 	atexit(cleanup);
 	st = sk_state_new(&(struct sk_state_config){.max_threads = 64, .max_fds_per_process = 16,
 						    .max_users = 16, .max_containers = 16});

@@ -2,6 +2,7 @@
  * syscall selection follows Falco's base_syscalls semantics; the /proc scan
  * finds this process, its fds and a listening socket. No root needed. */
 #include <errno.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -177,6 +179,69 @@ static void test_proc_scan(void **state)
 	close(ls);
 }
 
+struct netns_seen {
+	uint64_t pid;
+	uint16_t port;
+	bool listen;
+};
+
+static int on_fd_netns(void *ctx, uint64_t tid, const struct sk_scap_fd *f)
+{
+	struct netns_seen *s = ctx;
+	if (tid == s->pid && f->type == SK_FD_IPV4_SERVSOCK && f->sport == s->port &&
+	    f->l4proto == 2)
+		s->listen = true;
+	return 0;
+}
+
+/* A process in another network namespace (a child after unshare) has its
+ * listening socket resolved from its own namespace's /proc/PID/net/tcp. */
+static void test_proc_scan_netns(void **state)
+{
+	(void)state;
+	if (geteuid() != 0) {
+		fprintf(stderr, "test_driver_spec: not root, netns scan test skipped\n");
+		skip();
+	}
+	int up[2], down[2];
+	assert_int_equal(pipe(up), 0);
+	assert_int_equal(pipe(down), 0);
+	pid_t child = fork();
+	if (child == 0) {
+		close(down[1]); /* EOF on down[0] when the test closes its end */
+		uint16_t port = 0;
+		if (unshare(CLONE_NEWNET) == 0) {
+			int ls = socket(AF_INET, SOCK_STREAM, 0);
+			struct sockaddr_in sa = {.sin_family = AF_INET};
+			socklen_t sl = sizeof(sa);
+			if (ls >= 0 && bind(ls, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+			    listen(ls, 1) == 0 && getsockname(ls, (struct sockaddr *)&sa, &sl) == 0)
+				port = ntohs(sa.sin_port);
+		}
+		char c;
+		if (write(up[1], &port, sizeof(port)) != sizeof(port) || read(down[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	assert_true(child > 0);
+	close(down[0]);
+	struct netns_seen s = {.pid = (uint64_t)child};
+	assert_int_equal(read(up[0], &s.port, sizeof(s.port)), sizeof(s.port));
+	assert_true(s.port != 0);
+	struct sk_scap_meta_ops ops = {.ctx = &s, .fd = on_fd_netns};
+	struct sk_proc_scan_stats st;
+	struct sk_err err;
+	int rc = sk_proc_scan(NULL, &ops, &st, &err);
+	close(down[1]);
+	int status;
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_int_equal(rc, 0);
+	assert_true(s.listen);
+	assert_true(st.netns >= 2);
+	close(up[0]);
+	close(up[1]);
+}
+
 static int on_user_host(void *ctx, const struct sk_scap_user *u)
 {
 	int *found = ctx;
@@ -241,6 +306,7 @@ int main(void)
 		cmocka_unit_test(test_compute_set),
 		cmocka_unit_test(test_proc_scan),
 		cmocka_unit_test(test_proc_scan_root),
+		cmocka_unit_test(test_proc_scan_netns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

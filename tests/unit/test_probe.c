@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/tcp.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -160,6 +162,18 @@ static void assert_shape(const struct sk_event *ev)
 	struct sk_event ev;                                                                  \
 	assert_true(wait_event(&ev, (type), (tid)));                                         \
 	assert_shape(&ev)
+
+/* A DYN parameter holding (index 0) a u64. */
+static void check_dyn_u64(const struct sk_event *ev, unsigned i, uint64_t want)
+{
+	uint32_t len;
+	const uint8_t *d = sk_event_param(ev, i, &len);
+	assert_int_equal(len, 9);
+	assert_int_equal(d[0], 0);
+	uint64_t v;
+	memcpy(&v, d + 1, 8);
+	assert_int_equal(v, want);
+}
 
 static void inet_addr_port(struct sockaddr_in *sa, uint16_t port)
 {
@@ -401,21 +415,29 @@ static void test_dup(void **state)
 
 /* ---- network --------------------------------------------------------------- */
 
-static void check_tuple4(const struct sk_event *ev, unsigned i, uint16_t sport, uint16_t dport)
+/* The tuple addr:sport -> addr:dport (family fam, alen-byte addresses) at
+ * param i; sport 0 = any. */
+static void check_tuple(const struct sk_event *ev, unsigned i, uint8_t fam, const void *addr,
+			uint32_t alen, uint16_t sport, uint16_t dport)
 {
 	uint32_t len;
 	const uint8_t *t = sk_event_param(ev, i, &len);
-	assert_int_equal(len, 13);
-	assert_int_equal(t[0], 2);
-	uint32_t lo = htonl(INADDR_LOOPBACK);
+	assert_int_equal(len, 1 + 2 * (alen + 2));
+	assert_int_equal(t[0], fam);
 	uint16_t p;
-	assert_memory_equal(t + 1, &lo, 4);
-	memcpy(&p, t + 5, 2);
+	assert_memory_equal(t + 1, addr, alen);
+	memcpy(&p, t + 1 + alen, 2);
 	if (sport)
 		assert_int_equal(p, sport);
-	assert_memory_equal(t + 7, &lo, 4);
-	memcpy(&p, t + 11, 2);
+	assert_memory_equal(t + 3 + alen, addr, alen);
+	memcpy(&p, t + 3 + 2 * alen, 2);
 	assert_int_equal(p, dport);
+}
+
+static void check_tuple4(const struct sk_event *ev, unsigned i, uint16_t sport, uint16_t dport)
+{
+	uint32_t lo = htonl(INADDR_LOOPBACK);
+	check_tuple(ev, i, AF_INET, &lo, 4, sport, dport);
 }
 
 static void check_sockaddr4(const struct sk_event *ev, unsigned i, uint16_t port)
@@ -716,8 +738,8 @@ static void test_ptrace_setuid_modules(void **state)
 	{
 		GET(169, my_tid());
 		assert_int_equal(ps64(&ev, 0), -ESRCH);
-		assert_empty(&ev, 1);
-		assert_empty(&ev, 2);
+		check_dyn_u64(&ev, 1, 0); /* failed: addr and data are 0 */
+		check_dyn_u64(&ev, 2, 0);
 		assert_int_equal(pu64(&ev, 3), 11); /* PPM_PTRACE_ATTACH */
 		assert_int_equal(ps64(&ev, 4), 0x7ffffff0);
 	}
@@ -744,6 +766,425 @@ static void test_ptrace_setuid_modules(void **state)
 		assert_string_equal(pstr(&ev, 2), "opt=1");
 		assert_int_equal(pu64(&ev, 3), 0);
 	}
+}
+
+/* ---- messages, socket options, ptrace values, reapers ------------------------ */
+
+static void check_data(const struct sk_event *ev, unsigned i, const void *want, uint32_t n)
+{
+	uint32_t len;
+	const uint8_t *d = sk_event_param(ev, i, &len);
+	assert_int_equal(len, n);
+	assert_memory_equal(d, want, n);
+}
+
+/* A UDP socket bound to 127.0.0.1 (an ephemeral port, returned in *port). */
+static int udp_bound(struct sockaddr_in *sa, uint16_t *port)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	inet_addr_port(sa, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)sa, sizeof(*sa)), 0);
+	socklen_t sl = sizeof(*sa);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)sa, &sl), 0);
+	*port = ntohs(sa->sin_port);
+	return fd;
+}
+
+/* sendmsg/recvmsg on unconnected UDP sockets: the data of several iovecs
+ * (snaplen-capped), the size, the tuple from msg_name, the control data. */
+static void test_sendmsg_recvmsg(void **state)
+{
+	(void)state;
+	NEED_PROBE();
+	struct sockaddr_in ssa, csa;
+	uint16_t sport, cport;
+	int srv = udp_bound(&ssa, &sport), cli = udp_bound(&csa, &cport);
+	int one = 1;
+	assert_int_equal(setsockopt(srv, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)), 0);
+	drain();
+	char a[] = "hello ", b[] = "world";
+	struct iovec iov[2] = {{a, 6}, {b, 5}};
+	struct msghdr mh = {.msg_name = &ssa, .msg_namelen = sizeof(ssa), .msg_iov = iov,
+			    .msg_iovlen = 2};
+	assert_int_equal(sendmsg(cli, &mh, 0), 11);
+	{
+		GET(49, my_tid());
+		assert_int_equal(ps64(&ev, 0), 11);
+		check_data(&ev, 1, "hello world", 11);
+		assert_int_equal(ps64(&ev, 2), cli);
+		assert_int_equal(pu64(&ev, 3), 11);
+		check_tuple4(&ev, 4, cport, sport); /* remote end from msg_name */
+	}
+	char buf[64], ctl[64];
+	struct sockaddr_in from;
+	struct iovec riov = {buf, sizeof(buf)};
+	struct msghdr rh = {.msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &riov,
+			    .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)};
+	assert_int_equal(recvmsg(srv, &rh, 0), 11);
+	{
+		GET(53, my_tid());
+		assert_int_equal(ps64(&ev, 0), 11);
+		assert_int_equal(pu64(&ev, 1), 11);
+		check_data(&ev, 2, "hello world", 11); /* bounded by what was received */
+		check_tuple4(&ev, 3, cport, sport);    /* sender -> receiver */
+		check_data(&ev, 4, ctl, (uint32_t)rh.msg_controllen);
+		assert_true(rh.msg_controllen > 0);
+		assert_int_equal(ps64(&ev, 5), srv);
+	}
+	/* more than snaplen (80): the first 80 bytes, across iovecs */
+	char big[100], big2[100];
+	memset(big, 'x', sizeof(big));
+	memset(big2, 'y', sizeof(big2));
+	struct iovec biov[2] = {{big, 50}, {big2, 100}};
+	mh.msg_iov = biov;
+	assert_int_equal(sendmsg(cli, &mh, 0), 150);
+	{
+		GET(49, my_tid());
+		assert_int_equal(pu64(&ev, 3), 150);
+		uint32_t len;
+		const uint8_t *d = sk_event_param(&ev, 1, &len);
+		assert_int_equal(len, 80);
+		assert_memory_equal(d, big, 50);
+		assert_memory_equal(d + 50, big2, 30);
+	}
+	assert_int_equal(recv(srv, buf, sizeof(buf), 0), sizeof(buf));
+	/* failures: a bad fd (data still read, as the caller gave it; no
+	 * tuple), nothing to receive */
+	mh.msg_iov = iov;
+	assert_int_equal(sendmsg(-1, &mh, 0), -1);
+	{
+		GET(49, my_tid());
+		assert_int_equal(ps64(&ev, 0), -EBADF);
+		check_data(&ev, 1, "hello world", 11);
+		assert_int_equal(pu64(&ev, 3), 11);
+		assert_empty(&ev, 4);
+	}
+	assert_int_equal(recvmsg(srv, &rh, MSG_DONTWAIT), -1);
+	{
+		GET(53, my_tid());
+		assert_int_equal(ps64(&ev, 0), -EAGAIN);
+		assert_int_equal(pu64(&ev, 1), 0);
+		assert_empty(&ev, 2);
+		assert_empty(&ev, 3);
+		assert_empty(&ev, 4);
+		assert_int_equal(ps64(&ev, 5), srv);
+	}
+	close(srv);
+	close(cli);
+}
+
+/* The IPv6 tuple ::1:sport -> ::1:dport at param i. */
+static void check_tuple6(const struct sk_event *ev, unsigned i, uint16_t sport, uint16_t dport)
+{
+	check_tuple(ev, i, AF_INET6, &in6addr_loopback, 16, sport, dport);
+}
+
+/* The same over IPv6: the remote end from a sockaddr_in6 msg_name. */
+static void test_sendmsg_recvmsg6(void **state)
+{
+	(void)state;
+	NEED_PROBE();
+	int fd[2];
+	uint16_t port[2];
+	struct sockaddr_in6 sa[2];
+	for (int k = 0; k < 2; k++) {
+		fd[k] = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		assert_true(fd[k] >= 0);
+		memset(&sa[k], 0, sizeof(sa[k]));
+		sa[k].sin6_family = AF_INET6;
+		sa[k].sin6_addr = in6addr_loopback;
+		if (bind(fd[k], (struct sockaddr *)&sa[k], sizeof(sa[k])) != 0) {
+			close(fd[k]);
+			if (k)
+				close(fd[0]);
+			fprintf(stderr, "test_probe: no IPv6 loopback, skipped\n");
+			skip();
+		}
+		socklen_t sl = sizeof(sa[k]);
+		assert_int_equal(getsockname(fd[k], (struct sockaddr *)&sa[k], &sl), 0);
+		port[k] = ntohs(sa[k].sin6_port);
+	}
+	drain();
+	char m[] = "six";
+	struct iovec iov = {m, 3};
+	struct msghdr mh = {.msg_name = &sa[0], .msg_namelen = sizeof(sa[0]), .msg_iov = &iov,
+			    .msg_iovlen = 1};
+	assert_int_equal(sendmsg(fd[1], &mh, 0), 3);
+	{
+		GET(49, my_tid());
+		check_data(&ev, 1, m, 3);
+		check_tuple6(&ev, 4, port[1], port[0]);
+	}
+	char buf[8];
+	struct sockaddr_in6 from;
+	struct iovec riov = {buf, sizeof(buf)};
+	struct msghdr rh = {.msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &riov,
+			    .msg_iovlen = 1};
+	assert_int_equal(recvmsg(fd[0], &rh, 0), 3);
+	{
+		GET(53, my_tid());
+		check_data(&ev, 2, m, 3);
+		check_tuple6(&ev, 3, port[1], port[0]);
+		assert_empty(&ev, 4); /* no msg_control */
+	}
+	close(fd[0]);
+	close(fd[1]);
+}
+
+/* Two mmsghdr entries, one iovec and one address each. */
+static void mmsg_fill(struct mmsghdr *mm, struct iovec *iov, struct sockaddr_in *names)
+{
+	memset(mm, 0, 2 * sizeof(*mm));
+	for (int k = 0; k < 2; k++) {
+		mm[k].msg_hdr.msg_name = &names[k];
+		mm[k].msg_hdr.msg_namelen = sizeof(names[k]);
+		mm[k].msg_hdr.msg_iov = &iov[k];
+		mm[k].msg_hdr.msg_iovlen = 1;
+	}
+}
+
+/* The two events (type) of a 2-message sendmmsg/recvmmsg of sent[0..1]. */
+static void check_mmsg_events(uint16_t type, int fd, uint16_t cport, uint16_t sport,
+			      const struct iovec *sent)
+{
+	for (int k = 0; k < 2; k++) {
+		GET(type, my_tid());
+		uint32_t n = (uint32_t)sent[k].iov_len;
+		assert_int_equal(ps64(&ev, 0), n);
+		assert_int_equal(ps64(&ev, 1), fd);
+		assert_int_equal(pu64(&ev, 2), n);
+		check_data(&ev, 3, sent[k].iov_base, n);
+		check_tuple4(&ev, 4, cport, sport);
+		if (type == 55)
+			assert_empty(&ev, 5); /* no msg_control */
+	}
+}
+
+/* sendmmsg/recvmmsg: one event per message, and one for a failed call. */
+static void test_mmsg(void **state)
+{
+	(void)state;
+	NEED_PROBE();
+	struct sockaddr_in ssa, csa;
+	uint16_t sport, cport;
+	int srv = udp_bound(&ssa, &sport), cli = udp_bound(&csa, &cport);
+	drain();
+	char m0[] = "first", m1[] = "second!";
+	struct iovec iov[2] = {{m0, 5}, {m1, 7}};
+	struct sockaddr_in to[2] = {ssa, ssa};
+	struct mmsghdr mm[2];
+	mmsg_fill(mm, iov, to);
+	assert_int_equal(sendmmsg(cli, mm, 2, 0), 2);
+	check_mmsg_events(51, cli, cport, sport, iov);
+	char b0[32], b1[32];
+	struct sockaddr_in from[2];
+	struct iovec riov[2] = {{b0, sizeof(b0)}, {b1, sizeof(b1)}};
+	struct mmsghdr rm[2];
+	mmsg_fill(rm, riov, from);
+	assert_int_equal(recvmmsg(srv, rm, 2, MSG_DONTWAIT, NULL), 2);
+	check_mmsg_events(55, srv, cport, sport, iov);
+	assert_int_equal(sendmmsg(-1, mm, 2, 0), -1);
+	{
+		GET(51, my_tid());
+		assert_int_equal(ps64(&ev, 0), -EBADF);
+		assert_int_equal(ps64(&ev, 1), -1);
+		assert_int_equal(pu64(&ev, 2), 0);
+		assert_empty(&ev, 3);
+		assert_empty(&ev, 4);
+	}
+	assert_int_equal(recvmmsg(srv, rm, 2, MSG_DONTWAIT, NULL), -1);
+	{
+		GET(55, my_tid());
+		assert_int_equal(ps64(&ev, 0), -EAGAIN);
+		assert_int_equal(pu64(&ev, 2), 0);
+		assert_empty(&ev, 3);
+		assert_empty(&ev, 4);
+	}
+	close(srv);
+	close(cli);
+}
+
+/* getsockopt: level/optname as PPM values, optval typed by the option. */
+static void test_getsockopt(void **state)
+{
+	(void)state;
+	NEED_PROBE();
+	/* SO_ERROR of a refused non-blocking connect: an errno */
+	struct sockaddr_in sa;
+	uint16_t port;
+	int tmp = udp_bound(&sa, &port); /* a port nobody listens on with TCP */
+	int c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	assert_true(c >= 0);
+	int rc = connect(c, (struct sockaddr *)&sa, sizeof(sa));
+	assert_true(rc == 0 || errno == EINPROGRESS || errno == ECONNREFUSED);
+	usleep(20000);
+	drain();
+	int v = 0;
+	socklen_t vl = sizeof(v);
+	assert_int_equal(getsockopt(c, SOL_SOCKET, SO_ERROR, &v, &vl), 0);
+	assert_int_equal(v, ECONNREFUSED);
+	{
+		GET(47, my_tid());
+		assert_int_equal(ps64(&ev, 0), 0);
+		assert_int_equal(ps64(&ev, 1), c);
+		assert_int_equal(pu64(&ev, 2), 1); /* SOL_SOCKET */
+		assert_int_equal(pu64(&ev, 3), 4); /* SO_ERROR */
+		uint32_t len;
+		const uint8_t *d = sk_event_param(&ev, 4, &len);
+		assert_int_equal(len, 9);
+		assert_int_equal(d[0], 1); /* ERRNO */
+		int64_t e;
+		memcpy(&e, d + 1, 8);
+		assert_int_equal(e, -ECONNREFUSED);
+		assert_int_equal(pu64(&ev, 5), 4);
+	}
+	/* an integer option: u32 */
+	vl = sizeof(v);
+	assert_int_equal(getsockopt(c, SOL_SOCKET, SO_RCVBUF, &v, &vl), 0);
+	{
+		GET(47, my_tid());
+		assert_int_equal(pu64(&ev, 3), 8); /* SO_RCVBUF */
+		uint32_t len, u;
+		const uint8_t *d = sk_event_param(&ev, 4, &len);
+		assert_int_equal(len, 5);
+		assert_int_equal(d[0], 2); /* UINT32 */
+		memcpy(&u, d + 1, 4);
+		assert_int_equal(u, (uint32_t)v);
+	}
+	/* a timeout: relative time in ns */
+	struct timeval tv = {3, 500};
+	assert_int_equal(setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	vl = sizeof(tv);
+	assert_int_equal(getsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, &vl), 0);
+	{
+		GET(47, my_tid());
+		assert_int_equal(pu64(&ev, 3), 20); /* SO_RCVTIMEO */
+		uint32_t len;
+		const uint8_t *d = sk_event_param(&ev, 4, &len);
+		assert_int_equal(len, 9);
+		assert_int_equal(d[0], 4); /* RELTIME */
+		uint64_t ns;
+		memcpy(&ns, d + 1, 8);
+		assert_int_equal(ns, tv.tv_sec * 1000000000ULL + tv.tv_usec * 1000ULL); /* jiffies */
+		assert_true(ns >= 3000500000ULL);
+	}
+	/* another level: UNKNOWN level and name, the raw bytes */
+	vl = sizeof(v);
+	assert_int_equal(getsockopt(c, IPPROTO_TCP, TCP_NODELAY, &v, &vl), 0);
+	{
+		GET(47, my_tid());
+		assert_int_equal(pu64(&ev, 2), 2); /* SOL_TCP */
+		assert_int_equal(pu64(&ev, 3), 0);
+		uint32_t len;
+		const uint8_t *d = sk_event_param(&ev, 4, &len);
+		assert_int_equal(len, 1 + sizeof(v));
+		assert_int_equal(d[0], 0); /* BYTEBUF */
+		assert_memory_equal(d + 1, &v, sizeof(v));
+	}
+	/* failure: a bad fd (the caller's buffer is what is read) */
+	v = 7;
+	vl = sizeof(v);
+	assert_int_equal(getsockopt(-1, SOL_SOCKET, SO_ERROR, &v, &vl), -1);
+	{
+		GET(47, my_tid());
+		assert_int_equal(ps64(&ev, 0), -EBADF);
+		assert_int_equal(ps64(&ev, 1), -1);
+		uint32_t len;
+		const uint8_t *d = sk_event_param(&ev, 4, &len);
+		assert_int_equal(len, 9);
+		assert_int_equal(d[0], 1);
+	}
+	close(c);
+	close(tmp);
+}
+
+static volatile uint64_t peek_me = 0x1122334455667788ULL;
+
+/* ptrace addr/data: the word read by PEEKDATA, the signal of CONT. */
+static void test_ptrace_values(void **state)
+{
+	(void)state;
+	NEED_PROBE();
+	drain();
+	pid_t child = fork();
+	if (child == 0) {
+		signal(SIGUSR1, SIG_IGN);
+		raise(SIGSTOP);
+		_exit(0);
+	}
+	assert_true(child > 0);
+	assert_int_equal(ptrace(PTRACE_SEIZE, child, NULL, NULL), 0);
+	int status;
+	assert_int_equal(waitpid(child, &status, WUNTRACED), child);
+	assert_true(WIFSTOPPED(status));
+	errno = 0;
+	long w = ptrace(PTRACE_PEEKDATA, child, (void *)&peek_me, NULL);
+	assert_int_equal(errno, 0);
+	assert_int_equal((uint64_t)w, peek_me);
+	{
+		GET(169, my_tid());
+		assert_int_equal(pu64(&ev, 3), 0x4206 - 0x4200 + 14); /* PPM_PTRACE_SEIZE */
+	}
+	{
+		GET(169, my_tid());
+		assert_int_equal(ps64(&ev, 0), 0);
+		check_dyn_u64(&ev, 1, (uint64_t)(uintptr_t)&peek_me);
+		check_dyn_u64(&ev, 2, peek_me); /* the word read */
+		assert_int_equal(pu64(&ev, 3), 3);  /* PPM_PTRACE_PEEKDATA */
+		assert_int_equal(ps64(&ev, 4), child);
+	}
+	assert_int_equal(ptrace(PTRACE_CONT, child, NULL, (void *)(long)SIGUSR1), 0);
+	{
+		GET(169, my_tid());
+		uint32_t len;
+		const uint8_t *d = sk_event_param(&ev, 2, &len);
+		assert_int_equal(len, 2);
+		assert_int_equal(d[0], 1); /* SIGTYPE */
+		assert_int_equal(d[1], SIGUSR1);
+		assert_int_equal(pu64(&ev, 3), 8); /* PPM_PTRACE_CONT */
+	}
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status));
+}
+
+/* procexit reaper_tid: 0 without children; the child subreaper (this
+ * process) when the exiting process leaves a child behind. */
+static void test_procexit_reaper(void **state)
+{
+	(void)state;
+	NEED_PROBE();
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
+	drain();
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	pid_t mid = fork();
+	if (mid == 0) {
+		pid_t g = fork();
+		if (g == 0) {
+			char c;
+			close(p[1]);
+			(void)!read(p[0], &c, 1); /* until the test closes the pipe */
+			_exit(0);
+		}
+		_exit(g > 0 ? 0 : 1);
+	}
+	assert_true(mid > 0);
+	close(p[0]);
+	{
+		GET(186, mid);
+		assert_int_equal(ps64(&ev, 4), getpid()); /* the grandchild comes to us */
+	}
+	int status;
+	assert_int_equal(waitpid(mid, &status, 0), mid);
+	close(p[1]); /* the grandchild exits: no children, no reaper */
+	pid_t g = wait(&status);
+	assert_true(g > 0);
+	{
+		GET(186, g);
+		assert_int_equal(ps64(&ev, 4), 0);
+	}
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0), 0);
 }
 
 /* filter_self: nothing of the loading process reaches user space, while a
@@ -834,14 +1275,6 @@ static long low_put(size_t off, const void *p, size_t n)
 }
 
 /* Parameter i holds exactly the n bytes at want. */
-static void check_data(const struct sk_event *ev, unsigned i, const void *want, uint32_t n)
-{
-	uint32_t len;
-	const uint8_t *d = sk_event_param(ev, i, &len);
-	assert_int_equal(len, n);
-	assert_memory_equal(d, want, n);
-}
-
 static long low_str(size_t off, const char *str)
 {
 	return low_put(off, str, strlen(str) + 1);
@@ -1267,6 +1700,12 @@ int main(void)
 		cmocka_unit_test(test_exec_flags),
 		cmocka_unit_test(test_self_filter),
 		cmocka_unit_test(test_ptrace_setuid_modules),
+		cmocka_unit_test(test_sendmsg_recvmsg),
+		cmocka_unit_test(test_sendmsg_recvmsg6),
+		cmocka_unit_test(test_mmsg),
+		cmocka_unit_test(test_getsockopt),
+		cmocka_unit_test(test_ptrace_values),
+		cmocka_unit_test(test_procexit_reaper),
 		cmocka_unit_test(test_ia32_files),
 		cmocka_unit_test(test_ia32_exec_ids),
 		cmocka_unit_test(test_ia32_socket),

@@ -528,9 +528,10 @@ __noinline int probe__tuple(long fd, __u32 off, __u32 inbound)
 	if (fam == AF_INET6) {
 		dst[0] = AF_INET6;
 		__u32 a = inbound ? 19 : 1, b = inbound ? 1 : 19;
-		BPF_CORE_READ_INTO(dst + a, sk, __sk_common.skc_v6_rcv_saddr);
+		/* typed destinations: BPF_CORE_READ_INTO copies sizeof(*dst) bytes */
+		BPF_CORE_READ_INTO((struct in6_addr *)(dst + a), sk, __sk_common.skc_v6_rcv_saddr);
 		*(__u16 *)(dst + a + 16) = lport;
-		BPF_CORE_READ_INTO(dst + b, sk, __sk_common.skc_v6_daddr);
+		BPF_CORE_READ_INTO((struct in6_addr *)(dst + b), sk, __sk_common.skc_v6_daddr);
 		*(__u16 *)(dst + b + 16) = rport;
 		return 37;
 	}
@@ -589,6 +590,76 @@ static __always_inline __u32 exe_layer(struct file *exe)
 		(void *)((char *)ino - bpf_core_field_offset(struct ovl_inode___sk, vfs_inode));
 	struct dentry *up = BPF_CORE_READ(oi, __upperdentry);
 	return up && BPF_CORE_READ(up, d_inode) ? 2 : 8;
+}
+
+/* ---- procexit: who inherits the children --------------------------------- */
+
+#define PF_EXITING 0x00000004
+#define REAPER_THREADS 32  /* threads of a group looked at */
+#define REAPER_DEPTH 64    /* ancestors looked at */
+
+/* The tid of a thread of task's group that is not exiting: 0 when there is
+ * none, -1 when the group has more threads than are looked at. */
+__noinline int probe__alive_thread(__u64 task)
+{
+	struct task_struct *t = (struct task_struct *)task;
+	if (!t)
+		return 0;
+	struct signal_struct *sig = BPF_CORE_READ(t, signal);
+	if (!sig)
+		return 0;
+	struct list_head *head = &sig->thread_head;
+	struct list_head *pos = BPF_CORE_READ(sig, thread_head.next);
+	__u64 node = bpf_core_field_offset(struct task_struct, thread_node);
+	for (int i = 0; i < REAPER_THREADS; i++) {
+		if (!pos || pos == head)
+			return 0;
+		struct task_struct *th = (struct task_struct *)((char *)pos - node);
+		if (!(BPF_CORE_READ(th, flags) & PF_EXITING))
+			return BPF_CORE_READ(th, pid);
+		pos = BPF_CORE_READ(th, thread_node.next);
+	}
+	return -1;
+}
+
+/* The tid of the task the exiting current task's children go to, as the
+ * kernel's reparenting picks it: another live thread of the group, else the
+ * nearest child-subreaper ancestor in the same pid namespace (one of its live
+ * threads), else the namespace's init; 0 when there are no children or init
+ * itself is going, -1 when the walk was cut short (user space decides). */
+__noinline int probe__reaper(void)
+{
+	struct task_struct *t = cur();
+	struct list_head *kids = &t->children;
+	if (BPF_CORE_READ(t, children.next) == kids)
+		return 0;
+	int r = probe__alive_thread((__u64)t);
+	if (r != 0)
+		return r;
+	struct pid *p = BPF_CORE_READ(t, thread_pid);
+	unsigned int level = BPF_CORE_READ(p, level);
+	struct pid_namespace *ns = NULL;
+	bpf_probe_read_kernel(&ns, sizeof(ns), &p->numbers[level & 31].ns);
+	struct task_struct *init = BPF_CORE_READ(ns, child_reaper);
+	if (!init || init == t)
+		return 0;
+	int init_tid = BPF_CORE_READ(init, pid);
+	struct signal_struct *sig = BPF_CORE_READ(t, signal);
+	if (!BPF_CORE_READ_BITFIELD_PROBED(sig, has_child_subreaper))
+		return init_tid;
+	struct task_struct *a = BPF_CORE_READ(t, real_parent);
+	for (int i = 0; i < REAPER_DEPTH; i++) {
+		if (!a || a == init || BPF_CORE_READ(a, thread_pid, level) != level)
+			return init_tid;
+		sig = BPF_CORE_READ(a, signal);
+		if (BPF_CORE_READ_BITFIELD_PROBED(sig, is_child_subreaper)) {
+			r = probe__alive_thread((__u64)a);
+			if (r != 0)
+				return r;
+		}
+		a = BPF_CORE_READ(a, real_parent);
+	}
+	return -1;
 }
 
 /* A fixed-size property of the current task. */
@@ -689,6 +760,7 @@ static __always_inline __u64 task_int(__u8 field)
 	}
 	case SK_TF_EXIT_SIG: return BPF_CORE_READ(t, exit_code) & 0x7f;
 	case SK_TF_EXIT_CORE: return (BPF_CORE_READ(t, exit_code) & 0x80) ? 1 : 0;
+	case SK_TF_REAPER: return (__u64)(__s64)probe__reaper();
 	}
 	return 0;
 }
@@ -749,6 +821,249 @@ static __always_inline long task_var(struct sk_probe_scratch *s, __u8 field, __u
 	}
 	}
 	return 0;
+}
+
+/* ---- messages, socket options, ptrace (DYN) ------------------------------- */
+
+#define IOV_MAX 32 /* iovecs of one message looked at */
+#define DYN_MASK (2 * SK_PROBE_STR_MAX - 1)
+
+/* struct user_msghdr + mmsghdr.msg_len (x86_64 UAPI layout). */
+struct sk_mmsghdr {
+	__u64 name;
+	__u32 namelen, pad0;
+	__u64 iov, iovlen, control, controllen;
+	__u32 flags, pad1, len, pad2;
+};
+
+/* Copies iovec j of the user array at iov to rec[off + iov_got] while
+ * iov_got < max; returns 1 to go on, 0 at the end, -1 on a fault. One
+ * global function per iovec keeps the verifier's work linear in IOV_MAX. */
+__noinline int probe__iov_step(__u64 iov, __u32 j, __u32 off, __u32 max)
+{
+	struct sk_probe_scratch *s = scratch_get();
+	if (!s)
+		return 0;
+	__u32 got = s->iov_got;
+	if (max > SK_PROBE_STR_MAX)
+		max = SK_PROBE_STR_MAX;
+	if (got >= max)
+		return 0;
+	__u64 v[2];
+	if (bpf_probe_read_user(v, sizeof(v), (void *)(iov + 16 * (__u64)j)) < 0)
+		return -1;
+	__u64 n = v[1];
+	if (n > max - got)
+		n = max - got;
+	sk_barrier(n);
+	__u32 at = (off & REC_MASK) + (got & DYN_MASK);
+	if (n && bpf_probe_read_user(&s->rec[at], n & DYN_MASK, (void *)v[0]) < 0)
+		return -1;
+	s->iov_got = got + (n & DYN_MASK);
+	return 1;
+}
+
+/* Copies up to `max` bytes of the user iovec array (iov, cnt) to rec[off];
+ * returns the bytes copied, -1 when nothing could be read. */
+static __always_inline long msg_iov(struct sk_probe_scratch *s, __u64 iov, __u64 cnt, __u32 off,
+				    __u32 max)
+{
+	if (!iov)
+		return 0;
+	s->iov_got = 0;
+	int r = 1;
+	for (__u32 j = 0; j < IOV_MAX && j < cnt; j++) {
+		r = probe__iov_step(iov, j, off, max);
+		if (r <= 0)
+			break;
+	}
+	__u32 got = s->iov_got;
+	return got ? got : r < 0 ? -1 : 0;
+}
+
+/* The sum of the iov_len of a user iovec array. */
+__noinline __u64 probe__iov_size(__u64 iov, __u64 cnt)
+{
+	__u64 total = 0;
+	for (int j = 0; j < IOV_MAX && iov; j++) {
+		__u64 len = 0;
+		if (j >= cnt || bpf_probe_read_user(&len, 8, (void *)(iov + 16 * j + 8)) < 0)
+			break;
+		total += len;
+	}
+	return total;
+}
+
+/* Reads the msghdr a message parameter is about (see SK_PK_MSG_*) and the
+ * result for that message: the syscall's, or the entry's msg_len. */
+static __always_inline int msg_read(struct sk_probe_scratch *s, struct sk_probe_param p,
+				    struct sk_mmsghdr *m, __s64 *res)
+{
+	__u64 a = arg_at(s->args, p.a);
+	*res = s->ret;
+	if (p.b & SK_MSG_VEC)
+		a += sizeof(*m) * (s->mi & (SK_PROBE_MMSG_MAX - 1));
+	if (!a || bpf_probe_read_user(m, (p.b & SK_MSG_VEC) ? sizeof(*m) : 56, (void *)a) < 0)
+		return -1;
+	if ((p.b & SK_MSG_VEC) && s->ret > 0)
+		*res = m->len;
+	return 0;
+}
+
+/* The tuple of the socket arg[0] at rec[off]; a socket without a remote
+ * port (unconnected datagram socket) takes the remote end from the user
+ * sockaddr `name` (where it sends to / received from). */
+static __always_inline long msg_tuple(struct sk_probe_scratch *s, __u32 off, __u64 name,
+				      __u32 inbound)
+{
+	long n = probe__tuple((long)(int)s->args[0], off, inbound);
+	if (!name || (n != 13 && n != 37))
+		return n;
+	__u8 *dst = &s->rec[off & REC_MASK];
+	__u16 fam = n == 13 ? AF_INET : AF_INET6;
+	__u32 alen = n == 13 ? 4 : 16;
+	__u32 rem = inbound ? 1 : 1 + alen + 2;
+	if (*(__u16 *)(dst + (rem & 63) + (alen & 31)) != 0)
+		return n;
+	if (bpf_probe_read_user(s->tmp, 28, (void *)name) < 0 || *(__u16 *)&s->tmp[0] != fam)
+		return n;
+	if (fam == AF_INET) {
+		__builtin_memcpy(dst + (rem & 63), &s->tmp[4], 4);
+		*(__u16 *)(dst + (rem & 63) + 4) = bpf_ntohs(*(__u16 *)&s->tmp[2]);
+	} else {
+		__builtin_memcpy(dst + (rem & 63), &s->tmp[8], 16);
+		*(__u16 *)(dst + (rem & 63) + 16) = bpf_ntohs(*(__u16 *)&s->tmp[2]);
+	}
+	return n;
+}
+
+/* A message parameter (SK_PK_MSG_*) at rec[off]: its length, or -1. */
+static __always_inline long msg_param(struct sk_probe_scratch *s, struct sk_probe_param p,
+				      __u32 off)
+{
+	struct sk_mmsghdr m = {};
+	__s64 res;
+	if ((p.b & SK_MSG_VEC) && s->ret <= 0)
+		return 0; /* a failed sendmmsg/recvmmsg: one record, no message */
+	if (msg_read(s, p, &m, &res) < 0) /* no msghdr (or an ia32 one, cleared): the socket's */
+		return p.kind == SK_PK_MSG_TUPLE && (!p.xf || s->ret > 0) ? msg_tuple(s, off, 0, p.xf)
+									 : 0;
+	switch (p.kind) {
+	case SK_PK_MSG_DATA: {
+		__u64 max = snaplen;
+		if (p.xf && res <= 0)
+			return 0;
+		if (res > 0 && max > (__u64)res)
+			max = res;
+		return msg_iov(s, m.iov, m.iovlen, off, max);
+	}
+	case SK_PK_MSG_TUPLE:
+		if (p.xf && res <= 0)
+			return 0;
+		return msg_tuple(s, off, m.namelen ? m.name : 0, p.xf);
+	case SK_PK_MSG_CTL: {
+		if (res <= 0 || !m.control)
+			return 0;
+		__u64 len = m.controllen;
+		if (len > SK_PROBE_STR_MAX)
+			len = SK_PROBE_STR_MAX;
+		sk_barrier(len);
+		if (bpf_probe_read_user(&s->rec[off & REC_MASK], len & DYN_MASK, (void *)m.control) < 0)
+			return -1;
+		return len;
+	}
+	}
+	return 0;
+}
+
+/* PPM option name of a getsockopt (SOL_SOCKET only; the PPM numbers are the
+ * x86_64 ones up to SO_ATTACH_BPF). */
+static __always_inline __u32 xf_sockopt_name(__u64 level, __u64 name)
+{
+	if (level != 1)
+		return 0;
+	if (name <= 50)
+		return name;
+	switch (name) {
+	case 59: return 51; /* SO_PEERGROUPS */
+	case 55: return 52; /* SO_MEMINFO */
+	case 57: return 53; /* SO_COOKIE */
+	}
+	return 0;
+}
+
+/* getsockopt's optval as a DYN parameter at dst: SO_ERROR as an errno,
+ * the timeouts as a relative time, SO_COOKIE as a u64, integer options as
+ * u32, anything else (and other levels) as the bytes, optlen long. */
+static __always_inline long sockopt_val(struct sk_probe_scratch *s, __u8 *dst)
+{
+	__u64 level = s->args[1], name = s->args[2], uval = s->args[3];
+	__s32 optlen = 0;
+	if (s->args[4])
+		bpf_probe_read_user(&optlen, 4, (void *)s->args[4]);
+	__u64 w[4] = {};
+	__u32 rl = optlen <= 0 ? 0 : optlen >= 16 ? 16 : optlen; /* no read past the buffer */
+	sk_barrier(rl);
+	if (uval && rl)
+		bpf_probe_read_user(w, rl & 31, (void *)uval);
+	if (level == 1) {
+		switch (name) {
+		case 4: /* SO_ERROR */
+			dst[0] = 1;
+			*(__s64 *)(dst + 1) = -(__s64)(__s32)w[0];
+			return 9;
+		case 20: case 21: case 66: case 67: /* SO_RCVTIMEO/SO_SNDTIMEO, old and new */
+			dst[0] = 4;
+			*(__u64 *)(dst + 1) = w[0] * 1000000000ULL + w[1] * 1000ULL;
+			return 9;
+		case 57: /* SO_COOKIE */
+			dst[0] = 3;
+			*(__u64 *)(dst + 1) = w[0];
+			return 9;
+		case 13: case 17: case 26: case 28: case 50: /* LINGER PEERCRED filters PEERNAME */
+			break;
+		default:
+			if (name == 0 || name > 49)
+				break;
+			dst[0] = 2;
+			*(__u32 *)(dst + 1) = (__u32)w[0];
+			return 5;
+		}
+	}
+	dst[0] = 0;
+	__u32 len = (__u16)optlen;
+	if (len > SK_PROBE_STR_MAX)
+		len = SK_PROBE_STR_MAX;
+	sk_barrier(len);
+	if (!uval || !len || bpf_probe_read_user(dst + 1, len & DYN_MASK, (void *)uval) < 0)
+		return 1;
+	return 1 + len;
+}
+
+/* ptrace's addr (xf 0) or data (xf 1) as a DYN parameter at dst: a u64
+ * (0 when the call failed); data is the word read for PEEK*, the signal for
+ * CONT, SINGLESTEP, DETACH and SYSCALL. */
+static __always_inline long ptrace_dyn(struct sk_probe_scratch *s, __u8 xf, __u8 *dst)
+{
+	__u64 req = s->args[0], v = 0;
+	dst[0] = 0;
+	if (s->ret >= 0 && !xf) {
+		v = s->args[2];
+	} else if (s->ret >= 0) {
+		v = s->args[3];
+		switch (req) {
+		case 1: case 2: case 3: /* PEEKTEXT PEEKDATA PEEKUSR */
+			if (bpf_probe_read_user(&v, 8, (void *)s->args[3]) < 0)
+				v = 0;
+			break;
+		case 7: case 9: case 17: case 24: /* CONT SINGLESTEP DETACH SYSCALL */
+			dst[0] = 1;
+			dst[1] = (__u8)v;
+			return 2;
+		}
+	}
+	*(__u64 *)(dst + 1) = v;
+	return 9;
 }
 
 /* Produces parameter i of the record being built; records its length.
@@ -911,6 +1226,38 @@ __noinline int probe__fill(__u32 i)
 		if (s->args[0] != 15 && s->args[0] != 16)
 			v = s->args[1];
 		break;
+	case SK_PK_MSG_DATA:
+	case SK_PK_MSG_TUPLE:
+	case SK_PK_MSG_CTL:
+		n = msg_param(s, p, off);
+		break;
+	case SK_PK_MSG_SIZE: {
+		struct sk_mmsghdr m = {};
+		__s64 res;
+		if (msg_read(s, p, &m, &res) == 0)
+			v = probe__iov_size(m.iov, m.iovlen);
+		else /* no msghdr: what was sent (an ia32 caller's, see compat.h) */
+			v = ret > 0 ? ret : 0;
+		break;
+	}
+	case SK_PK_MMSG_LEN: {
+		struct sk_mmsghdr m = {};
+		__s64 res = ret;
+		if (ret > 0 && msg_read(s, p, &m, &res) < 0)
+			res = 0;
+		v = p.xf ? (res > 0 ? res : 0) : res;
+		break;
+	}
+	case SK_PK_SOCKOPT:
+		v = p.xf ? xf_sockopt_name(s->args[1], s->args[2])
+			 : s->args[1] == 1 ? 1 : s->args[1] == 6 ? 2 : 0; /* SOL_SOCKET, SOL_TCP */
+		break;
+	case SK_PK_SOCKOPT_VAL:
+		n = sockopt_val(s, dst);
+		break;
+	case SK_PK_PTRACE_DYN:
+		n = ptrace_dyn(s, p.xf, dst);
+		break;
 	}
 	if (fixed) {
 		*(__u64 *)dst = v; /* little-endian: the first `size` bytes are the value */
@@ -971,6 +1318,22 @@ static __always_inline void probe__emit(struct sk_probe_scratch *s, struct sk_pr
 	}
 	if (st)
 		st->n_sent++;
+}
+
+/* probe__emit for a syscall exit: sendmmsg/recvmmsg (result: a message
+ * count) send one record per message, for their first SK_PROBE_MMSG_MAX. */
+static __always_inline void probe__emit_msgs(struct sk_probe_scratch *s, struct sk_probe_spec *sp,
+					     __u32 nr, struct sk_probe_stats *st)
+{
+	__s64 n = 1;
+	if (sp->p[0].kind == SK_PK_MMSG_LEN && s->ret > 1)
+		n = s->ret;
+	for (__u32 i = 0; i < SK_PROBE_MMSG_MAX; i++) {
+		if (i >= n)
+			break;
+		s->mi = i;
+		probe__emit(s, sp, nr, st);
+	}
 }
 
 /* ---- kernel filter (the evaluation is shared with user space) ------------ */
@@ -1204,7 +1567,7 @@ static __always_inline int sys_exit(struct pt_regs *regs, long ret, const int kf
 	s->fc_valid = 0;
 	if (kf && (sp->kf & SK_SPEC_KF_PRED) && !probe__kf(k))
 		return 0;
-	probe__emit(s, sp, k, st);
+	probe__emit_msgs(s, sp, k, st);
 	if (kf && (sp->kf & (SK_SPEC_KF_NEWFD | SK_SPEC_KF_NEWFD2)) && kf_track)
 		probe__kf_forget(sp->kf);
 	if (sp->save || sp->drop_cat == SK_DROP_EXECVE) {

@@ -43,8 +43,25 @@ enum sk_probe_kind {
 	SK_PK_PRCTL_STR,   /* string at arg[1] when option is PR_SET_NAME/PR_GET_NAME */
 	SK_PK_PRCTL_INT,   /* arg[1] otherwise */
 	SK_PK_SOCK_PTR,    /* kernel address of the socket of fd int[b] of the user array at arg[a] */
+	/* Messages (sendmsg, recvmsg, sendmmsg, recvmmsg): arg[a] is the user
+	 * msghdr; with b & SK_MSG_VEC it is an mmsghdr vector and the record is
+	 * about entry sk_probe_scratch.mi, whose msg_len is the result. The
+	 * socket is always arg[0]. */
+	SK_PK_MSG_DATA,    /* iovec bytes: xf 0 sent (snaplen, bounded by a positive result),
+	                    * 1 received (result > 0 only, bounded by it) */
+	SK_PK_MSG_SIZE,    /* sum of the iov_len of the msghdr */
+	SK_PK_MSG_TUPLE,   /* socket tuple of arg[0]; remote end from msg_name when the socket has
+	                    * none (unconnected); xf 1: inbound, result > 0 only */
+	SK_PK_MSG_CTL,     /* msg_control bytes (result > 0 only) */
+	SK_PK_MMSG_LEN,    /* mmsghdr entry: xf 0 res (msg_len, or the error), 1 size (msg_len or 0) */
+	SK_PK_SOCKOPT,     /* getsockopt level (xf 0) / optname (xf 1) as PPM values */
+	SK_PK_SOCKOPT_VAL, /* getsockopt optval as a DYN value (type from level/optname) */
+	SK_PK_PTRACE_DYN,  /* ptrace addr (xf 0) / data (xf 1) as a DYN value (type from request) */
 	SK_PK_MAX
 };
+
+#define SK_MSG_VEC 1       /* sk_probe_param.b of SK_PK_MSG_*: arg[a] is an mmsghdr vector */
+#define SK_PROBE_MMSG_MAX 16 /* records sent for one sendmmsg/recvmmsg (its first messages) */
 
 /* Value translations (kernel value -> PPM value). */
 enum sk_probe_xf {
@@ -67,7 +84,7 @@ enum sk_probe_task {
 	SK_TF_CAP_INH, SK_TF_CAP_PRM, SK_TF_CAP_EFF, SK_TF_EXE_INO, SK_TF_EXE_CTIME,
 	SK_TF_EXE_MTIME, SK_TF_EUID, SK_TF_EGID, SK_TF_EXEPATH, SK_TF_PGID, SK_TF_VTID,
 	SK_TF_VPID, SK_TF_PIDNS_TS, SK_TF_EXIT_STATUS, SK_TF_EXIT_RET, SK_TF_EXIT_SIG,
-	SK_TF_EXIT_CORE,
+	SK_TF_EXIT_CORE, SK_TF_REAPER,
 	SK_TF_MAX
 };
 
@@ -138,6 +155,8 @@ struct sk_probe_scratch {
 	unsigned int fc_valid;            /* fc_fd/fc_file hold this event's last fd lookup */
 	long long fc_fd;
 	unsigned long long fc_file;       /* struct file * of fc_fd (0: none) */
+	unsigned int mi;                  /* mmsghdr entry of the record being built */
+	unsigned int iov_got;             /* bytes of iovec data copied so far (see mi) */
 	unsigned char rec[2 * SK_PROBE_REC_MAX];
 	unsigned char tmp[2 * SK_PROBE_STR_MAX]; /* path assembly, sockaddr staging */
 };
