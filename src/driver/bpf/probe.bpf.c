@@ -130,6 +130,9 @@ struct {
  * is loaded; kf_epoch changes at every filter load (older bits are void). */
 volatile __u32 kf_track = 0;
 volatile __u64 kf_epoch = 0;
+/* The path entries' hashes as bits (kfilter.h, SK_KF_BLOOM_BIT), set by user
+ * space while no predicate is on. */
+volatile __u64 kf_bloom[SK_KF_BLOOM_BITS / 64];
 
 /* overlayfs' private inode (fs/overlayfs/ovl_entry.h): only the two members
  * read, relocated by CO-RE against the running kernel's layout (or the
@@ -978,6 +981,9 @@ static __always_inline void probe__emit(struct sk_probe_scratch *s, struct sk_pr
 static __always_inline unsigned int kf_lookup(void *ctx, unsigned int nr, unsigned int kind,
 					      unsigned long long hash)
 {
+	unsigned int bit = SK_KF_BLOOM_BIT(kind, hash);
+	if (!((kf_bloom[(bit / 64) & (SK_KF_BLOOM_BITS / 64 - 1)] >> (bit & 63)) & 1))
+		return 0; /* in no set (the bits are a superset of the map's hashes) */
 	struct sk_kf_key key = {.nr = nr, .kind = kind, .hash = hash};
 	__u32 *v = bpf_map_lookup_elem(&kf_paths, &key);
 	return v ? *v : 0;
@@ -989,6 +995,11 @@ static __always_inline unsigned int kf_lookup(void *ctx, unsigned int nr, unsign
 static int kf_scan_cb(__u32 i, void *ctx)
 {
 	return kf_scan_step(ctx, i);
+}
+
+static int kf_hash_cb(__u32 i, void *ctx)
+{
+	return kf_hash_step(ctx, i);
 }
 
 static int kf_term_cb(__u32 i, void *ctx)
@@ -1132,9 +1143,14 @@ __noinline int probe__kf(__u32 nr)
 	__u64 up = arg_at(s->args, p->path_arg);
 	long n = up ? bpf_probe_read_user_str(s->tmp, SK_KF_PATH_MAX, (void *)up) : -1;
 	struct kf_scan_st st;
+	struct kf_hash_st base;
 	kf_scan_begin(&st, (void *)0, p, nr, s->tmp, n);
-	bpf_loop(SK_KF_PATH_MAX, kf_scan_cb, &st, 0);
-	kf_scan_end(&st, &ts.pi);
+	bpf_loop(SK_KF_PATH_MAX / 8 + 1, kf_scan_cb, &st, 0);
+	kf_scan_end(&st, &ts.pi, &base);
+	if (base.n) {
+		bpf_loop(SK_KF_PATH_MAX / 8 + 1, kf_hash_cb, &base, 0);
+		kf_scan_end_base(&st, &base, &ts.pi);
+	}
 	bpf_loop(p->nterms & (SK_KF_TERMS * 2 - 1), kf_decide_cb, &ts, 0);
 	if (ts.keep)
 		goto keep;
