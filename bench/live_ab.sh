@@ -83,10 +83,9 @@ run_one() { # variant -> one result line
     ext=$(awk -v t=$((t1 - t0)) -v hz="$HZ" -v a="$s0" -v b="$s1" -v w=$((v1 - v0)) -v s="$sent" \
       'BEGIN{printf " agent=%.1f wakeups=%d sent=%d", 100 * t / hz / (b - a), w, s}')
   fi
-  awk -F, -v v="$v" -v a="$s0" -v b="$s1" -v e="$ext" '
+  awk -F, -v v="$v" -v a="$s0" -v b="$s1" -v e="$ext" -v o="$oth" '
     /context-switches/ {cs = $1} /cpu-migrations/ {mig = $1} /task-clock/ {tc = $1}
-    END {printf "v=%s wall=%.3f cpu_ms=%.0f cs=%d mig=%d others=%d%s\n", v, b - a, tc, cs, mig, o, e}' \
-    -v o="$oth" <<<"$out"
+    END {printf "v=%s wall=%.3f cpu_ms=%.0f cs=%d mig=%d others=%d%s\n", v, b - a, tc, cs, mig, o, e}' <<<"$out"
 }
 
 for r in $(seq "$REPS"); do

@@ -13,7 +13,9 @@
 # syscalls of the machine during the run: other load adds to it, so the
 # least of the runs is printed beside the median), the program runs per
 # round (above the load's own count: other processes' syscalls), and ns per
-# run. Wall times here include the stats'
+# run; and `own`, the load's share: the runs above the load's own count
+# priced at the cost per run measured in a quiet window (QUIET seconds)
+# just before. Wall times here include the stats'
 # own clock reads: compare wall times with live_ab.sh (stats off). MODES
 # picks the loads (default: read open openonly write mix); RULES the rules.
 set -euo pipefail
@@ -33,6 +35,9 @@ BUILD=${BUILD:-build-rel}
 LOAD=$BUILD/bench/syscall_load
 FLOOR=$BUILD/bench/exit_floor
 MODES=${MODES:-"read open openonly write mix"}
+QUIET=${QUIET:-0.3}
+# program runs per round that the load itself causes
+declare -A PER=([read]=1 [open]=2 [openonly]=1.00195 [write]=2 [mix]=3.6)
 [ -x "$LOAD" ] || { echo "probe_cost.sh: build $LOAD first" >&2; exit 1; }
 TMP=$(mktemp -d)
 APID=
@@ -83,12 +88,18 @@ for r in $(seq "$REPS"); do
     start "$v"
     for m in $MODES; do
       args=(-m "$m" "$N"); [ "$m" = mix ] && args=("$N")
+      # the other processes' syscalls in a quiet window just before: their
+      # cost per run, to take their share out of the load's window
+      read -r tq cq < <(progstat "$APID")
+      sleep "$QUIET"
       read -r t0 c0 < <(progstat "$APID")
       wall=$("$LOAD" "${args[@]}" | awk '{print $1}')
       read -r t1 c1 < <(progstat "$APID")
       awk -v r="$r" -v v="$v" -v m="$m" -v n="$N" -v w="$wall" -v t=$((t1 - t0)) -v c=$((c1 - c0)) \
-        'BEGIN{printf "run=%s v=%s mode=%s wall=%.3f ns_round=%.1f runs_round=%.3f ns_run=%.1f\n",
-               r, v, m, w, t / n, c / n, c ? t / c : 0}' | tee -a "$TMP/all"
+        -v qt=$((t0 - tq)) -v qc=$((c0 - cq)) -v per="${PER[$m]}" '
+        BEGIN{bg = c - n * per; if (bg < 0) bg = 0; q = qc ? qt / qc : 0
+              printf "run=%s v=%s mode=%s wall=%.3f ns_round=%.1f runs_round=%.3f ns_run=%.1f own=%.1f\n",
+                     r, v, m, w, t / n, c / n, c ? t / c : 0, (t - bg * q) / n}' | tee -a "$TMP/all"
     done
     kill -INT "$APID"; wait "$APID" || true; APID=
   done
@@ -103,11 +114,12 @@ for line in open(sys.argv[1]):
     k = (m['v'], m['mode'])
     if k not in order:
         order.append(k)
-    for f in ('wall', 'ns_round', 'runs_round', 'ns_run'):
+    for f in ('wall', 'ns_round', 'runs_round', 'ns_run', 'own'):
         d[k][f].append(float(m[f]))
 for k in order:
     x = {f: st.median(y) for f, y in d[k].items()}
     lo = min(d[k]['ns_round'])
-    print(f"{k[0]} {k[1]}: {x['ns_round']:.1f} ns/round, least {lo:.1f} ({x['runs_round']:.2f} runs "
-          f"of {x['ns_run']:.1f} ns), wall {x['wall']:.3f} s")
+    print(f"{k[0]} {k[1]}: {x['own']:.1f} ns/round own (least {min(d[k]['own']):.1f}); "
+          f"all: {x['ns_round']:.1f} ns/round, least {lo:.1f} ({x['runs_round']:.2f} runs "
+          f"of {x['ns_run']:.1f} ns); wall {x['wall']:.3f} s")
 PY

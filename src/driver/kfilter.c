@@ -233,7 +233,7 @@ static bool open_keep(struct sk_kf_set *k, const struct sk_event *ev, unsigned p
 		kf_term_step(&ts, i);
 	if (!ts.cand)
 		return false;
-	if (ts.nopath)
+	if (kf_nopath(&ts))
 		return true;
 	/* the probe reads at most SK_KF_PATH_MAX bytes (with the NUL); the scan
 	 * loads whole words past them */
@@ -251,19 +251,17 @@ static bool open_keep(struct sk_kf_set *k, const struct sk_event *ev, unsigned p
 	}
 	struct kf_scan_st st;
 	struct kf_hash_st base;
+	struct sk_kf_path_info info;
 	kf_scan_begin(&st, (void *)k, p, ev->type, buf, len);
 	for (unsigned i = 0; i < SK_KF_PATH_MAX / 8 + 1; i++)
 		if (kf_scan_step(&st, i))
 			break;
-	kf_scan_end(&st, &ts.pi, &base);
+	kf_scan_end(&st, &info, &base);
 	for (unsigned i = 0; i < SK_KF_PATH_MAX / 8 + 1; i++)
 		if (kf_hash_step(&base, i))
 			break;
-	kf_scan_end_base(&st, &base, &ts.pi);
-	for (unsigned i = 0; i < p->nterms && i < SK_KF_TERMS; i++)
-		if (kf_decide_step(&ts, i))
-			break;
-	return ts.keep != 0;
+	kf_scan_end_base(&st, &base, &info);
+	return kf_decide(&ts, &info) != 0;
 }
 
 bool sk_kf_set_keep(struct sk_kf_set *k, const struct sk_event *ev)

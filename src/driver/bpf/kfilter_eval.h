@@ -20,9 +20,11 @@ struct sk_kf_path_info {
 	unsigned char dotdot;         /* contains "../" (1 too when unknown) */
 };
 
-/* Per term, so that the probe can run each loop under bpf_loop (the term
- * loops unrolled would multiply the verifier's states) and user space under
- * plain loops over i < p->nterms. */
+/* The terms, one per step so that the probe can run the loop under
+ * bpf_loop (unrolled, the term loop would multiply the verifier's states)
+ * and user space under a plain loop over i < p->nterms: kf_term_step
+ * gathers as bits which terms' cheap atoms (result, flags) hold and which
+ * terms have path atoms; kf_nopath and kf_decide then need no loop. */
 
 /* Term i's cheap atoms (result, flags) hold: 1, else 0. */
 static __always_inline unsigned int kf_term_cheap(const struct sk_kf_pred *p, unsigned int i,
@@ -42,57 +44,45 @@ static __always_inline unsigned int kf_term_cheap(const struct sk_kf_pred *p, un
 	return 1;
 }
 
-/* The state of the term loops (see kf_term_step, kf_decide_step). */
+/* The state of the term loop. */
 struct kf_terms_st {
 	const struct sk_kf_pred *p;
 	long long ret;
 	unsigned int flags;
 	unsigned int cand;            /* terms whose cheap atoms hold */
-	unsigned int nopath;          /* ... and that have no path atom: send */
-	unsigned int keep;            /* a candidate's path atoms hold: send */
-	struct sk_kf_path_info pi;
+	unsigned int dot;             /* terms with a "../" atom */
+	unsigned int path;            /* terms with a path-set atom */
 };
 
-static __always_inline unsigned int kf_term_path(const struct sk_kf_pred *p, unsigned int i);
-
-/* First loop, i < nterms: the cheap atoms of term i. Returns 0 (go on). */
+/* Term i (< nterms). Returns 0 (go on). */
 static __always_inline int kf_term_step(struct kf_terms_st *st, unsigned int i)
 {
-	if (kf_term_cheap(st->p, i, st->ret, st->flags)) {
-		st->cand |= 1u << (i & 31);
-		if (!kf_term_path(st->p, i))
-			st->nopath = 1;
-	}
+	const struct sk_kf_term *t = &st->p->t[i & (SK_KF_TERMS - 1)];
+	unsigned int bit = 1u << (i & (SK_KF_TERMS - 1));
+	if (kf_term_cheap(st->p, i, st->ret, st->flags))
+		st->cand |= bit;
+	if (t->dotdot)
+		st->dot |= bit;
+	if (t->path)
+		st->path |= bit;
 	return 0;
 }
 
-/* Term i has path atoms: 1, else 0. */
-static __always_inline unsigned int kf_term_path(const struct sk_kf_pred *p, unsigned int i)
+/* Some candidate term has no path atom: the event is sent unread. */
+static __always_inline unsigned int kf_nopath(const struct kf_terms_st *st)
 {
-	const struct sk_kf_term *t = &p->t[i & (SK_KF_TERMS - 1)];
-	return t->path || t->dotdot;
+	return (st->cand & ~(st->dot | st->path)) != 0;
 }
 
-/* The path atoms of term i hold for the scanned path: 1, else 0. */
-static __always_inline unsigned int kf_term_decide(const struct sk_kf_pred *p, unsigned int i,
-						   const struct sk_kf_path_info *pi)
+/* After the path scan: some candidate's path atoms hold ("../" when it asks
+ * for it; its set holds the path, or the path is not clean). */
+static __always_inline unsigned int kf_decide(const struct kf_terms_st *st,
+					      const struct sk_kf_path_info *pi)
 {
-	const struct sk_kf_term *t = &p->t[i & (SK_KF_TERMS - 1)];
-	if (t->dotdot && !pi->dotdot)
-		return 0;
-	if (t->path && pi->clean && !((pi->terms >> (i & 31)) & 1))
-		return 0;
-	return 1;
-}
-
-/* Second loop, after the path scan: 1 (stop) once a candidate holds. */
-static __always_inline int kf_decide_step(struct kf_terms_st *st, unsigned int i)
-{
-	if (((st->cand >> (i & 31)) & 1) && kf_term_decide(st->p, i, &st->pi)) {
-		st->keep = 1;
-		return 1;
-	}
-	return 0;
+	unsigned int fail = pi->dotdot ? 0 : st->dot;
+	if (pi->clean)
+		fail |= st->path & ~pi->terms;
+	return (st->cand & ~fail) != 0;
 }
 
 /* The path scan, a word (8 bytes) per step so that the probe can run it

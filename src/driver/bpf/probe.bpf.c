@@ -1007,10 +1007,6 @@ static int kf_term_cb(__u32 i, void *ctx)
 	return kf_term_step(ctx, i);
 }
 
-static int kf_decide_cb(__u32 i, void *ctx)
-{
-	return kf_decide_step(ctx, i);
-}
 
 /* The file at fd, for the directory check of an open about to be dropped:
  * as fd_file() but the task, its files and fd table are read through BTF
@@ -1138,21 +1134,21 @@ __noinline int probe__kf(__u32 nr)
 	bpf_loop(p->nterms & (SK_KF_TERMS * 2 - 1), kf_term_cb, &ts, 0);
 	if (!ts.cand)
 		goto drop;
-	if (ts.nopath)
+	if (kf_nopath(&ts))
 		goto keep;
 	__u64 up = arg_at(s->args, p->path_arg);
 	long n = up ? bpf_probe_read_user_str(s->tmp, SK_KF_PATH_MAX, (void *)up) : -1;
 	struct kf_scan_st st;
 	struct kf_hash_st base;
+	struct sk_kf_path_info pi;
 	kf_scan_begin(&st, (void *)0, p, nr, s->tmp, n);
 	bpf_loop(SK_KF_PATH_MAX / 8 + 1, kf_scan_cb, &st, 0);
-	kf_scan_end(&st, &ts.pi, &base);
+	kf_scan_end(&st, &pi, &base);
 	if (base.n) {
 		bpf_loop(SK_KF_PATH_MAX / 8 + 1, kf_hash_cb, &base, 0);
-		kf_scan_end_base(&st, &base, &ts.pi);
+		kf_scan_end_base(&st, &base, &pi);
 	}
-	bpf_loop(p->nterms & (SK_KF_TERMS * 2 - 1), kf_decide_cb, &ts, 0);
-	if (ts.keep)
+	if (kf_decide(&ts, &pi))
 		goto keep;
 drop:
 	if (ret >= 0) {
@@ -1178,14 +1174,15 @@ static __always_inline int sys_exit(struct pt_regs *regs, long ret, const int kf
 	struct sk_probe_stats *st = stats_get();
 	if (st)
 		st->n_evts++;
-	if (self_tgid && (__u32)(bpf_get_current_pid_tgid() >> 32) == self_tgid)
-		return 0;
 	__u64 nr = regs->orig_ax;
 	if (nr >= SK_PROBE_NR_MAX - 1)
 		return 0;
 	__u32 k = nr;
 	struct sk_probe_spec *sp = bpf_map_lookup_elem(&specs, &k);
 	if (!sp || !sp->evt)
+		return 0;
+	/* after the spec: a syscall nobody wants returns without a helper call */
+	if (self_tgid && (__u32)(bpf_get_current_pid_tgid() >> 32) == self_tgid)
 		return 0;
 	struct sk_probe_scratch *s = scratch_get();
 	if (!s) {
