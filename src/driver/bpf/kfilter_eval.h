@@ -225,9 +225,11 @@ static __always_inline int kf_scan_step(struct kf_scan_st *st, unsigned int k)
 		st->lastk = k;
 		st->lasts = S;
 	}
-	/* prefixes: the '/'s of this word whose depth some prefix has */
-	unsigned int d = st->depth;
-	if (S && (st->kinds & (1u << SK_KF_PREFIX)) && d < 31 && (st->depths >> (d + 1))) {
+	/* prefixes: the '/'s of this word whose depth some prefix has (their
+	 * depths are d + 1 .. d + cnt) */
+	unsigned int d = st->depth, cnt = S ? (unsigned int)__builtin_popcountll(S) : 0;
+	if (cnt && (st->kinds & (1u << SK_KF_PREFIX)) && d < 31 &&
+	    ((st->depths >> (d + 1)) & ((1u << cnt) - 1))) {
 		for (unsigned int j = 0; j < 8; j++) {
 			if (!((S >> (8 * j + 7)) & 1))
 				continue;
@@ -237,8 +239,8 @@ static __always_inline int kf_scan_step(struct kf_scan_st *st, unsigned int k)
 						       kf_fin(kf_mix(st->h, kf_first(w, j + 1)),
 							      8 * k + j + 1));
 		}
-	} else if (S) {
-		d += (unsigned int)__builtin_popcountll(S);
+	} else {
+		d += cnt;
 	}
 	st->depth = d;
 	if (b > 0)
