@@ -10,8 +10,8 @@
  *                             read     read(2) of /dev/zero (a syscall no rule wants)
  *                             open     open+close of /etc/hostname (read-only: an open
  *                                      the stable rules' kernel filter drops, and its close)
- *                             openonly 2 rounds: open of /etc/hostname, 512 rounds:
- *                                      one close_range (the dropped open alone)
+ *                             openonly opens of /etc/hostname without closes, a
+ *                                      close_range every 512 (the dropped open alone)
  *                             write    open+close of /dev/null for writing (both sent)
  *
  * Prints elapsed seconds, rounds and syscalls per second. */
