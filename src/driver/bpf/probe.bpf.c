@@ -1142,10 +1142,12 @@ __noinline int probe__kf(__u32 nr)
 	struct kf_hash_st base;
 	struct sk_kf_path_info pi;
 	kf_scan_begin(&st, (void *)0, p, nr, s->tmp, n);
-	bpf_loop(SK_KF_PATH_MAX / 8 + 1, kf_scan_cb, &st, 0);
+	/* as many steps as the path has words (+1: its end), so that no call
+	 * is spent only to say "done" */
+	bpf_loop(st.valid ? st.n / 8 + 1 : 0, kf_scan_cb, &st, 0);
 	kf_scan_end(&st, &pi, &base);
 	if (base.n) {
-		bpf_loop(SK_KF_PATH_MAX / 8 + 1, kf_hash_cb, &base, 0);
+		bpf_loop((base.n + 7) / 8, kf_hash_cb, &base, 0);
 		kf_scan_end_base(&st, &base, &pi);
 	}
 	if (kf_decide(&ts, &pi))
