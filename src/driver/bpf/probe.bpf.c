@@ -172,9 +172,12 @@ static __always_inline struct task_struct *cur(void)
 	return (struct task_struct *)bpf_get_current_task();
 }
 
-/* The file at fd in the current task, or NULL. The walk costs five kernel
- * reads; several parameters of one event (open flags, dev, ino; tuple and
- * queue) ask for the same fd, so the last answer is kept for the event. */
+/* The file at fd in the current task, or NULL. The task, its files and fd
+ * table are read through BTF pointers (plain loads; kernels before 5.11:
+ * kernel reads), the slot with one kernel read (five reads were a third of
+ * a dropped open's cost); several
+ * parameters of one event (open flags, dev, ino; tuple and queue) ask for
+ * the same fd, so the last answer is kept for the event. */
 static __always_inline struct file *fd_file(long fd)
 {
 	struct file *f = NULL;
@@ -183,10 +186,16 @@ static __always_inline struct file *fd_file(long fd)
 	struct sk_probe_scratch *s = scratch_get();
 	if (s && s->fc_valid && s->fc_fd == fd)
 		return (struct file *)s->fc_file;
-	struct fdtable *fdt = BPF_CORE_READ(cur(), files, fdt);
-	if (fdt) {
-		unsigned int max = BPF_CORE_READ(fdt, max_fds);
-		if ((unsigned long)fd < max) {
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
+		struct files_struct *files = bpf_get_current_task_btf()->files;
+		struct fdtable *fdt = files ? files->fdt : NULL;
+		if (fdt && (unsigned long)fd < fdt->max_fds) {
+			struct file **arr = fdt->fd;
+			bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]);
+		}
+	} else { /* before 5.11 */
+		struct fdtable *fdt = BPF_CORE_READ(cur(), files, fdt);
+		if (fdt && (unsigned long)fd < BPF_CORE_READ(fdt, max_fds)) {
 			struct file **arr = BPF_CORE_READ(fdt, fd);
 			bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]);
 		}
@@ -1008,25 +1017,6 @@ static int kf_term_cb(__u32 i, void *ctx)
 }
 
 
-/* The file at fd, for the directory check of an open about to be dropped:
- * as fd_file() but the task, its files and fd table are read through BTF
- * pointers (plain loads) instead of five bpf_probe_read_kernel calls, which
- * were a third of the cost of a dropped open. */
-static __always_inline struct file *kf_file(long fd)
-{
-	struct task_struct *t = bpf_get_current_task_btf();
-	struct files_struct *files = t->files;
-	if (!files)
-		return NULL;
-	struct fdtable *fdt = files->fdt;
-	if (!fdt || (unsigned long)fd >= fdt->max_fds)
-		return NULL;
-	struct file **arr = fdt->fd;
-	struct file *f = NULL;
-	bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]);
-	return f;
-}
-
 /* This thread's set of dropped-open fds, reset when it is from another exec
  * or filter load; created when `create`. NULL when none. */
 static __always_inline struct sk_kf_fdset *kf_fdset(int create)
@@ -1154,7 +1144,7 @@ __noinline int probe__kf(__u32 nr)
 		goto keep;
 drop:
 	if (ret >= 0) {
-		struct file *f = kf_file(ret);
+		struct file *f = fd_file(ret);
 		if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) == S_IFDIR)
 			goto keep;
 		if (kf_track)
