@@ -85,7 +85,9 @@ SECTIONS = {
                "snapshot alert (output_rule) and file (output_file).",
     "base_syscalls": "Syscalls the probe sends beyond those the rules need (custom_set),\n"
                      "repair (add what state tracking needs), all (every syscall).",
-    "falco_libs": "State tables: thread table bound, purging, bytes of I/O captured.",
+    "falco_libs": "State tables: bounds of the thread, fd, user and container tables (what\n"
+                  "they refuse is counted in /metrics, docs/reliability.md), purging, bytes\n"
+                  "of I/O captured.",
     "capture": "Write .scap captures around alerts (rules with capture: true, or all).",
 }
 

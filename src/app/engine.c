@@ -176,6 +176,11 @@ static uint32_t live_capture_ms(void *ctx)
 	return ((struct engine *)ctx)->capture_ms;
 }
 
+static int live_dump_state(void *ctx, const struct sk_scap_meta_ops *ops)
+{
+	return sk_state_dump(((struct engine *)ctx)->st, ops);
+}
+
 /* ---- operations: metrics publication, hot reload swap (ops.h) ---------------- */
 
 /* Installs a reloaded set between two events: per-rule counts carry over by
@@ -298,6 +303,10 @@ static int engine_init(struct engine *e, const struct sk_app_cfg *c, const struc
 	struct sk_state_config sc = {0};
 	if (c->conf->thread_table_size > 0)
 		sc.max_threads = (size_t)c->conf->thread_table_size;
+	sc.max_fds_per_process = (size_t)c->conf->fd_table_size;
+	sc.max_fds = (size_t)c->conf->fd_total_size;
+	sc.max_users = (size_t)c->conf->user_table_size;
+	sc.max_containers = (size_t)c->conf->container_table_size;
 	e->st = sk_state_new(&sc);
 	if (sk_app_ctr_setup(&e->ctr, c) < 0)
 		return -1;
@@ -501,6 +510,7 @@ int sk_app_engine(struct sk_app_cfg *c, struct sk_rules *r)
 		sk_app_live_opts_from_config(&lo, c);
 		lo.on_internal = live_internal;
 		lo.capture_ms = live_capture_ms;
+		lo.dump_state = live_dump_state;
 		lo.between = engine_between;
 		lo.next_async = live_async;
 		if (sk_app_ctr_start(&e.ctr, e.st) == 0) {

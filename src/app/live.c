@@ -281,7 +281,8 @@ static void print_drops(const struct sk_driver_stats *s, double secs)
 
 /* ---- capture (Falco's capture.*) -------------------------------------------
  * When a rule asking for a capture fires, a capture file PREFIX_<ts>_<evtnum>.scap
- * starts: the machine/users/processes/fds of a fresh /proc scan, the event
+ * starts: the machine/users of a fresh scan and the processes/fds of the
+ * engine's tables (capture_meta), the event
  * that fired, then every event until the requested duration of event time
  * has passed (a new request extends it) or the file reaches its size bound. */
 struct capture {
@@ -301,9 +302,31 @@ static void capture_stop(const struct sk_app_live_opts *o, struct capture *c)
 	else if (o->cfg)
 		sk_app_log(o->cfg, SK_LOG_INFO, "Capture file %s written\n", c->path);
 	c->w = NULL;
+	sk_app_metrics_capture(c->files, c->errors, false);
 }
 
-static void capture_start(const struct sk_app_live_opts *o, struct capture *c,
+/* The capture's metadata: machine, interfaces, users and groups from /proc
+ * and /etc; processes and fds from the engine's tables when it hands them
+ * out (so those that exited since the scan are still described), else from
+ * the same scan. */
+static int capture_meta(const struct sk_app_live_opts *o, void *ctx,
+			const struct sk_proc_scan_opts *so, const struct sk_scap_meta_ops *mops,
+			struct sk_err *err)
+{
+	if (!o->dump_state)
+		return sk_proc_scan(so, mops, NULL, err);
+	struct sk_proc_scan_opts host = *so;
+	host.fds = false;
+	struct sk_scap_meta_ops hops = *mops;
+	hops.thread = NULL;
+	hops.fd = NULL;
+	int rc = sk_proc_scan(&host, &hops, NULL, err);
+	if (!rc && (rc = o->dump_state(ctx, mops)) != 0)
+		sk_err_set(err, rc, "process table: %s", strerror(-rc));
+	return rc;
+}
+
+static void capture_start(const struct sk_app_live_opts *o, void *ctx, struct capture *c,
 			  const struct sk_proc_scan_opts *so, const struct sk_event *ev)
 {
 	struct sk_err err;
@@ -312,6 +335,7 @@ static void capture_start(const struct sk_app_live_opts *o, struct capture *c,
 			 (unsigned long long)ev->ts, (unsigned long long)ev->num);
 	if (n < 0 || (size_t)n >= sizeof(c->path)) {
 		c->errors++;
+		sk_app_metrics_capture(c->files, c->errors, false);
 		return;
 	}
 	struct meta m;
@@ -321,7 +345,7 @@ static void capture_start(const struct sk_app_live_opts *o, struct capture *c,
 					.user = m_user, .group = m_group, .thread = m_thread,
 					.fd = m_fd};
 	c->w = NULL;
-	if (sk_proc_scan(so, &mops, NULL, &err) == 0)
+	if (capture_meta(o, ctx, so, &mops, &err) == 0)
 		c->w = sk_scap_writer_open(c->path, false, &err);
 	if (!c->w || write_meta(c->w, &m) != 0 || sk_scap_write_event(c->w, ev) != 0) {
 		if (o->cfg)
@@ -338,17 +362,18 @@ static void capture_start(const struct sk_app_live_opts *o, struct capture *c,
 			sk_app_log(o->cfg, SK_LOG_INFO, "Starting capture %s\n", c->path);
 	}
 	meta_done(&m);
+	sk_app_metrics_capture(c->files, c->errors, c->w != NULL);
 }
 
 /* Per event, after the rules saw it. */
-static void capture_event(const struct sk_app_live_opts *o, struct capture *c,
+static void capture_event(const struct sk_app_live_opts *o, void *ctx, struct capture *c,
 			  const struct sk_proc_scan_opts *so, const struct sk_event *ev, uint32_t req_ms)
 {
 	uint64_t end = req_ms ? ev->ts + (uint64_t)req_ms * 1000000ull : 0;
 	if (!c->w) {
 		if (!req_ms)
 			return;
-		capture_start(o, c, so, ev);
+		capture_start(o, ctx, c, so, ev);
 		c->until = end;
 		return;
 	}
@@ -700,7 +725,7 @@ int sk_app_live_run(const struct sk_app_live_opts *o, const struct sk_rules *r,
 		if (on_event && on_event(ctx, &ev) != 0)
 			break;
 		if (o->capture_prefix && o->capture_ms)
-			capture_event(o, &cap, &so, &ev, o->capture_ms(ctx));
+			capture_event(o, ctx, &cap, &so, &ev, o->capture_ms(ctx));
 	}
 	capture_stop(o, &cap);
 	struct sk_driver_stats st;

@@ -68,6 +68,10 @@ struct sk_app_live_opts {
 	const char *capture_prefix;          /* capture.path_prefix; NULL = captures off */
 	uint64_t capture_max_bytes;          /* capture.max_file_size_mb (0 = no bound) */
 	sk_app_live_capture_fn capture_ms;   /* NULL = captures off; gets sk_app_live_run's ctx */
+	/* Hands the in-memory threads and fds to ops (sk_state_dump) for a
+	 * capture's process and fd lists; NULL = a fresh /proc scan gives them
+	 * (exited processes then appear by thread id only). Gets the ctx. */
+	int (*dump_state)(void *ctx, const struct sk_scap_meta_ops *ops);
 	sk_app_live_internal_fn on_internal; /* drop alerts (NULL: alert action does nothing);
 	                                      * gets the ctx given to sk_app_live_run */
 	/* Meta events made in user space (container records), injected into

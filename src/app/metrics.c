@@ -24,6 +24,7 @@
 
 #define PUBLISH_NS 500000000ull
 #define F "falcosecurity_"
+#define S "saker_"
 #define MAX_CPUS 1024
 
 struct sk_app_prom {
@@ -51,6 +52,7 @@ static struct {
 	int ncpu;
 	bool have_state;
 	struct sk_state_stats st;
+	uint64_t limits[7];          /* state and queue bounds, in limit_names order */
 	uint64_t events;
 	struct sk_app_metrics_rules *rules; /* the active set's labels and counts */
 	uint64_t reloads_ok, reloads_failed;
@@ -68,7 +70,8 @@ struct sk_app_metrics_rules {
 	struct sk_buf rfiles, cfiles; /* sha256 samples of the rules and config files */
 };
 
-static _Atomic uint64_t beat_ns, suppressed;
+static _Atomic uint64_t beat_ns, suppressed, cap_files, cap_errors;
+static atomic_bool cap_open;
 static atomic_bool source_dead;
 static uint64_t last_pub_ns;
 
@@ -197,6 +200,21 @@ void sk_app_metrics_rules_free(struct sk_app_metrics_rules *m)
 	free(m);
 }
 
+/* The bounds of the tables and of the output queue (0 in the configuration
+ * means the built-in default, as sk_state_new and the output module use). */
+static const char *const limit_names[] = {"threads", "fds_per_process", "fds", "users",
+					  "containers", "outputs_queue", "capture_writers"};
+
+static void state_limits(const struct sk_config *k)
+{
+	int64_t v[] = {k->thread_table_size, k->fd_table_size, k->fd_total_size,
+		       k->user_table_size, k->container_table_size, k->outputs_queue_capacity,
+		       1 /* capture writers: one at a time by construction (live.c) */};
+	static const uint64_t dflt[] = {131072, 4096, 262144, 65536, 16384, 65536, 1};
+	for (size_t i = 0; i < SK_ARRAY_LEN(M.limits); i++)
+		M.limits[i] = v[i] > 0 ? (uint64_t)v[i] : dflt[i];
+}
+
 void sk_app_metrics_start(const struct sk_app_cfg *c, const char *engine_name,
 			  struct sk_outputs *out)
 {
@@ -211,6 +229,7 @@ void sk_app_metrics_start(const struct sk_app_cfg *c, const char *engine_name,
 	M.kernel_on = k->metrics.kernel_event_counters_enabled;
 	M.per_cpu_on = k->metrics.kernel_event_counters_per_cpu_enabled;
 	M.include_empty = k->metrics.include_empty_values;
+	state_limits(k);
 	M.start_real_ns = M.reload_real_ns = real_ns();
 	M.start_mono_ns = sk_app_now_ns();
 	sk_output_hostname(M.hostname, sizeof(M.hostname));
@@ -382,6 +401,13 @@ void sk_app_metrics_reload(bool ok, double latency_s)
 void sk_app_metrics_suppressed(uint64_t n)
 {
 	atomic_fetch_add_explicit(&suppressed, n, memory_order_relaxed);
+}
+
+void sk_app_metrics_capture(uint64_t files, uint64_t errors, bool open)
+{
+	atomic_store_explicit(&cap_files, files, memory_order_relaxed);
+	atomic_store_explicit(&cap_errors, errors, memory_order_relaxed);
+	atomic_store_explicit(&cap_open, open, memory_order_relaxed);
 }
 
 int sk_app_health(uint64_t stall_ms, char *why, size_t whylen)
@@ -603,6 +629,17 @@ static void text_per_cpu(struct sk_app_prom *p)
 		sk_app_prom_u64(p, F "scap_n_drops_cpu_total", lab,
 				M.ncpu ? M.cpu[c].n_drops_buffer : 0);
 	}
+	/* saker: each CPU's ring drops by category (Falco sums categories over CPUs) */
+	char cl[96];
+	sk_app_prom_family(p, S "driver_drops_cpu_total", "counter",
+			   "records lost because this CPU's ring was full, by category");
+	for (long c = 0; c < n && c < MAX_CPUS; c++)
+		for (int k = 0; k < SK_DRIVER_DROP_CAT_MAX; k++) {
+			snprintf(cl, sizeof(cl), "cpu=\"%ld\",drop=\"%s\"", c,
+				 sk_driver_drop_cat_name((enum sk_drop_cat)k));
+			sk_app_prom_u64(p, S "driver_drops_cpu_total", cl,
+					M.ncpu ? M.cpu[c].n_drops_cat[k] : 0);
+		}
 }
 
 static void text_resources(struct sk_app_prom *p, const struct res *r)
@@ -671,8 +708,6 @@ static void text_falco(struct sk_app_prom *p, const struct res *r, uint64_t drop
 	sk_app_prom_u64(p, F "scap_engine_name_info", lab, 1);
 }
 
-#define S "saker_"
-
 static void text_outputs(struct sk_app_prom *p, const struct sk_outputs_stats *os)
 {
 	char lab[64];
@@ -740,6 +775,24 @@ static void text_saker(struct sk_app_prom *p)
 	one_u64(p, S "state_fds_dropped_total", "counter", s->fds_dropped);
 	one_u64(p, S "state_users_dropped_total", "counter", s->users_dropped);
 	one_u64(p, S "state_containers_dropped_total", "counter", s->containers_dropped);
+	one_u64(p, S "state_fds_dropped_global_total", "counter", s->fds_dropped_total);
+	sk_app_prom_family(p, S "state_table_entries", "gauge", "entries in a state table");
+	uint64_t sizes[] = {s->threads, s->fds, s->users, s->containers};
+	static const char *const tables[] = {"threads", "fds", "users", "containers"};
+	char lab[48];
+	for (size_t i = 0; i < SK_ARRAY_LEN(sizes); i++) {
+		snprintf(lab, sizeof(lab), "table=\"%s\"", tables[i]);
+		sk_app_prom_u64(p, S "state_table_entries", lab, sizes[i]);
+	}
+	sk_app_prom_family(p, S "state_table_limit", "gauge",
+			   "configured bound of a state table or queue (docs/reliability.md)");
+	for (size_t i = 0; i < SK_ARRAY_LEN(limit_names); i++) {
+		snprintf(lab, sizeof(lab), "table=\"%s\"", limit_names[i]);
+		sk_app_prom_u64(p, S "state_table_limit", lab, M.limits[i]);
+	}
+	one_u64(p, S "capture_files_total", "counter", atomic_load(&cap_files));
+	one_u64(p, S "capture_errors_total", "counter", atomic_load(&cap_errors));
+	one_u64(p, S "capture_writers", "gauge", atomic_load(&cap_open) ? 1 : 0);
 	one_u64(p, S "driver_events_read_total", "counter", M.drv.n_read);
 	one_u64(p, S "driver_events_sent_total", "counter", M.drv.n_sent);
 	one_u64(p, S "driver_param_faults_total", "counter", M.drv.n_faults);

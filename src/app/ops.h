@@ -95,6 +95,9 @@ void sk_app_metrics_tick(struct sk_driver *d, const struct sk_state *st, uint64_
 void sk_app_metrics_reload(bool ok, double latency_s);
 /* Per-rule rate limit suppressions (engine thread). */
 void sk_app_metrics_suppressed(uint64_t n);
+/* Capture writer (capture.*, engine thread): files started, files that
+ * failed, and whether one is open now (at most one at a time). */
+void sk_app_metrics_capture(uint64_t files, uint64_t errors, bool open);
 
 /* Heartbeat: the engine thread calls this between events and while idle. */
 void sk_app_beat(void);

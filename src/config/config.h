@@ -159,6 +159,8 @@ struct sk_config {
 	int64_t syscall_event_timeouts_max_consecutives;
 
 	int64_t thread_table_size;
+	/* saker's other state bounds (falco_libs.*; docs/reliability.md) */
+	int64_t fd_table_size, fd_total_size, user_table_size, container_table_size;
 	int64_t snaplen;
 
 	/* ---- webserver / metrics ---- */

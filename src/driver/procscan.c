@@ -732,7 +732,7 @@ int sk_proc_scan(const struct sk_proc_scan_opts *opts, const struct sk_scap_meta
 		rc = scan_ifaces(&sc);
 	if (!rc)
 		rc = scan_users(&sc);
-	if (!rc)
+	if (!rc && (sc.ops->thread || sc.ops->fd)) /* nobody asked for processes: skip them */
 		rc = scan_procs(&sc);
 	sk_u64map_done(&sc.socks);
 	sk_arena_done(&sc.arena);

@@ -66,6 +66,8 @@ struct sk_state *sk_state_new(const struct sk_state_config *cfg)
 		st->cfg.max_threads = SK_STATE_DEF_MAX_THREADS;
 	if (!st->cfg.max_fds_per_process)
 		st->cfg.max_fds_per_process = SK_STATE_DEF_MAX_FDS;
+	if (!st->cfg.max_fds)
+		st->cfg.max_fds = SK_STATE_DEF_MAX_FDS_TOTAL;
 	if (!st->cfg.thread_timeout_ns)
 		st->cfg.thread_timeout_ns = SK_STATE_DEF_TIMEOUT_NS;
 	if (!st->cfg.max_users)
@@ -170,6 +172,8 @@ void sk_state_stats(const struct sk_state *st, struct sk_state_stats *out)
 {
 	*out = st->stats;
 	out->threads = st->threads.count;
+	out->fds = st->stats.fds_added - st->stats.fds_removed;
+	out->users = st->users.count + st->grps.count;
 	out->containers = st->containers.count;
 }
 
@@ -647,6 +651,11 @@ struct sk_fdinfo *sk_state_add_fd(struct sk_state *st, struct sk_thread *t, int6
 		f->fd = fd;
 		t->lastevent_fd = fd;
 		return f;
+	}
+	/* every fd ever added is either removed or still in a table */
+	if (st->stats.fds_added - st->stats.fds_removed >= st->cfg.max_fds) {
+		st->stats.fds_dropped_total++;
+		return NULL;
 	}
 	if (st->nfree_fds) {
 		f = st->free_fds[--st->nfree_fds];

@@ -211,6 +211,7 @@ struct sk_group {
 struct sk_state_config {
 	size_t max_threads;          /* default 131072 */
 	size_t max_fds_per_process;  /* default 4096 (libsinsp max fd table size) */
+	size_t max_fds;              /* all fd tables together; default 262144 */
 	uint64_t thread_timeout_ns;  /* purge threads idle longer than this; default 30 min
 	                                (only threads with SK_CL_CLOSED or of dead processes) */
 	size_t max_users;            /* default 65536 (users + groups each) */
@@ -227,6 +228,8 @@ struct sk_state_stats {
 	uint64_t threads_incomplete; /* created from an event with partial info */
 	uint64_t fds_added, fds_removed;
 	uint64_t fds_dropped;        /* refused because a table reached max_fds_per_process */
+	uint64_t fds_dropped_total;  /* refused because all tables together reached max_fds */
+	uint64_t users;              /* users + groups in the tables */
 	uint64_t users_dropped;      /* users/groups refused by max_users */
 	uint64_t containers_dropped;  /* refused or evicted because max_containers was reached */
 	uint64_t containers_meta;     /* container records applied */
@@ -253,6 +256,12 @@ void sk_state_stats(const struct sk_state *st, struct sk_state_stats *out);
  * compute counts (nthreads, nchilds) and containers. */
 void sk_state_meta_ops(struct sk_state *st, struct sk_scap_meta_ops *ops);
 void sk_state_seed_done(struct sk_state *st);
+
+/* The inverse: hands the live threads (not exited, not invalid) and then the
+ * fds of each process's table to ops->thread / ops->fd (either may be NULL),
+ * in the form a capture's process and fd lists hold. Returns 0, or the first
+ * callback error (negative errno). */
+int sk_state_dump(const struct sk_state *st, const struct sk_scap_meta_ops *ops);
 
 /* ---- updating ----------------------------------------------------------------
  * sk_state_update: applies what `ev` changes before rules evaluate it (new

@@ -244,7 +244,10 @@ class Run:
             if a["kind"] == "host":
                 ids = {f.get(k) for k in ("proc.pid", "proc.ppid", "proc.apid[2]",
                                           "proc.apid[3]", "proc.apid[4]")}
-                if a["pid"] in ids:
+                # pids are reused (pid_max is often 32768 and a busy machine
+                # wraps it in minutes): the event must fall in the action's time
+                t = f.get("evt.time")
+                if a["pid"] in ids and (not isinstance(t, int) or a["t0"] <= t <= a["t1"]):
                     out.add(al["rule"])
             elif f.get("container.id") == a["cid"][:12]:
                 t = f.get("evt.time")

@@ -92,6 +92,13 @@ def names(alerts):
     return {a["output_fields"]["fd.name"] for a in alerts if a.get("rule") == "Faults Marker"}
 
 
+def metric_sum(port, name):
+    """The sum of a metric over its labels."""
+    _, _, body = get(f"http://127.0.0.1:{port}/metrics")
+    return sum(float(x.split()[-1]) for x in body.splitlines()
+               if x.startswith(name + "{") or x.startswith(name + " "))
+
+
 def metric(port, name, channel):
     _, _, body = get(f"http://127.0.0.1:{port}/metrics")
     for line in body.splitlines():
@@ -173,11 +180,19 @@ def test_full_disk_file_output(saker_bin, live, tmp_path, mdir):
             w.wait()
             s.wait_log(r"Output channel file cannot deliver", timeout=10)
             want = {f"{mdir}/mk-{i}" for i in range(1, 2001)}
-            end = time.monotonic() + 10
+            end = time.monotonic() + 30
             while time.monotonic() < end and not want <= names(s.alerts()):
                 time.sleep(0.1)
-            assert want <= names(s.alerts()), "stdout lost alerts while the disk was full"
             time.sleep(1.2)  # metrics interval
+            # Every alert the rule raised reached stdout. Under a sanitizer
+            # build on a loaded machine the reader can fall behind and the
+            # kernel drop events (counted, and a fault of its own): the
+            # markers must all be there only when nothing was dropped.
+            raised = metric_sum(port, "falcosecurity_falco_rules_matches_total")
+            marks = [a for a in s.alerts() if a.get("rule") == "Faults Marker"]
+            assert raised == len(marks), "stdout lost alerts while the disk was full"
+            if not metric_sum(port, "falcosecurity_scap_n_drops_total"):
+                assert want <= names(marks), "alerts missing though no event was dropped"
             assert metric(port, "saker_output_channel_errors_total", "file") > 0
             assert metric(port, "saker_output_channel_up", "file") == 0
             assert metric(port, "saker_output_channel_errors_total", "stdout") == 0
@@ -222,7 +237,7 @@ def test_output_program_dies(saker_bin, live, tmp_path, mdir):
     s = Saker(saker_bin, ["-r", str(rules_file(tmp_path, mdir)), "-o", "json_output=true",
                           "-o", "program_output.enabled=true",
                           "-o", "program_output.keep_alive=true",
-                          "-o", f"program_output.program=head -n 2 > {got}", *web_args()])
+                          "-o", f"program_output.program=head -n 2 >> {got}", *web_args()])
     try:
         port = s.port()
         wait_ready(s, mdir)
@@ -236,7 +251,11 @@ def test_output_program_dies(saker_bin, live, tmp_path, mdir):
         s.wait_log(r"Output channel program cannot deliver", timeout=10)
         time.sleep(1.2)
         assert metric(port, "saker_output_channel_errors_total", "program") > 0
-        assert len(got.read_text().splitlines()) == 2
+        # the program is started again at the next alert after it died, so
+        # each run appends its two lines (">" would let a late restart
+        # truncate the file on a slow machine)
+        lines = got.read_text().splitlines()
+        assert len(lines) >= 2 and all(x.startswith("{") for x in lines), lines
     finally:
         assert s.stop() == 0
 

@@ -207,10 +207,22 @@ def test_default_rules_keep_kernel_filters(saker_bin, tmp_path):
     why = live_unavailable()
     if why:
         skip_loudly(why)
-    sk = Saker(saker_bin, ["-o", "log_level=info"], tmp_path)
+    sk = Saker(saker_bin, ["-o", "log_level=debug"], tmp_path)
     try:
         sk.wait_log("Kernel filters:")
+        sk.wait_log("openat term 0:")
+        time.sleep(0.5)  # the other terms' lines
         err = sk.stderr()
         assert "Kernel filters: open" in err, err
     finally:
         sk.stop()
+    # ... and filterable in effect: every term needs a path (name, directory,
+    # file name, "../"), a write or a failure, so that the successful
+    # read-opens of files no rule names (nearly all opens) are dropped. One
+    # rule matching "any open" (a pattern the filters cannot read, such as
+    # fd.name contains) would make a term "ok" or "ok & flags&0x1".
+    terms = re.findall(r"^openat term \d+: (.*)$", err, re.M)
+    assert terms, err
+    narrowing = ("name ", "under ", "file name ", "path has", "flags&0x2", "failed")
+    wide = [t for t in terms if not any(n in t for n in narrowing)]
+    assert not wide, f"default rules send every read-open: {wide}"

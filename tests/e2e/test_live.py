@@ -491,10 +491,14 @@ def test_capture_on_rule_with_capture(saker_bin, tmp_path):
     for f in files:
         _, ts, num = f.stem.split("_")
         assert int(ts) > 0 and int(num) > 0
-        r = run([saker_bin, "inspect", "-p", "%evt.type %fd.name %thread.tid", str(f),
+        r = run([saker_bin, "inspect", "-p", "%evt.type %fd.name %thread.tid %proc.cmdline", str(f),
                  "evt.type in (open, openat, openat2)"], timeout=120)
         assert r.returncode == 0, r.stderr
-        rows = [line.split() for line in r.stdout.splitlines() if line.strip()]
+        rows = [line.split(None, 3) for line in r.stdout.splitlines() if line.strip()]
         assert rows and rows[0][1] == "/etc/shadow", rows[:3]  # the firing event comes first
         firsts.append(rows[0][2])
+        if rows[0][2] == str(pid):
+            # The process list comes from saker's tables, not a /proc scan at
+            # capture time: the cat had exited by then, and is still described.
+            assert rows[0][3] == "cat /etc/shadow", rows[0]
     assert str(pid) in firsts  # ours (cat is single-threaded: tid = pid)

@@ -185,6 +185,13 @@ static int on_user_host(void *ctx, const struct sk_scap_user *u)
 	return 0;
 }
 
+static int on_thread_any(void *ctx, const struct sk_scap_thread *t)
+{
+	(void)ctx;
+	(void)t;
+	return 0;
+}
+
 /* HOST_ROOT: /proc and /etc are read under the prefix (a trailing slash is
  * fine); users come from the prefixed /etc only. */
 static void test_proc_scan_root(void **state)
@@ -205,7 +212,7 @@ static void test_proc_scan_root(void **state)
 	char root[80];
 	snprintf(root, sizeof(root), "%s/", dir);
 	int found = 0;
-	struct sk_scap_meta_ops ops = {.ctx = &found, .user = on_user_host};
+	struct sk_scap_meta_ops ops = {.ctx = &found, .user = on_user_host, .thread = on_thread_any};
 	struct sk_proc_scan_opts o = {.threads = true, .root = root};
 	struct sk_proc_scan_stats st;
 	struct sk_err err;
@@ -213,6 +220,12 @@ static void test_proc_scan_root(void **state)
 	assert_int_equal(found, 1);
 	assert_int_equal(st.users, 1);
 	assert_true(st.threads > 1); /* /proc through the prefix */
+	/* without thread or fd callbacks the processes are not read at all */
+	ops.thread = NULL;
+	assert_int_equal(sk_proc_scan(&o, &ops, &st, &err), 0);
+	assert_int_equal(st.threads, 0);
+	assert_int_equal(st.users, 1);
+	ops.thread = on_thread_any;
 	o.root = "/nonexistent-sk-root";
 	assert_true(sk_proc_scan(&o, &ops, &st, &err) < 0);
 	char cmd[128];

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -783,6 +784,415 @@ static void test_self_filter(void **state)
 /* A 4 KiB ring (mapped once) wraps every few records: records that run past
  * its end come back whole, through the driver's bounce buffer. Paths of
  * varying length move the wrap point across header, timestamp and string. */
+/* ---- ia32 compat syscalls ---------------------------------------------------
+ * `int $0x80` from this 64-bit test enters the kernel's ia32 syscall table
+ * (TS_COMPAT set), as a 32-bit program's syscalls do. The probe must decode
+ * each as the x86_64 twin's event; every pointer argument lives below 4 GiB
+ * (MAP_32BIT), as the 32-bit registers cannot hold more. Numbers are the
+ * ia32 ones (asm/unistd_32.h); socketcall sub-calls from linux/net.h. */
+
+#define IA32_READ 3
+#define IA32_OPEN 5
+#define IA32_CLOSE 6
+#define IA32_EXECVE 11
+#define IA32_CHDIR 12
+#define IA32_GETPID 20
+#define IA32_SETUID16 23
+#define IA32_SETREUID16 70
+#define IA32_SOCKETCALL 102
+#define IA32_SETUID32 213
+#define IA32_OPENAT 295
+#define IA32_CONNECT 362
+#define IA32_SC_SOCKET 1
+#define IA32_SC_CONNECT 3
+#define IA32_SC_SEND 9
+#define IA32_SC_SENDMSG 16
+
+/* An ia32 syscall with up to five arguments (ebx, ecx, edx, esi, edi). */
+static long ia32_call(long nr, long a, long b, long c, long d, long e)
+{
+	long r;
+	__asm__ volatile("int $0x80"
+			 : "=a"(r)
+			 : "a"(nr), "b"(a), "c"(b), "d"(c), "S"(d), "D"(e)
+			 : "memory", "r8", "r9", "r10", "r11");
+	return (int)r; /* the ia32 result is a 32-bit int */
+}
+
+/* Low memory for the ia32 calls' strings, addresses and argument arrays. */
+static char *low_mem;
+#define LOW_SIZE 16384
+
+/* Copies a string (or bytes) into low memory at `off`; returns its 32-bit
+ * address. */
+static long low_put(size_t off, const void *p, size_t n)
+{
+	assert_true(off + n <= LOW_SIZE);
+	memcpy(low_mem + off, p, n);
+	return (long)(uintptr_t)(low_mem + off);
+}
+
+/* Parameter i holds exactly the n bytes at want. */
+static void check_data(const struct sk_event *ev, unsigned i, const void *want, uint32_t n)
+{
+	uint32_t len;
+	const uint8_t *d = sk_event_param(ev, i, &len);
+	assert_int_equal(len, n);
+	assert_memory_equal(d, want, n);
+}
+
+static long low_str(size_t off, const char *str)
+{
+	return low_put(off, str, strlen(str) + 1);
+}
+
+/* Skips unless the probe is loaded and the kernel runs ia32 syscalls (no
+ * IA32 emulation, or ia32_emulation=0: int $0x80 gives -ENOSYS). */
+#define NEED_IA32()                                                                          \
+	do {                                                                                 \
+		NEED_PROBE();                                                                \
+		if (ia32_call(IA32_GETPID, 0, 0, 0, 0, 0) != getpid()) {                   \
+			fprintf(stderr, "test_probe: skipped: the kernel runs no ia32 syscalls " \
+					"(IA32 emulation disabled: int $0x80 gives ENOSYS)\n");  \
+			skip();                                                              \
+		}                                                                            \
+		if (!low_mem) {                                                              \
+			low_mem = mmap(NULL, LOW_SIZE, PROT_READ | PROT_WRITE,               \
+				       MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);      \
+			assert_true(low_mem != MAP_FAILED);                                  \
+			assert_true((uintptr_t)low_mem + LOW_SIZE <= 0x100000000ull);        \
+		}                                                                            \
+	} while (0)
+
+static void test_ia32_files(void **state)
+{
+	(void)state;
+	NEED_IA32();
+	char path[128];
+	snprintf(path, sizeof(path), "%s/ia32_file", tmpdir);
+	long upath = low_str(0, path);
+	drain();
+	/* open(path, O_CREAT|O_RDWR|O_APPEND, 0600): ia32 5, x86_64 2 */
+	int fd = (int)ia32_call(IA32_OPEN, upath, O_CREAT | O_RDWR | O_APPEND, 0600, 0, 0);
+	assert_true(fd >= 0);
+	struct stat st;
+	assert_int_equal(fstat(fd, &st), 0);
+	{
+		GET(3, my_tid());
+		assert_int_equal(ps64(&ev, 0), fd);
+		assert_string_equal(pstr(&ev, 1), path);
+		assert_int_equal(pu64(&ev, 2), 16384 | 4 | 3 | 8); /* F_CREATED|CREAT|RDWR|APPEND */
+		assert_int_equal(pu64(&ev, 3), 0600);
+		assert_int_equal(pu64(&ev, 5), st.st_ino);
+	}
+	/* write through the 64-bit ABI, read back with ia32 read (3): the x86_64
+	 * number 3 is close, which this must not look like */
+	assert_int_equal(pwrite(fd, "compat", 6, 0), 6);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	long ubuf = (long)(uintptr_t)(low_mem + 4096);
+	assert_int_equal(ia32_call(IA32_READ, fd, ubuf, 64, 0, 0), 6);
+	{
+		GET(7, my_tid());
+		assert_int_equal(ps64(&ev, 0), 6);
+		check_data(&ev, 1, "compat", 6);
+		assert_int_equal(ps64(&ev, 2), fd);
+		assert_int_equal(pu64(&ev, 3), 64);
+	}
+	/* close (ia32 6, x86_64 3), success then EBADF */
+	assert_int_equal(ia32_call(IA32_CLOSE, fd, 0, 0, 0, 0), 0);
+	{
+		GET(5, my_tid());
+		assert_int_equal(ps64(&ev, 0), 0);
+		assert_int_equal(ps64(&ev, 1), fd);
+	}
+	assert_int_equal(ia32_call(IA32_CLOSE, fd, 0, 0, 0, 0), -EBADF);
+	{
+		GET(5, my_tid());
+		assert_int_equal(ps64(&ev, 0), -EBADF);
+		assert_int_equal(ps64(&ev, 1), fd);
+	}
+	/* open failure */
+	long umiss = low_str(512, "/nonexistent/sk_ia32");
+	assert_int_equal(ia32_call(IA32_OPEN, umiss, O_RDONLY, 0, 0, 0), -ENOENT);
+	{
+		GET(3, my_tid());
+		assert_int_equal(ps64(&ev, 0), -ENOENT);
+		assert_string_equal(pstr(&ev, 1), "/nonexistent/sk_ia32");
+		assert_int_equal(pu64(&ev, 2), 1); /* O_RDONLY */
+	}
+	/* openat(AT_FDCWD, path, O_RDONLY|O_CLOEXEC): dirfd -100 sign-extended */
+	fd = (int)ia32_call(IA32_OPENAT, AT_FDCWD, upath, O_RDONLY | O_CLOEXEC, 0, 0);
+	assert_true(fd >= 0);
+	{
+		GET(307, my_tid());
+		assert_int_equal(ps64(&ev, 0), fd);
+		assert_int_equal(ps64(&ev, 1), -100);
+		assert_string_equal(pstr(&ev, 2), path);
+		assert_int_equal(pu64(&ev, 3), 1 | 4096);
+		assert_int_equal(pu64(&ev, 4), 0);
+		assert_int_equal(pu64(&ev, 6), st.st_ino);
+	}
+	close(fd);
+	assert_int_equal(ia32_call(IA32_OPENAT, AT_FDCWD, umiss, O_WRONLY, 0, 0), -ENOENT);
+	{
+		GET(307, my_tid());
+		assert_int_equal(ps64(&ev, 0), -ENOENT);
+		assert_int_equal(ps64(&ev, 1), -100);
+		assert_string_equal(pstr(&ev, 2), "/nonexistent/sk_ia32");
+		assert_int_equal(pu64(&ev, 3), 2);
+		assert_int_equal(pu64(&ev, 6), 0);
+	}
+	/* chdir (ia32 12, x86_64 80), success and failure */
+	char cwd[512];
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	long udir = low_str(1024, tmpdir);
+	long rc = ia32_call(IA32_CHDIR, udir, 0, 0, 0, 0);
+	{
+		GET(95, my_tid());
+		assert_int_equal(chdir(cwd), 0); /* back before any assert can fail */
+		assert_int_equal(rc, 0);
+		assert_int_equal(ps64(&ev, 0), 0);
+		assert_string_equal(pstr(&ev, 1), tmpdir);
+	}
+	GET(95, my_tid()); /* the 64-bit chdir back */
+	assert_int_equal(ia32_call(IA32_CHDIR, umiss, 0, 0, 0, 0), -ENOENT);
+	{
+		GET(95, my_tid());
+		assert_int_equal(ps64(&ev, 0), -ENOENT);
+		assert_string_equal(pstr(&ev, 1), "/nonexistent/sk_ia32");
+	}
+}
+
+static void test_ia32_exec_ids(void **state)
+{
+	(void)state;
+	NEED_IA32();
+	drain();
+	/* a failed execve (ia32 11, x86_64 59): the path is the caller's */
+	long upath = low_str(0, "/nonexistent/sk_ia32_exec");
+	uint32_t argv[2] = {(uint32_t)upath, 0};
+	long uargv = low_put(256, argv, sizeof(argv));
+	assert_int_equal(ia32_call(IA32_EXECVE, upath, uargv, uargv + 4, 0, 0), -ENOENT);
+	{
+		GET(293, my_tid());
+		assert_int_equal(ps64(&ev, 0), -ENOENT);
+		assert_int_equal(ps64(&ev, 3), my_tid());
+		assert_int_equal(ps64(&ev, 4), getpid());
+		assert_string_equal(pstr(&ev, 30), "/nonexistent/sk_ia32_exec");
+	}
+	/* a successful one in a child: /bin/true is a 64-bit program, so the
+	 * kernel ends the syscall as a 64-bit execve (orig_ax 59, TS_COMPAT
+	 * cleared); the event is the same either way */
+	long utrue = low_str(512, "/bin/true");
+	argv[0] = (uint32_t)utrue;
+	uargv = low_put(768, argv, sizeof(argv));
+	pid_t child = fork();
+	if (child == 0) {
+		ia32_call(IA32_EXECVE, utrue, uargv, uargv + 4, 0, 0);
+		_exit(99);
+	}
+	assert_true(child > 0);
+	int status;
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	{
+		GET(293, child);
+		assert_int_equal(ps64(&ev, 0), 0);
+		assert_string_equal(pstr(&ev, 1), "/bin/true");
+		assert_string_equal(pstr(&ev, 13), "true");
+		assert_string_equal(pstr(&ev, 30), "/bin/true");
+	}
+	/* setuid32 (ia32 213) and the 16-bit setuid (ia32 23), x86_64 105 */
+	uid_t me = geteuid();
+	assert_int_equal(ia32_call(IA32_SETUID32, me, 0, 0, 0, 0), 0);
+	{
+		GET(199, my_tid());
+		assert_int_equal(ps64(&ev, 0), 0);
+		assert_int_equal(pu64(&ev, 1), me);
+	}
+	assert_int_equal(ia32_call(IA32_SETUID16, me, 0, 0, 0, 0), 0);
+	{
+		GET(199, my_tid());
+		assert_int_equal(ps64(&ev, 0), 0);
+		assert_int_equal(pu64(&ev, 1), me);
+	}
+	/* setreuid16(-1, -1): (u16)-1 is "unchanged", i.e. uid -1 */
+	assert_int_equal(ia32_call(IA32_SETREUID16, 0xffff, 0xffff, 0, 0, 0), 0);
+	{
+		GET(427, my_tid());
+		assert_int_equal(ps64(&ev, 0), 0);
+		assert_int_equal(pu64(&ev, 1), 0xffffffffu);
+		assert_int_equal(pu64(&ev, 2), 0xffffffffu);
+	}
+}
+
+/* socketcall(call, args): the arguments are 32-bit words in user memory. */
+static long ia32_socketcall(int call, const uint32_t *args, size_t n)
+{
+	long uargs = low_put(2048, args, n * sizeof(*args));
+	return ia32_call(IA32_SOCKETCALL, call, uargs, 0, 0, 0);
+}
+
+/* The connect exit event of this thread: result res on fd c to the loopback
+ * port; the tuple is checked when the connection was made (cport != 0). */
+static void expect_connect(int64_t res, int c, uint16_t cport, uint16_t port)
+{
+	GET(23, my_tid());
+	assert_int_equal(ps64(&ev, 0), res);
+	if (cport)
+		check_tuple4(&ev, 1, cport, port);
+	assert_int_equal(ps64(&ev, 2), c);
+	check_sockaddr4(&ev, 3, port);
+}
+
+static void test_ia32_socket(void **state)
+{
+	(void)state;
+	NEED_IA32();
+	int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(ls >= 0);
+	struct sockaddr_in sa;
+	inet_addr_port(&sa, 0);
+	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	socklen_t sl = sizeof(sa);
+	assert_int_equal(getsockname(ls, (struct sockaddr *)&sa, &sl), 0);
+	uint16_t port = ntohs(sa.sin_port);
+	assert_int_equal(listen(ls, 4), 0);
+	long usa = low_put(1024, &sa, sizeof(sa));
+	drain();
+	/* socketcall(SYS_SOCKET) -> socket */
+	uint32_t a_sock[3] = {AF_INET, SOCK_STREAM, 0};
+	int c = (int)ia32_socketcall(IA32_SC_SOCKET, a_sock, 3);
+	assert_true(c >= 0);
+	{
+		GET(19, my_tid());
+		assert_int_equal(ps64(&ev, 0), c);
+		assert_int_equal(pu64(&ev, 1), AF_INET);
+		assert_int_equal(pu64(&ev, 2), SOCK_STREAM);
+		assert_int_equal(pu64(&ev, 3), 0);
+	}
+	/* socketcall(SYS_CONNECT) -> connect, to the listener */
+	uint32_t a_conn[3] = {(uint32_t)c, (uint32_t)usa, sizeof(sa)};
+	assert_int_equal(ia32_socketcall(IA32_SC_CONNECT, a_conn, 3), 0);
+	struct sockaddr_in me;
+	sl = sizeof(me);
+	assert_int_equal(getsockname(c, (struct sockaddr *)&me, &sl), 0);
+	uint16_t cport = ntohs(me.sin_port);
+	expect_connect(0, c, cport, port);
+	/* socketcall(SYS_SEND) -> sendto without an address */
+	long umsg = low_str(3072, "ia32 hello");
+	uint32_t a_send[4] = {(uint32_t)c, (uint32_t)umsg, 10, 0};
+	assert_int_equal(ia32_socketcall(IA32_SC_SEND, a_send, 4), 10);
+	{
+		GET(31, my_tid());
+		assert_int_equal(ps64(&ev, 0), 10);
+		check_data(&ev, 1, "ia32 hello", 10);
+		assert_int_equal(ps64(&ev, 2), c);
+		assert_int_equal(pu64(&ev, 3), 10);
+		check_tuple4(&ev, 4, cport, port);
+	}
+	/* socketcall(SYS_SENDMSG): the compat msghdr is not read (documented):
+	 * the event comes with its fd, size and tuple */
+	uint32_t iov[2] = {(uint32_t)umsg, 4};
+	long uiov = low_put(3584, iov, sizeof(iov));
+	uint32_t mh[7] = {0, 0, (uint32_t)uiov, 1, 0, 0, 0}; /* compat msghdr */
+	long umh = low_put(3600, mh, sizeof(mh));
+	uint32_t a_msg[3] = {(uint32_t)c, (uint32_t)umh, 0};
+	assert_int_equal(ia32_socketcall(IA32_SC_SENDMSG, a_msg, 3), 4);
+	{
+		GET(49, my_tid());
+		assert_int_equal(ps64(&ev, 0), 4);
+		assert_int_equal(ps64(&ev, 2), c);
+		assert_int_equal(pu64(&ev, 3), 4);
+		check_tuple4(&ev, 4, cport, port);
+	}
+	close(c);
+	/* failure: the direct ia32 connect (362) to a closed port */
+	close(ls);
+	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(c >= 0);
+	drain();
+	assert_int_equal(ia32_call(IA32_CONNECT, c, usa, sizeof(sa), 0, 0), -ECONNREFUSED);
+	expect_connect(-ECONNREFUSED, c, 0, port);
+	/* and through socketcall */
+	a_conn[0] = (uint32_t)c;
+	assert_int_equal(ia32_socketcall(IA32_SC_CONNECT, a_conn, 3), -ECONNREFUSED);
+	expect_connect(-ECONNREFUSED, c, 0, port);
+	close(c);
+}
+
+/* The kernel filters apply to ia32 opens and closes as to 64-bit ones: an
+ * open (ia32 5 -> x86_64 open) of a file no predicate term wants is dropped,
+ * and so is the close of its fd; the wanted file's open and close are sent. */
+static void test_ia32_kfilter(void **state)
+{
+	(void)state;
+	NEED_IA32();
+	struct sk_err err;
+	sk_err_clear(&err);
+	struct sk_driver_opts o = {.ring_bytes = 1u << 20};
+	struct sk_driver *d = sk_driver_open(&o, &err);
+	assert_non_null(d);
+	bool want[SK_EVENT_MAX] = {0};
+	want[3] = want[5] = true;
+	assert_int_equal(sk_driver_select(d, want), 0);
+	char keep[128], drop[128];
+	snprintf(keep, sizeof(keep), "%s/ia32_keep", tmpdir);
+	snprintf(drop, sizeof(drop), "%s/ia32_drop", tmpdir);
+	struct sk_kf_set *k = sk_kf_set_new();
+	assert_non_null(k);
+	struct sk_kf_pred *pr = &k->pred[3];
+	pr->on = 1;
+	pr->nterms = 1;
+	pr->t[0] = (struct sk_kf_term){.res = SK_KF_RES_OK, .path = 1};
+	assert_int_equal(sk_kf_set_add_path(k, 3, SK_KF_EXACT, keep, strlen(keep), 1), 0);
+	k->pred[5] = (struct sk_kf_pred){.on = 1, .mode = SK_KF_MODE_CLOSE};
+	sk_kf_set_seal(k);
+	int rc = sk_driver_set_kfilter(d, k);
+	sk_kf_set_free(k);
+	if (rc == -ENOTSUP) {
+		sk_driver_free(d);
+		fprintf(stderr, "test_probe: skipped: no kernel filters on this kernel\n");
+		skip();
+	}
+	assert_int_equal(rc, 0);
+	long ukeep = low_str(0, keep), udrop = low_str(256, drop);
+	int fk = (int)ia32_call(IA32_OPEN, ukeep, O_CREAT | O_RDWR, 0600, 0, 0);
+	int fd = (int)ia32_call(IA32_OPEN, udrop, O_CREAT | O_RDWR, 0600, 0, 0);
+	assert_true(fk >= 0 && fd >= 0);
+	assert_int_equal(ia32_call(IA32_CLOSE, fd, 0, 0, 0, 0), 0);
+	assert_int_equal(ia32_call(IA32_CLOSE, fk, 0, 0, 0, 0), 0);
+	int opens_keep = 0, opens_drop = 0, closes_keep = 0, closes_drop = 0;
+	struct sk_event ev;
+	for (int idle = 0; idle < 3;) {
+		rc = sk_driver_next(d, &ev, 100, &err);
+		assert_true(rc >= 0);
+		if (rc == 0) {
+			idle++;
+			continue;
+		}
+		if (ev.tid != my_tid())
+			continue;
+		if (ev.type == 3) {
+			const char *name = pstr(&ev, 1);
+			opens_keep += !strcmp(name, keep);
+			opens_drop += !strcmp(name, drop);
+		} else if (ev.type == 5) {
+			int64_t cfd = ps64(&ev, 1);
+			closes_keep += cfd == fk;
+			closes_drop += cfd == fd;
+		}
+	}
+	static uint64_t passed[SK_EVENT_MAX], filtered[SK_EVENT_MAX];
+	assert_int_equal(sk_driver_kf_stats(d, passed, filtered), 0);
+	sk_driver_free(d);
+	assert_int_equal(opens_keep, 1);
+	assert_int_equal(closes_keep, 1);
+	assert_int_equal(opens_drop, 0);
+	assert_int_equal(closes_drop, 0);
+	assert_true(filtered[3] >= 1 && filtered[5] >= 1);
+}
+
 static void test_ring_wrap(void **state)
 {
 	(void)state;
@@ -847,6 +1257,10 @@ int main(void)
 		cmocka_unit_test(test_exec_flags),
 		cmocka_unit_test(test_self_filter),
 		cmocka_unit_test(test_ptrace_setuid_modules),
+		cmocka_unit_test(test_ia32_files),
+		cmocka_unit_test(test_ia32_exec_ids),
+		cmocka_unit_test(test_ia32_socket),
+		cmocka_unit_test(test_ia32_kfilter),
 		cmocka_unit_test(test_ring_wrap),
 		cmocka_unit_test(test_stats),
 	};

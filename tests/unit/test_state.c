@@ -101,6 +101,78 @@ static void test_seed_and_lookup(void **state)
 	sk_state_free(st);
 }
 
+/* sk_state_dump hands the tables back as capture metadata: seeding a second
+ * state from it gives the same processes, tree, fds and sockets. */
+static void test_dump_round_trip(void **state)
+{
+	(void)state;
+	struct sk_state *a = sk_state_new(NULL), *b = sk_state_new(NULL);
+	assert_non_null(a);
+	assert_non_null(b);
+	struct sk_scap_meta_ops ops;
+	sk_state_meta_ops(a, &ops);
+	seed_thread(&ops, 1, 1, 0, "init", B(""));
+	seed_thread(&ops, 10, 10, 1, "parent", B("cpu=/x\0memory=/y\0"));
+	seed_thread(&ops, 20, 20, 10, "child", B(""));
+	seed_thread(&ops, 21, 20, 10, "child", B(""));
+	struct sk_scap_fd fd;
+	memset(&fd, 0, sizeof(fd));
+	fd.fd = 3;
+	fd.type = SK_FD_FILE_V2;
+	fd.name = B("/etc/passwd");
+	fd.open_flags = 1;
+	fd.dev = 0x801;
+	fd.ino = 77;
+	assert_int_equal(ops.fd(ops.ctx, 20, &fd), 0);
+	memset(&fd, 0, sizeof(fd));
+	fd.fd = 4;
+	fd.type = SK_FD_IPV4_SOCK;
+	memcpy(fd.sip, "\x0a\0\0\x01", 4);
+	memcpy(fd.dip, "\x0a\0\0\x02", 4);
+	fd.sport = 40000;
+	fd.dport = 443;
+	fd.l4proto = 2; /* TCP */
+	assert_int_equal(ops.fd(ops.ctx, 20, &fd), 0);
+	sk_state_seed_done(a);
+
+	struct sk_scap_meta_ops to;
+	sk_state_meta_ops(b, &to);
+	assert_int_equal(sk_state_dump(a, &to), 0);
+	sk_state_seed_done(b);
+
+	struct sk_thread *c = sk_state_thread(b, 20);
+	assert_non_null(c);
+	assert_string_equal(c->comm.s, "child");
+	assert_string_equal(c->exepath.s, "/usr/bin/x");
+	assert_memory_equal(c->args.s, "-a\0b c", 7);
+	assert_int_equal(c->args.len, 6);
+	assert_memory_equal(c->env.s, "A=1\0B=2", 8);
+	assert_string_equal(sk_state_cwd(b, c)->s, "/root/");
+	assert_int_equal(c->uid, 1000);
+	assert_int_equal(sk_state_parent(b, c)->tid, 10);
+	assert_int_equal(sk_state_nthreads(b, c), 2);
+	struct sk_thread *p = sk_state_thread(b, 10);
+	assert_memory_equal(p->cgroups.s, "cpu=/x\0memory=/y", 17);
+	struct sk_fdinfo *f = sk_state_fd(b, sk_state_thread(b, 21), 3);
+	assert_non_null(f);
+	assert_string_equal(f->name.s, "/etc/passwd");
+	assert_int_equal(f->dev, 0x801);
+	assert_int_equal(f->ino, 77);
+	f = sk_state_fd(b, c, 4);
+	assert_non_null(f);
+	assert_int_equal(f->type, SK_FD_IPV4_SOCK);
+	assert_int_equal(f->sport, 40000);
+	assert_int_equal(f->dport, 443);
+	assert_string_equal(f->name.s, sk_state_fd(a, sk_state_thread(a, 20), 4)->name.s);
+	struct sk_state_stats sa, sb;
+	sk_state_stats(a, &sa);
+	sk_state_stats(b, &sb);
+	assert_int_equal(sa.threads, sb.threads);
+	assert_int_equal(sa.fds, sb.fds);
+	sk_state_free(a);
+	sk_state_free(b);
+}
+
 static void test_container_match(void **state)
 {
 	(void)state;
@@ -202,6 +274,45 @@ static void test_bounds(void **state)
 	sk_state_stats(st, &s);
 	assert_int_equal(sk_state_fd_count(st, sk_state_thread(st, 1)), 2);
 	assert_int_equal(s.fds_dropped, 2);
+	assert_int_equal(s.fds, 2);
+	sk_state_free(st);
+}
+
+/* The bound over all fd tables together: refusals counted apart from the
+ * per-process ones, room again once fds go away. */
+static void test_bound_total_fds(void **state)
+{
+	(void)state;
+	struct sk_state_config cfg = {.max_fds_per_process = 4, .max_fds = 5};
+	struct sk_state *st = sk_state_new(&cfg);
+	struct sk_scap_meta_ops ops;
+	sk_state_meta_ops(st, &ops);
+	for (uint64_t i = 1; i <= 3; i++)
+		seed_thread(&ops, i, i, 1, "p", B(""));
+	sk_state_seed_done(st);
+	struct sk_scap_fd fd;
+	memset(&fd, 0, sizeof(fd));
+	fd.type = SK_FD_FILE;
+	fd.name = B("/x");
+	for (uint64_t pid = 1; pid <= 3; pid++)
+		for (int64_t i = 0; i < 3; i++) {
+			fd.fd = i;
+			assert_int_equal(ops.fd(ops.ctx, pid, &fd), 0);
+		}
+	struct sk_state_stats s;
+	sk_state_stats(st, &s);
+	assert_int_equal(s.fds, 5);
+	assert_int_equal(s.fds_dropped_total, 4);
+	assert_int_equal(s.fds_dropped, 0);
+	sk_state_clear(st);
+	sk_state_stats(st, &s);
+	assert_int_equal(s.fds, 0);
+	seed_thread(&ops, 1, 1, 1, "p", B(""));
+	sk_state_seed_done(st);
+	assert_int_equal(ops.fd(ops.ctx, 1, &fd), 0);
+	sk_state_stats(st, &s);
+	assert_int_equal(s.fds, 1);
+	assert_int_equal(s.fds_dropped_total, 4);
 	sk_state_free(st);
 }
 
@@ -224,10 +335,12 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_seed_and_lookup),
+		cmocka_unit_test(test_dump_round_trip),
 		cmocka_unit_test(test_path_join),
 		cmocka_unit_test(test_container_match),
 		cmocka_unit_test(test_container_of_thread),
 		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_bound_total_fds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1157,24 +1157,36 @@ keep:
 	return 1;
 }
 
+#include "compat.h"
+
 /* Every syscall exit comes here: the spec lookup is the first thing done, so
  * a syscall nobody wants costs a counter and one array lookup. Registers are
  * read directly (tp_btf gives a BTF pointer), not through helper calls.
+ * An ia32 syscall is decoded as its x86_64 twin (compat.h): `ia32` is its
+ * table entry, 0 for a 64-bit syscall.
  * `kf`: with the kernel filters (see the two programs below). */
 static __always_inline int sys_exit(struct pt_regs *regs, long ret, const int kf)
 {
 	struct sk_probe_stats *st = stats_get();
 	if (st)
 		st->n_evts++;
+	/* one task lookup serves the self filter and the compat check */
+	struct task_struct *task = bpf_get_current_task_btf();
+	if (self_tgid && (__u32)task->tgid == self_tgid)
+		return 0;
 	__u64 nr = regs->orig_ax;
+	__u32 ia32 = 0;
+	if (compat__in_ia32(task)) {
+		ia32 = compat__entry(regs, nr);
+		if (!ia32)
+			return 0; /* ia32-only, or arguments of another layout */
+		nr = ia32 & SK_IA32_NR_MASK;
+	}
 	if (nr >= SK_PROBE_NR_MAX - 1)
 		return 0;
 	__u32 k = nr;
 	struct sk_probe_spec *sp = bpf_map_lookup_elem(&specs, &k);
 	if (!sp || !sp->evt)
-		return 0;
-	/* after the spec: a syscall nobody wants returns without a helper call */
-	if (self_tgid && (__u32)(bpf_get_current_pid_tgid() >> 32) == self_tgid)
 		return 0;
 	struct sk_probe_scratch *s = scratch_get();
 	if (!s) {
@@ -1182,12 +1194,16 @@ static __always_inline int sys_exit(struct pt_regs *regs, long ret, const int kf
 			st->n_errors++;
 		return 0;
 	}
-	s->args[0] = regs->di;
-	s->args[1] = regs->si;
-	s->args[2] = regs->dx;
-	s->args[3] = regs->r10;
-	s->args[4] = regs->r8;
-	s->args[5] = regs->r9;
+	if (ia32) {
+		compat__args(s, regs, ia32);
+	} else {
+		s->args[0] = regs->di;
+		s->args[1] = regs->si;
+		s->args[2] = regs->dx;
+		s->args[3] = regs->r10;
+		s->args[4] = regs->r8;
+		s->args[5] = regs->r9;
+	}
 	s->ret = ret;
 	s->fc_valid = 0;
 	if (kf && (sp->kf & SK_SPEC_KF_PRED) && !probe__kf(k))
