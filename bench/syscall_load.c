@@ -5,6 +5,14 @@
  *   syscall_load N            N rounds as fast as possible
  *   syscall_load -r R -t S    R rounds per second for S seconds (paced in
  *                             1 ms slices; prints the rate reached)
+ *   syscall_load -m MODE N    N rounds of one kind of syscall only, to price
+ *                             one path of the probe (bench/probe_cost.sh):
+ *                             read     read(2) of /dev/zero (a syscall no rule wants)
+ *                             open     open+close of /etc/hostname (read-only: an open
+ *                                      the stable rules' kernel filter drops, and its close)
+ *                             openonly opens of /etc/hostname without closes, a
+ *                                      close_range every 512 (the dropped open alone)
+ *                             write    open+close of /dev/null for writing (both sent)
  *
  * Prints elapsed seconds, rounds and syscalls per second. */
 #ifndef _GNU_SOURCE
@@ -17,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -55,21 +64,69 @@ static int round_once(long i, int ls, const struct sockaddr_in *sa)
 	return 0;
 }
 
+/* The single-path modes (-m): n rounds of one syscall kind. */
+static int micro(const char *mode, long n)
+{
+	char buf[64];
+	long calls = n;
+	double t0 = now();
+	if (!strcmp(mode, "read")) {
+		int fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return 1;
+		for (long i = 0; i < n; i++)
+			if (read(fd, buf, sizeof(buf)) < 0)
+				return 1;
+		close(fd);
+	} else if (!strcmp(mode, "open") || !strcmp(mode, "write")) {
+		int w = !strcmp(mode, "write");
+		const char *path = w ? "/dev/null" : "/etc/hostname";
+		for (long i = 0; i < n; i++) {
+			int fd = open(path, (w ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+			if (fd < 0)
+				return 1;
+			close(fd);
+		}
+		calls = 2 * n;
+	} else if (!strcmp(mode, "openonly")) {
+		for (long i = 0; i < n; i++) {
+			if (open("/etc/hostname", O_RDONLY | O_CLOEXEC) < 0)
+				return 1;
+			if (i % 512 == 511 && syscall(SYS_close_range, 3u, ~0u, 0) < 0)
+				return 1;
+		}
+		syscall(SYS_close_range, 3u, ~0u, 0);
+		calls = n + n / 512;
+	} else {
+		fprintf(stderr, "syscall_load: unknown mode %s\n", mode);
+		return 2;
+	}
+	double s = now() - t0;
+	printf("%.3f s, %ld rounds, %.0f rounds/s, %.0f syscalls/s\n", s, n, (double)n / s,
+	       (double)calls / s);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	long n = 100000;
 	double rate = 0, secs = 0;
+	const char *mode = NULL;
 	int opt;
-	while ((opt = getopt(argc, argv, "r:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "m:r:t:")) != -1) {
 		if (opt == 'r')
 			rate = strtod(optarg, NULL);
 		else if (opt == 't')
 			secs = strtod(optarg, NULL);
+		else if (opt == 'm')
+			mode = optarg;
 		else
 			return 2;
 	}
 	if (optind < argc)
 		n = strtol(argv[optind], NULL, 10);
+	if (mode)
+		return micro(mode, n);
 	int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t sl = sizeof(sa);

@@ -358,8 +358,13 @@ int sk_driver_set_kfilter(struct sk_driver *d, const struct sk_kf_set *k)
 	for (uint16_t code = 0; k && code < SK_EVENT_MAX; code++)
 		track |= k->pred[code].on && k->pred[code].mode == SK_KF_MODE_CLOSE;
 	d->skel->bss->kf_track = track;
+	/* the probe looks a hash up only when its bloom bit is set: the bits of
+	 * the new entries are set before any predicate that needs them is on */
+	memset((void *)d->skel->bss->kf_bloom, 0, sizeof(d->skel->bss->kf_bloom));
 	for (size_t i = 0; k && i < k->npaths; i++) {
 		const struct sk_kf_path_ent *e = &k->paths[i];
+		unsigned bit = SK_KF_BLOOM_BIT(e->kind, e->hash);
+		d->skel->bss->kf_bloom[bit / 64] |= 1ULL << (bit % 64);
 		int nrs[4];
 		int n = sk_driver_slots_of(e->evt, nrs, 4);
 		for (int j = 0; j < n; j++) {

@@ -36,12 +36,17 @@ static __always_inline unsigned int kf_lookup(void *ctx, unsigned int nr, unsign
 
 #include "driver/bpf/kfilter_eval.h"
 
+/* The probe's hash (kfilter_eval.h), over any length: whole words, the
+ * last one zero-padded, then the length. */
 uint64_t sk_kf_hash(const char *s, size_t n)
 {
-	uint64_t h = SK_KF_FNV_OFF;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * SK_KF_FNV_PRIME;
-	return h;
+	uint64_t h = SK_KF_HASH_SEED;
+	for (size_t i = 0; i < n; i += 8) {
+		unsigned char w[8] = {0};
+		memcpy(w, s + i, n - i < 8 ? n - i : 8);
+		h = kf_mix(h, kf_load(w, 0));
+	}
+	return kf_fin(h, n);
 }
 
 struct sk_kf_set *sk_kf_set_new(void)
@@ -74,6 +79,18 @@ int sk_kf_set_add_path(struct sk_kf_set *k, uint16_t evt, enum sk_kf_kind kind, 
 	}
 	k->paths[k->npaths++] = (struct sk_kf_path_ent){
 		.evt = evt, .kind = (uint8_t)kind, .terms = terms, .hash = sk_kf_hash(s, n)};
+	/* what the scan of this slot must hash and look up */
+	if (evt < SK_EVENT_MAX) {
+		struct sk_kf_pred *p = &k->pred[evt];
+		p->kinds |= (unsigned char)(1u << kind);
+		if (kind == SK_KF_PREFIX) {
+			unsigned depth = 0;
+			for (size_t i = 0; i < n; i++)
+				depth += s[i] == '/';
+			if (depth < 32)
+				p->depths |= 1u << depth;
+		}
+	}
 	return 0;
 }
 
@@ -216,10 +233,11 @@ static bool open_keep(struct sk_kf_set *k, const struct sk_event *ev, unsigned p
 		kf_term_step(&ts, i);
 	if (!ts.cand)
 		return false;
-	if (ts.nopath)
+	if (kf_nopath(&ts))
 		return true;
-	/* the probe reads at most SK_KF_PATH_MAX bytes (with the NUL) */
-	unsigned char buf[SK_KF_PATH_MAX];
+	/* the probe reads at most SK_KF_PATH_MAX bytes (with the NUL); the scan
+	 * loads whole words past them */
+	unsigned char buf[SK_KF_PATH_MAX + 8] = {0};
 	uint32_t plen = 0;
 	const uint8_t *raw = sk_event_param(ev, pi, &plen);
 	long len = 0;
@@ -232,15 +250,18 @@ static bool open_keep(struct sk_kf_set *k, const struct sk_event *ev, unsigned p
 		len = (long)n + 1;
 	}
 	struct kf_scan_st st;
+	struct kf_hash_st base;
+	struct sk_kf_path_info info;
 	kf_scan_begin(&st, (void *)k, p, ev->type, buf, len);
-	for (unsigned i = 0; i < SK_KF_PATH_MAX; i++)
+	for (unsigned i = 0; i < SK_KF_PATH_MAX / 8 + 1; i++)
 		if (kf_scan_step(&st, i))
 			break;
-	kf_scan_end(&st, &ts.pi);
-	for (unsigned i = 0; i < p->nterms && i < SK_KF_TERMS; i++)
-		if (kf_decide_step(&ts, i))
+	kf_scan_end(&st, &info, &base);
+	for (unsigned i = 0; i < SK_KF_PATH_MAX / 8 + 1; i++)
+		if (kf_hash_step(&base, i))
 			break;
-	return ts.keep != 0;
+	kf_scan_end_base(&st, &base, &info);
+	return kf_decide(&ts, &info) != 0;
 }
 
 bool sk_kf_set_keep(struct sk_kf_set *k, const struct sk_event *ev)

@@ -797,14 +797,9 @@ static int build(struct sk_kf_set *k, uint16_t code, const struct dnf *d)
 		for (int kk = 0; kk < 3; kk++)
 			for (size_t e = 0; e < t->ps->n[kk]; e++) {
 				const char *s = t->ps->v[kk][e];
+				/* (also sets p->kinds and p->depths) */
 				if (sk_kf_set_add_path(k, code, kinds[kk], s, strlen(s), 1u << i))
 					return -ENOMEM;
-				if (kk == PS_PREFIX) {
-					unsigned depth = 0;
-					for (const char *q = s; *q; q++)
-						depth += *q == '/';
-					p->depths |= 1u << depth;
-				}
 			}
 	}
 	return 0;

@@ -55,7 +55,8 @@ struct sk_kf_pred {
 	unsigned char mode;           /* enum sk_kf_mode */
 	unsigned char created;        /* some term looks at O_F_CREATED (set by the loader):
 	                               * the probe then reads the file's mode first */
-	unsigned char pad;
+	unsigned char kinds;          /* bit k: the slot has path entries of kind k (only
+	                               * those kinds are hashed and looked up) */
 	unsigned int depths;          /* bit d: some prefix has d '/' (look up at the d-th '/') */
 	unsigned int pad2;
 	struct sk_kf_term t[SK_KF_TERMS];
@@ -84,12 +85,21 @@ struct sk_kf_key {
 	unsigned long long hash;      /* sk_kf_hash of the bytes */
 };
 
+/* A bit per hash of the path entries of every slot and kind (the probe's
+ * .bss kf_bloom): the probe looks a hash up in the map only when its bit is
+ * set, so a path in no set (nearly every path) costs no map lookup. */
+#define SK_KF_BLOOM_BITS 65536
+#define SK_KF_BLOOM_BIT(kind, hash) \
+	((unsigned int)(((hash) ^ ((unsigned long long)(kind) << 61)) >> 48))
+
 _Static_assert(sizeof(struct sk_kf_term) == 16, "sk_kf_term layout");
 _Static_assert(sizeof(struct sk_kf_pred) == 16 + 16 * SK_KF_TERMS, "sk_kf_pred layout");
 _Static_assert(sizeof(struct sk_kf_key) == 16, "sk_kf_key layout");
 
 #define SK_KF_O_F_CREATED 16384u /* PPM_O_F_CREATED: from the file, not the arguments */
-#define SK_KF_FNV_OFF 0xcbf29ce484222325ULL
-#define SK_KF_FNV_PRIME 0x100000001b3ULL
+/* sk_kf_hash (a word at a time, kfilter_eval.h: kf_mix, kf_fin). */
+#define SK_KF_HASH_SEED 0x243f6a8885a308d3ULL
+#define SK_KF_HASH_MUL 0x9e3779b97f4a7c15ULL
+#define SK_KF_HASH_MUL2 0xbf58476d1ce4e5b9ULL
 
 #endif

@@ -130,6 +130,9 @@ struct {
  * is loaded; kf_epoch changes at every filter load (older bits are void). */
 volatile __u32 kf_track = 0;
 volatile __u64 kf_epoch = 0;
+/* The path entries' hashes as bits (kfilter.h, SK_KF_BLOOM_BIT), set by user
+ * space while no predicate is on. */
+volatile __u64 kf_bloom[SK_KF_BLOOM_BITS / 64];
 
 /* overlayfs' private inode (fs/overlayfs/ovl_entry.h): only the two members
  * read, relocated by CO-RE against the running kernel's layout (or the
@@ -169,9 +172,12 @@ static __always_inline struct task_struct *cur(void)
 	return (struct task_struct *)bpf_get_current_task();
 }
 
-/* The file at fd in the current task, or NULL. The walk costs five kernel
- * reads; several parameters of one event (open flags, dev, ino; tuple and
- * queue) ask for the same fd, so the last answer is kept for the event. */
+/* The file at fd in the current task, or NULL. The task, its files and fd
+ * table are read through BTF pointers (plain loads; kernels before 5.11:
+ * kernel reads), the slot with one kernel read (five reads were a third of
+ * a dropped open's cost); several
+ * parameters of one event (open flags, dev, ino; tuple and queue) ask for
+ * the same fd, so the last answer is kept for the event. */
 static __always_inline struct file *fd_file(long fd)
 {
 	struct file *f = NULL;
@@ -180,10 +186,16 @@ static __always_inline struct file *fd_file(long fd)
 	struct sk_probe_scratch *s = scratch_get();
 	if (s && s->fc_valid && s->fc_fd == fd)
 		return (struct file *)s->fc_file;
-	struct fdtable *fdt = BPF_CORE_READ(cur(), files, fdt);
-	if (fdt) {
-		unsigned int max = BPF_CORE_READ(fdt, max_fds);
-		if ((unsigned long)fd < max) {
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
+		struct files_struct *files = bpf_get_current_task_btf()->files;
+		struct fdtable *fdt = files ? files->fdt : NULL;
+		if (fdt && (unsigned long)fd < fdt->max_fds) {
+			struct file **arr = fdt->fd;
+			bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]);
+		}
+	} else { /* before 5.11 */
+		struct fdtable *fdt = BPF_CORE_READ(cur(), files, fdt);
+		if (fdt && (unsigned long)fd < BPF_CORE_READ(fdt, max_fds)) {
 			struct file **arr = BPF_CORE_READ(fdt, fd);
 			bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]);
 		}
@@ -1341,6 +1353,9 @@ static __always_inline void probe__emit_msgs(struct sk_probe_scratch *s, struct 
 static __always_inline unsigned int kf_lookup(void *ctx, unsigned int nr, unsigned int kind,
 					      unsigned long long hash)
 {
+	unsigned int bit = SK_KF_BLOOM_BIT(kind, hash);
+	if (!((kf_bloom[(bit / 64) & (SK_KF_BLOOM_BITS / 64 - 1)] >> (bit & 63)) & 1))
+		return 0; /* in no set (the bits are a superset of the map's hashes) */
 	struct sk_kf_key key = {.nr = nr, .kind = kind, .hash = hash};
 	__u32 *v = bpf_map_lookup_elem(&kf_paths, &key);
 	return v ? *v : 0;
@@ -1354,34 +1369,16 @@ static int kf_scan_cb(__u32 i, void *ctx)
 	return kf_scan_step(ctx, i);
 }
 
+static int kf_hash_cb(__u32 i, void *ctx)
+{
+	return kf_hash_step(ctx, i);
+}
+
 static int kf_term_cb(__u32 i, void *ctx)
 {
 	return kf_term_step(ctx, i);
 }
 
-static int kf_decide_cb(__u32 i, void *ctx)
-{
-	return kf_decide_step(ctx, i);
-}
-
-/* The file at fd, for the directory check of an open about to be dropped:
- * as fd_file() but the task, its files and fd table are read through BTF
- * pointers (plain loads) instead of five bpf_probe_read_kernel calls, which
- * were a third of the cost of a dropped open. */
-static __always_inline struct file *kf_file(long fd)
-{
-	struct task_struct *t = bpf_get_current_task_btf();
-	struct files_struct *files = t->files;
-	if (!files)
-		return NULL;
-	struct fdtable *fdt = files->fdt;
-	if (!fdt || (unsigned long)fd >= fdt->max_fds)
-		return NULL;
-	struct file **arr = fdt->fd;
-	struct file *f = NULL;
-	bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]);
-	return f;
-}
 
 /* This thread's set of dropped-open fds, reset when it is from another exec
  * or filter load; created when `create`. NULL when none. */
@@ -1490,20 +1487,27 @@ __noinline int probe__kf(__u32 nr)
 	bpf_loop(p->nterms & (SK_KF_TERMS * 2 - 1), kf_term_cb, &ts, 0);
 	if (!ts.cand)
 		goto drop;
-	if (ts.nopath)
+	if (kf_nopath(&ts))
 		goto keep;
 	__u64 up = arg_at(s->args, p->path_arg);
 	long n = up ? bpf_probe_read_user_str(s->tmp, SK_KF_PATH_MAX, (void *)up) : -1;
 	struct kf_scan_st st;
+	struct kf_hash_st base;
+	struct sk_kf_path_info pi;
 	kf_scan_begin(&st, (void *)0, p, nr, s->tmp, n);
-	bpf_loop(SK_KF_PATH_MAX, kf_scan_cb, &st, 0);
-	kf_scan_end(&st, &ts.pi);
-	bpf_loop(p->nterms & (SK_KF_TERMS * 2 - 1), kf_decide_cb, &ts, 0);
-	if (ts.keep)
+	/* as many steps as the path has words (+1: its end), so that no call
+	 * is spent only to say "done" */
+	bpf_loop(st.valid ? st.n / 8 + 1 : 0, kf_scan_cb, &st, 0);
+	kf_scan_end(&st, &pi, &base);
+	if (base.n) {
+		bpf_loop((base.n + 7) / 8, kf_hash_cb, &base, 0);
+		kf_scan_end_base(&st, &base, &pi);
+	}
+	if (kf_decide(&ts, &pi))
 		goto keep;
 drop:
 	if (ret >= 0) {
-		struct file *f = kf_file(ret);
+		struct file *f = fd_file(ret);
 		if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) == S_IFDIR)
 			goto keep;
 		if (kf_track)
