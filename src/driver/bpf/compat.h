@@ -34,6 +34,15 @@ static __always_inline int compat__in_ia32(struct task_struct *t)
 	return (t->thread_info.status & SK_TS_COMPAT) != 0;
 }
 
+/* The same through bpf_probe_read, for a task pointer without BTF type
+ * (kernels before bpf_get_current_task_btf). */
+static __always_inline int compat__in_ia32_read(struct task_struct *t)
+{
+	if (!bpf_core_field_exists(t->thread_info.status))
+		return 0;
+	return (BPF_CORE_READ(t, thread_info.status) & SK_TS_COMPAT) != 0;
+}
+
 /* The table entry of the current ia32 syscall `nr` (regs from the exit
  * tracepoint), or 0 when it has no decoded x86_64 twin. socketcall is
  * resolved to its sub-call, named by ebx. */

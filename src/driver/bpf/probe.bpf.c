@@ -1533,13 +1533,25 @@ static __always_inline int sys_exit(struct pt_regs *regs, long ret, const int kf
 	struct sk_probe_stats *st = stats_get();
 	if (st)
 		st->n_evts++;
-	/* one task lookup serves the self filter and the compat check */
-	struct task_struct *task = bpf_get_current_task_btf();
-	if (self_tgid && (__u32)task->tgid == self_tgid)
+	/* one task lookup serves the self filter and the compat check; the BTF
+	 * task pointer (5.11+) reads them directly, older kernels read them
+	 * through bpf_probe_read (the branch not taken is removed at load) */
+	__u32 tgid;
+	int in_ia32;
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
+		struct task_struct *task = bpf_get_current_task_btf();
+		tgid = (__u32)task->tgid;
+		in_ia32 = compat__in_ia32(task);
+	} else {
+		struct task_struct *task = cur();
+		tgid = (__u32)BPF_CORE_READ(task, tgid);
+		in_ia32 = compat__in_ia32_read(task);
+	}
+	if (self_tgid && tgid == self_tgid)
 		return 0;
 	__u64 nr = regs->orig_ax;
 	__u32 ia32 = 0;
-	if (compat__in_ia32(task)) {
+	if (in_ia32) {
 		ia32 = compat__entry(regs, nr);
 		if (!ia32)
 			return 0; /* ia32-only, or arguments of another layout */
