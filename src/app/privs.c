@@ -66,6 +66,17 @@ static int threads_now(void)
 	return n;
 }
 
+/* This thread's permitted capabilities (0 when they cannot be read). */
+static uint64_t cap_permitted(void)
+{
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct d[2];
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capget, &h, d) != 0)
+		return 0;
+	return (uint64_t)d[0].permitted | (uint64_t)d[1].permitted << 32;
+}
+
 /* Sets effective = permitted = keep, inheritable = none, for this thread. */
 static int cap_set(uint64_t keep)
 {
@@ -118,14 +129,24 @@ int sk_app_privs_drop(const struct sk_app_cfg *c, struct sk_err *err)
 	if (nthr != 1)
 		sk_app_log(c, SK_LOG_WARNING,
 			   "dropping privileges with %d threads running: only this one drops\n", nthr);
-	uint64_t keep = sk_app_privs_keep(k);
+	/* In a container saker holds only what the runtime granted (a DaemonSet
+	 * lists its capabilities, usually without CAP_SETPCAP): it keeps what it
+	 * needs of those, and the bounding set and securebits, which only
+	 * CAP_SETPCAP may change, stay as the runtime set them; no_new_privs
+	 * below still keeps anything from being gained back. */
+	uint64_t have = cap_permitted();
+	uint64_t keep = sk_app_privs_keep(k) & have;
+	bool setpcap = have >> CAP_SETPCAP & 1;
 	int last = cap_last();
-	for (int cap = 0; cap <= last; cap++)
+	for (int cap = 0; setpcap && cap <= last; cap++)
 		if (!(keep >> cap & 1) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0)
 			return sk_err_set(err, -errno, "cannot drop capability %d from the bounding set: %s",
 					  cap, strerror(errno));
-	if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED, 0, 0, 0) != 0)
+	if (setpcap && prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED, 0, 0, 0) != 0)
 		return sk_err_set(err, -errno, "cannot set SECBIT_NOROOT: %s", strerror(errno));
+	if (!setpcap)
+		sk_app_log(c, SK_LOG_INFO, "No CAP_SETPCAP: the bounding set and securebits stay as "
+			   "given; only the capabilities held are reduced\n");
 	if (user && *user && switch_user(user, err) < 0)
 		return err->code;
 	int rc = cap_set(keep);

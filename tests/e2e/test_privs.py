@@ -134,3 +134,28 @@ def test_seccomp_filter(saker_bin, live, tmp_path):
         assert "unshare=1" in text and "Operation not permitted" in text
     finally:
         assert s.stop() == 0
+
+
+def test_without_setpcap_as_in_a_container(saker_bin, live, tmp_path):
+    """A container runtime grants a list of capabilities, usually without
+    CAP_SETPCAP, which the bounding set and securebits need: saker must
+    still start, keep only what it needs of what it holds, set
+    no_new_privs and detect (the DaemonSet case)."""
+    import shutil
+    if not shutil.which("setpriv"):
+        import pytest
+        pytest.skip("setpriv missing (util-linux)")
+    wrap = tmp_path / "saker-nosetpcap"
+    wrap.write_text(f'#!/bin/sh\nexec setpriv --bounding-set=-setpcap {saker_bin} "$@"\n')
+    wrap.chmod(0o755)
+    s, d = start(str(wrap), tmp_path)
+    try:
+        s.wait_log(r"No CAP_SETPCAP: the bounding set and securebits stay as given")
+        s.wait_log(r"Privileges dropped: capabilities 0x8000080004 kept")
+        for t in tasks(s.p.pid):
+            assert int(t["CapEff"], 16) == KEEP and int(t["CapPrm"], 16) == KEEP, t["Name"]
+            assert not int(t["CapBnd"], 16) >> 8 & 1  # as given: without CAP_SETPCAP
+            assert t["NoNewPrivs"] == "1"
+        assert detects(s, d), "no alert without CAP_SETPCAP:\n" + "\n".join(s.log()[-20:])
+    finally:
+        assert s.stop() == 0
