@@ -304,8 +304,9 @@ void sk_state_container_unref(struct sk_state *st, const struct sk_container *cc
 		return;
 	/* a container with metadata stays until the runtime says it is gone
 	 * (container_removed) or room is needed; without, only while under half
-	 * the bound */
-	if (!c->meta && st->containers.count > st->cfg.max_containers / 2) {
+	 * the bound. One the runtime removed before its threads' exits were read
+	 * (runtime records and probe events come by different paths) goes now. */
+	if (c->removed || (!c->meta && st->containers.count > st->cfg.max_containers / 2)) {
 		sk_strmap_deln(&st->containers, c->id, strlen(c->id));
 		free(c);
 	}

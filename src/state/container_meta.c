@@ -392,6 +392,7 @@ int sk_state_container_json(struct sk_state *st, const char *json, size_t len, b
 		if (c) {
 			c->meta = NULL;
 			c->requested = false;
+			c->removed = c->refs != 0;
 			if (!c->refs) {
 				sk_strmap_deln(&st->containers, c->id, strlen(c->id));
 				free(c);

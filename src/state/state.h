@@ -147,6 +147,8 @@ struct sk_container {
 	uint64_t refs;               /* threads pointing here (private) */
 	struct sk_container_meta *meta; /* NULL until known (owned) */
 	bool requested;              /* the lookup hook was called (private) */
+	bool removed;                /* the runtime removed it while threads still pointed
+	                                here: freed with its last thread (private) */
 };
 
 /* The metadata every host process shows (container.name "host", ...). */
