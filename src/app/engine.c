@@ -156,14 +156,15 @@ static void log_container_stats(struct engine *e)
 	fprintf(stderr,
 		"Container metadata: lookups=%llu failures=%llu avg_lookup_us=%llu max_lookup_us=%llu "
 		"runtime_events=%llu records=%llu records_dropped=%llu socket_errors=%llu "
-		"known=%llu state_containers=%llu state_records=%llu state_removed=%llu\n",
+		"known=%llu state_containers=%llu state_records=%llu state_removed=%llu "
+		"state_late_records=%llu\n",
 		(unsigned long long)cs.lookups, (unsigned long long)cs.lookup_failures,
 		(unsigned long long)(cs.lookups ? cs.lookup_ns_total / cs.lookups / 1000 : 0),
 		(unsigned long long)(cs.lookup_ns_max / 1000), (unsigned long long)cs.events_seen,
 		(unsigned long long)cs.records, (unsigned long long)cs.records_dropped,
 		(unsigned long long)cs.socket_errors, (unsigned long long)cs.known,
 		(unsigned long long)ss.containers, (unsigned long long)ss.containers_meta,
-		(unsigned long long)ss.containers_removed);
+		(unsigned long long)ss.containers_removed, (unsigned long long)ss.containers_late);
 }
 
 static int live_async(void *ctx, struct sk_event *ev)

@@ -373,6 +373,20 @@ struct sk_container *sk_state_container_get_or_add(struct sk_state *st, const ch
 	return c;
 }
 
+static void remember_removed(struct sk_state *st, const char *id)
+{
+	sk_strlcpy(st->removed_ids[st->removed_next], id, sizeof(st->removed_ids[0]));
+	st->removed_next = (st->removed_next + 1) % SK_STATE_REMOVED_IDS;
+}
+
+static bool was_removed(const struct sk_state *st, const char *id)
+{
+	for (unsigned i = 0; i < SK_STATE_REMOVED_IDS; i++)
+		if (st->removed_ids[i][0] && !strcmp(st->removed_ids[i], id))
+			return true;
+	return false;
+}
+
 int sk_state_container_json(struct sk_state *st, const char *json, size_t len, bool removed)
 {
 	while (len && !json[len - 1])
@@ -385,6 +399,7 @@ int sk_state_container_json(struct sk_state *st, const char *json, size_t len, b
 	struct sk_container *c = sk_strmap_get(&st->containers, m->id);
 	if (removed) {
 		st->stats.containers_removed++;
+		remember_removed(st, m->id);
 		/* the event still describes the container: keep its last record */
 		struct sk_container_meta *last = c && c->meta ? c->meta : m;
 		if (last != m)
@@ -406,6 +421,14 @@ int sk_state_container_json(struct sk_state *st, const char *json, size_t len, b
 	st->stats.containers_meta++;
 	if (!m->is_pod_sandbox && !*m->image)
 		st->stats.containers_missing_image++;
+	if (!c && was_removed(st, m->id)) {
+		/* late: the event still describes it, the table does not take it */
+		st->stats.containers_late++;
+		sk_container_meta_free(st->event_ctr_owned);
+		st->event_ctr_owned = m;
+		st->event_ctr = m;
+		return 0;
+	}
 	if (!c)
 		c = sk_state_container_get_or_add(st, m->id, m->full_id, m->type_name);
 	if (!c) {

@@ -140,6 +140,8 @@ void sk_state_clear(struct sk_state *st)
 	sk_state_event_container_reset(st);
 	sk_strmap_done(&st->containers);
 	sk_strmap_init(&st->containers);
+	memset(st->removed_ids, 0, sizeof(st->removed_ids));
+	st->removed_next = 0;
 	users_clear(st);
 	st->nifaces = 0;
 	st->have_machine = false;

@@ -236,6 +236,7 @@ struct sk_state_stats {
 	uint64_t containers_dropped;  /* refused or evicted because max_containers was reached */
 	uint64_t containers_meta;     /* container records applied */
 	uint64_t containers_removed;  /* container_removed records applied */
+	uint64_t containers_late;     /* records of containers already removed, not kept */
 	uint64_t containers_bad;      /* container records that did not parse */
 	uint64_t containers_missing_image; /* records of containers (not sandboxes) without image */
 	uint64_t events;             /* events handed to sk_state_update */

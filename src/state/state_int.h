@@ -13,6 +13,7 @@
 #define SK_STATE_DEF_MAX_CONTAINERS 16384
 #define SK_STATE_PURGE_SCAN_NS (1200ULL * 1000000000ULL) /* libsinsp scan period */
 #define SK_STATE_MAX_IFACES 256
+#define SK_STATE_REMOVED_IDS 256
 #define SK_STATE_FREE_THREADS 256 /* recycled thread objects kept */
 
 /* Thread group bookkeeping (libsinsp thread_group_info): alive threads of a
@@ -53,6 +54,11 @@ struct sk_state {
 	void *ctr_hook_ctx;
 	const struct sk_container_meta *event_ctr; /* record of the current event */
 	struct sk_container_meta *event_ctr_owned; /* a removed record kept for its event */
+	/* The last ids removed by the runtime: a metadata record that arrives
+	 * after its container's removal (an inspect answered late) is dropped
+	 * rather than bringing back a container that is gone. */
+	char removed_ids[SK_STATE_REMOVED_IDS][65];
+	unsigned removed_next;
 	struct sk_u64map users;      /* uid -> struct sk_user_ent * (host) */
 	struct sk_u64map grps;       /* gid -> struct sk_group_ent * (host) */
 	struct sk_scap_machine machine;

@@ -237,6 +237,14 @@ static void test_removed_before_last_exit(void **state)
 	struct sk_state_stats s;
 	sk_state_stats(st, &s);
 	assert_int_equal(s.containers, 0);
+	/* a metadata record answered after the removal does not bring it back,
+	 * but still describes the event that carries it */
+	assert_int_equal(sk_state_container_json(st, rec_pod, sizeof(rec_pod) - 1, false), 0);
+	assert_null(sk_state_container(st, "5f1b6d304f99"));
+	assert_string_equal(sk_state_event_container(st)->name, "ping");
+	sk_state_stats(st, &s);
+	assert_int_equal(s.containers_late, 1);
+	assert_int_equal(s.containers, 0);
 	sk_state_free(st);
 }
 
