@@ -16,6 +16,7 @@
 #include "app/ops.h"
 #include "app/run_int.h"
 #include "config/config.h"
+#include "driver/driver.h"
 #include "event/scap.h"
 #include "fields/fields.h"
 #include "kfilter/kfilter.h"
@@ -293,6 +294,23 @@ static void engine_done(struct engine *e)
 	sk_app_dns_names_stop();
 }
 
+static bool live_engine(const struct sk_config *k)
+{
+	return k->engine_kind != SK_ENGINE_REPLAY && k->engine_kind != SK_ENGINE_NODRIVER;
+}
+
+static bool thread_alive_in_proc(void *root, int64_t pid, int64_t tid, const char *comm)
+{
+	return sk_proc_thread_alive(root, pid, tid, comm);
+}
+
+/* Seconds of configuration as ns; 0 is taken as 1 s (a scan per event
+ * would stall the engine). */
+static uint64_t seconds_ns(int64_t s)
+{
+	return (uint64_t)(s > 0 ? s : 1) * 1000000000ULL;
+}
+
 /* Builds state, the per-rule outputs (each rule's own output: the output
  * module adds append_output and the suggested fields) and the output
  * channels. Prints the error and returns -1 on failure. */
@@ -308,6 +326,13 @@ static int engine_init(struct engine *e, const struct sk_app_cfg *c, const struc
 	sc.max_fds = (size_t)c->conf->fd_total_size;
 	sc.max_users = (size_t)c->conf->user_table_size;
 	sc.max_containers = (size_t)c->conf->container_table_size;
+	if (live_engine(c->conf)) {
+		/* threads whose exit was lost (ring drops) leave when /proc says so */
+		sc.thread_alive = thread_alive_in_proc;
+		sc.thread_alive_ctx = (void *)getenv("HOST_ROOT");
+		sc.purge_interval_ns = seconds_ns(c->conf->thread_purge_interval_s);
+		sc.thread_timeout_ns = seconds_ns(c->conf->thread_purge_timeout_s);
+	}
 	e->st = sk_state_new(&sc);
 	if (sk_app_ctr_setup(&e->ctr, c) < 0)
 		return -1;

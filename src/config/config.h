@@ -161,6 +161,8 @@ struct sk_config {
 	int64_t thread_table_size;
 	/* saker's other state bounds (falco_libs.*; docs/reliability.md) */
 	int64_t fd_table_size, fd_total_size, user_table_size, container_table_size;
+	/* live purge of threads whose exit was lost (falco_libs.thread_table_auto_purging_*) */
+	int64_t thread_purge_interval_s, thread_purge_timeout_s;
 	int64_t snaplen;
 
 	/* ---- webserver / metrics ---- */

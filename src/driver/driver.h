@@ -188,6 +188,11 @@ struct sk_proc_scan_stats {
 	uint64_t netns;              /* network namespaces whose socket tables were read */
 };
 
+/* Whether thread `tid` of process `pid` still exists under `root`/proc
+ * (root: HOST_ROOT or NULL) with a name starting with `comm` (a reused tid
+ * names another program). As libscap's check for the thread table purge. */
+bool sk_proc_thread_alive(const char *root, int64_t pid, int64_t tid, const char *comm);
+
 /* Walks /proc (and /etc/passwd, /etc/group, the interfaces) and hands what it
  * finds to `ops` in this order: machine, ifaces, users, groups, threads, then
  * each process's fds (the fd callback's tid is the process id). Processes

@@ -69,6 +69,16 @@ static ssize_t read_small(const char *path, char *buf, size_t cap)
 	return (ssize_t)n;
 }
 
+bool sk_proc_thread_alive(const char *root, int64_t pid, int64_t tid, const char *comm)
+{
+	char path[PATH_MAX], name[64];
+	snprintf(path, sizeof(path), "%s/proc/%lld/task/%lld/comm", root ? root : "",
+		 (long long)pid, (long long)tid);
+	if (read_small(path, name, sizeof(name)) < 0)
+		return false;
+	return strncmp(name, comm, strlen(comm)) == 0;
+}
+
 static ssize_t read_link(const char *path, char *buf, size_t cap)
 {
 	ssize_t n = readlink(path, buf, cap - 1);

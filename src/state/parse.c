@@ -1713,12 +1713,7 @@ void sk_state_post(struct sk_state *st, const struct sk_event *ev)
 		sk_state_remove_thread(st, st->tid_to_remove);
 		st->tid_to_remove = -1;
 	}
-	if (st->live && ev->ts > st->last_purge_ns + SK_STATE_PURGE_SCAN_NS) {
-		if (st->last_purge_ns)
-			sk_state_purge(st, ev->ts);
-		else
-			st->last_purge_ns = ev->ts;
-	}
+	sk_state_purge_tick(st, ev->ts);
 	st->cur_thread = NULL;
 	st->cur_fd = NULL;
 }

@@ -70,6 +70,8 @@ struct sk_state *sk_state_new(const struct sk_state_config *cfg)
 		st->cfg.max_fds = SK_STATE_DEF_MAX_FDS_TOTAL;
 	if (!st->cfg.thread_timeout_ns)
 		st->cfg.thread_timeout_ns = SK_STATE_DEF_TIMEOUT_NS;
+	if (!st->cfg.purge_interval_ns)
+		st->cfg.purge_interval_ns = SK_STATE_PURGE_SCAN_NS;
 	if (!st->cfg.max_users)
 		st->cfg.max_users = SK_STATE_DEF_MAX_USERS;
 	if (!st->cfg.max_containers)
@@ -541,37 +543,68 @@ struct sk_fdinfo *sk_state_cur_fd(const struct sk_state *st)
 	return st->cur_fd;
 }
 
+/* Whether the live purge should drop t: a placeholder that never got
+ * valid ids, or a thread no event touched for the timeout that /proc no
+ * longer shows (its exit was lost, e.g. in a ring drop). */
+static bool purge_victim(const struct sk_state *st, const struct sk_thread *t, uint64_t now_ns)
+{
+	if (sk_thread_is_invalid(t))
+		return true;
+	if (now_ns <= t->lastaccess_ts + st->cfg.thread_timeout_ns)
+		return false;
+	return !st->cfg.thread_alive(st->cfg.thread_alive_ctx, t->pid, t->tid,
+				     t->comm.s ? t->comm.s : "");
+}
+
 void sk_state_purge(struct sk_state *st, uint64_t now_ns)
 {
-	/* Offline (replay) libsinsp never purges by timeout (it cannot ask /proc
-	 * whether a thread lives); it only drops invalid threads on the scan.
-	 * Live, threads idle past the timeout are dropped when their process
-	 * no longer exists (the live driver tells us by procexit; here we drop
-	 * dead-marked and invalid ones and idle ones past the timeout). */
-	size_t it = 0;
+	/* libsinsp's remove_inactive_threads, live only: replays never purge
+	 * (a capture cannot say whether a thread lives). Victims are gathered
+	 * in one pass, so /proc is asked once per idle thread and scan. */
+	st->last_purge_ns = now_ns;
+	if (!st->cfg.thread_alive)
+		return;
+	size_t n = 0, cap = 0, it = 0;
+	int64_t *victims = NULL;
 	uint64_t k;
 	void *v;
-	int64_t victims[256];
-	size_t n;
-	do {
-		n = 0;
-		it = 0;
-		while (n < SK_ARRAY_LEN(victims) && sk_u64map_next(&st->threads, &it, &k, &v)) {
-			struct sk_thread *t = v;
-			if (t == st->cur_thread)
-				continue;
-			bool idle = now_ns > t->lastaccess_ts + st->cfg.thread_timeout_ns;
-			if (sk_thread_is_invalid(t) || (st->live && idle))
-				victims[n++] = t->tid;
+	while (sk_u64map_next(&st->threads, &it, &k, &v)) {
+		struct sk_thread *t = v;
+		if (t == st->cur_thread || !purge_victim(st, t, now_ns))
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 256;
+			int64_t *nv = realloc(victims, ncap * sizeof(*nv));
+			if (!nv)
+				break; /* purge what was found; the next scan takes the rest */
+			victims = nv;
+			cap = ncap;
 		}
-		for (size_t i = 0; i < n; i++) {
-			if (sk_u64map_get(&st->threads, (uint64_t)victims[i])) {
-				sk_state_remove_thread(st, victims[i]);
-				st->stats.threads_purged++;
-			}
+		victims[n++] = t->tid;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (sk_u64map_get(&st->threads, (uint64_t)victims[i])) {
+			sk_state_remove_thread(st, victims[i]);
+			st->stats.threads_purged++;
 		}
-	} while (n == SK_ARRAY_LEN(victims));
-	st->last_purge_ns = now_ns;
+	}
+	free(victims);
+}
+
+/* Runs the purge every purge_interval_ns of event time, the first one 30 s
+ * after the first event (libsinsp starts early so that bugs show soon). */
+void sk_state_purge_tick(struct sk_state *st, uint64_t now_ns)
+{
+	if (!st->cfg.thread_alive)
+		return;
+	uint64_t every = st->cfg.purge_interval_ns;
+	if (!st->last_purge_ns) {
+		uint64_t first = every > SK_STATE_FIRST_PURGE_NS ? SK_STATE_FIRST_PURGE_NS : every;
+		st->last_purge_ns = now_ns - every + first;
+		return;
+	}
+	if (now_ns > st->last_purge_ns + every)
+		sk_state_purge(st, now_ns);
 }
 
 /* ---- fds ---- */

@@ -214,8 +214,14 @@ struct sk_state_config {
 	size_t max_threads;          /* default 131072 */
 	size_t max_fds_per_process;  /* default 4096 (libsinsp max fd table size) */
 	size_t max_fds;              /* all fd tables together; default 262144 */
-	uint64_t thread_timeout_ns;  /* purge threads idle longer than this; default 30 min
-	                                (only threads with SK_CL_CLOSED or of dead processes) */
+	uint64_t thread_timeout_ns;  /* a thread idle longer than this is purged if
+	                                thread_alive says it is gone; default 30 min */
+	uint64_t purge_interval_ns;  /* period of that scan; default 20 min (libsinsp) */
+	/* Live only: whether thread tid of process pid, named comm, still exists
+	 * (the caller asks /proc). NULL (replays) turns the purge off, as in
+	 * libsinsp, which cannot ask a capture file whether a thread lives. */
+	bool (*thread_alive)(void *ctx, int64_t pid, int64_t tid, const char *comm);
+	void *thread_alive_ctx;
 	size_t max_users;            /* default 65536 (users + groups each) */
 	size_t max_containers;       /* default 16384 */
 };
@@ -302,8 +308,9 @@ struct sk_thread *sk_state_thread_touch(struct sk_state *st, int64_t tid, uint64
  * else parsed. Events other than syscall enter events are ignored. */
 void sk_state_enter_event(struct sk_state *st, const struct sk_event *ev);
 
-/* Removes threads idle for longer than the timeout (as of `now_ns`) whose
- * process is gone. Called by sk_state_update periodically on its own too. */
+/* Removes invalid threads, and threads idle for longer than the timeout (as
+ * of `now_ns`) that cfg.thread_alive says are gone; does nothing without
+ * thread_alive. sk_state_post calls it every cfg.purge_interval_ns. */
 void sk_state_purge(struct sk_state *st, uint64_t now_ns);
 
 /* ---- lookups ------------------------------------------------------------------ */

@@ -12,6 +12,7 @@
 #define SK_STATE_DEF_MAX_USERS 65536
 #define SK_STATE_DEF_MAX_CONTAINERS 16384
 #define SK_STATE_PURGE_SCAN_NS (1200ULL * 1000000000ULL) /* libsinsp scan period */
+#define SK_STATE_FIRST_PURGE_NS (30ULL * 1000000000ULL)  /* first scan this soon */
 #define SK_STATE_MAX_IFACES 256
 #define SK_STATE_REMOVED_IDS 256
 #define SK_STATE_FREE_THREADS 256 /* recycled thread objects kept */
@@ -80,9 +81,11 @@ struct sk_state {
 	uint64_t last_ts;
 	struct sk_recent_ring *recent; /* recently exited (tid, ptid), lazily allocated */
 	bool seeding;                /* threads seeded, parents not linked yet */
-	bool live;                   /* purge inactive threads (live only) */
 	struct sk_buf scratch;       /* path building */
 };
+
+/* The periodic live purge (state.c), called after each event. */
+void sk_state_purge_tick(struct sk_state *st, uint64_t now_ns);
 
 /* ---- strings ---- */
 int sk_sstr_set(struct sk_sstr *s, const char *p, size_t len);

@@ -316,6 +316,74 @@ static void test_bound_total_fds(void **state)
 	sk_state_free(st);
 }
 
+/* The live purge (libsinsp's remove_inactive_threads): the first scan 30 s
+ * after the first event, then one per interval; a thread idle past the
+ * timeout goes only when /proc (here the callback) no longer has it. */
+static int alive_calls;
+static bool alive_unless_3_or_4(void *ctx, int64_t pid, int64_t tid, const char *comm)
+{
+	(void)ctx;
+	(void)pid;
+	alive_calls++;
+	assert_string_equal(comm, "p");
+	return tid != 3 && tid != 4;
+}
+
+static void post_at(struct sk_state *st, uint64_t s)
+{
+	struct sk_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.ts = s * 1000000000ULL;
+	sk_state_post(st, &ev);
+}
+
+static void test_live_purge(void **state)
+{
+	(void)state;
+	const uint64_t s = 1000000000ULL;
+	struct sk_state_config cfg = {.thread_timeout_ns = 100 * s,
+				      .purge_interval_ns = 300 * s,
+				      .thread_alive = alive_unless_3_or_4};
+	struct sk_state *st = sk_state_new(&cfg);
+	struct sk_scap_meta_ops ops;
+	sk_state_meta_ops(st, &ops);
+	for (uint64_t i = 1; i <= 4; i++)
+		seed_thread(&ops, i, i, 1, "p", B(""));
+	sk_state_seed_done(st);
+	alive_calls = 0;
+	post_at(st, 1000);                        /* first event: schedules the scan */
+	sk_state_thread_touch(st, 4, 1000 * s);   /* 4 is busy, 3 idle since the seed */
+	post_at(st, 1029);
+	assert_non_null(sk_state_thread(st, 3));
+	assert_int_equal(alive_calls, 0);
+	post_at(st, 1031);                        /* the first scan, 30 s in */
+	assert_null(sk_state_thread(st, 3));
+	assert_non_null(sk_state_thread(st, 4)); /* gone from /proc but not idle */
+	assert_non_null(sk_state_thread(st, 1));
+	assert_int_equal(alive_calls, 3);          /* 1, 2 and 3 asked; 4 is not idle */
+	struct sk_state_stats ss;
+	sk_state_stats(st, &ss);
+	assert_int_equal(ss.threads_purged, 1);
+	post_at(st, 1300);                        /* within the interval: no scan */
+	assert_non_null(sk_state_thread(st, 4));
+	post_at(st, 1332);
+	assert_null(sk_state_thread(st, 4));
+	assert_non_null(sk_state_thread(st, 2));
+	sk_state_stats(st, &ss);
+	assert_int_equal(ss.threads_purged, 2);
+	sk_state_free(st);
+
+	/* replays (no callback) never purge */
+	st = sk_state_new(NULL);
+	sk_state_meta_ops(st, &ops);
+	seed_thread(&ops, 1, 1, 1, "p", B(""));
+	sk_state_seed_done(st);
+	for (uint64_t t = 1; t < 100000; t += 600)
+		post_at(st, t);
+	assert_non_null(sk_state_thread(st, 1));
+	sk_state_free(st);
+}
+
 /* The public path join normalises as fd.name does (used by evt.abspath). */
 static void test_path_join(void **state)
 {
@@ -341,6 +409,7 @@ int main(void)
 		cmocka_unit_test(test_container_of_thread),
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_bound_total_fds),
+		cmocka_unit_test(test_live_purge),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
