@@ -304,6 +304,34 @@ static bool thread_alive_in_proc(void *root, int64_t pid, int64_t tid, const cha
 	return sk_proc_thread_alive(root, pid, tid, comm);
 }
 
+struct users_sink {
+	struct sk_state *st;
+	const char *container_id;
+};
+
+static int sink_user(void *ctx, const struct sk_scap_user *u)
+{
+	struct users_sink *s = ctx;
+	return sk_state_add_container_user(s->st, s->container_id, u->uid, u->gid, u->name,
+					   u->homedir, u->shell);
+}
+
+static int sink_group(void *ctx, const struct sk_scap_group *g)
+{
+	struct users_sink *s = ctx;
+	return sk_state_add_container_group(s->st, s->container_id, g->gid, g->name);
+}
+
+/* state's load_users: the users and groups of a container (or the host) as
+ * the process sees them; a failure leaves the stand-in user ("<NA>") */
+static int load_users(void *root, struct sk_state *st, const char *container_id, int64_t pid)
+{
+	struct users_sink s = {st, container_id};
+	struct sk_scap_meta_ops ops = {.ctx = &s, .user = sink_user, .group = sink_group};
+	bool host = strcmp(container_id, "host") == 0;
+	return sk_proc_read_users(root, host ? -1 : pid, &ops);
+}
+
 /* Seconds of configuration as ns; 0 is taken as 1 s (a scan per event
  * would stall the engine). */
 static uint64_t seconds_ns(int64_t s)
@@ -332,6 +360,9 @@ static int engine_init(struct engine *e, const struct sk_app_cfg *c, const struc
 		sc.thread_alive_ctx = (void *)getenv("HOST_ROOT");
 		sc.purge_interval_ns = seconds_ns(c->conf->thread_purge_interval_s);
 		sc.thread_timeout_ns = seconds_ns(c->conf->thread_purge_timeout_s);
+		/* container processes get their user names from the container's /etc */
+		sc.load_users = load_users;
+		sc.load_users_ctx = sc.thread_alive_ctx;
 	}
 	e->st = sk_state_new(&sc);
 	if (sk_app_ctr_setup(&e->ctr, c) < 0)

@@ -193,6 +193,13 @@ struct sk_proc_scan_stats {
  * names another program). As libscap's check for the thread table purge. */
 bool sk_proc_thread_alive(const char *root, int64_t pid, int64_t tid, const char *comm);
 
+/* Hands to `ops` (user, group) the users and groups process `pid` sees:
+ * its root's /etc/passwd and /etc/group (under `root`, HOST_ROOT or NULL),
+ * symlinks resolved inside that root, regular files only, 1 MiB at most;
+ * pid < 0: the host's. -ENOENT when pid shares the host's root (no users
+ * of its own, as libsinsp), else 0, a callback's return or -errno. */
+int sk_proc_read_users(const char *root, int64_t pid, const struct sk_scap_meta_ops *ops);
+
 /* Walks /proc (and /etc/passwd, /etc/group, the interfaces) and hands what it
  * finds to `ops` in this order: machine, ifaces, users, groups, threads, then
  * each process's fds (the fd callback's tid is the process id). Processes

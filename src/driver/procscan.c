@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <time.h>
 #include <unistd.h>
@@ -326,13 +328,12 @@ static struct sk_bytes bytes_of(const char *s)
 	return b;
 }
 
-static int scan_users(struct scan *sc)
+/* The entries of a passwd file, handed to ops->user; counted in *n. */
+static int read_passwd(FILE *f, const struct sk_scap_meta_ops *ops, uint64_t *n)
 {
-	char path[320], line[1024];
+	char line[1024];
 	int rc = 0;
-	snprintf(path, sizeof(path), "%s/passwd", sc->etc);
-	FILE *f = sc->ops->user ? fopen(path, "re") : NULL;
-	while (f && !rc && fgets(line, sizeof(line), f)) {
+	while (!rc && fgets(line, sizeof(line), f)) {
 		char *fl[7];
 		if (line[0] == '#' || split_colon(line, fl, 7) != 7)
 			continue;
@@ -341,14 +342,18 @@ static int scan_users(struct scan *sc)
 			continue;
 		struct sk_scap_user u = {(uint32_t)uid, (uint32_t)gid, bytes_of(fl[0]), bytes_of(fl[5]),
 					 bytes_of(fl[6])};
-		rc = sc->ops->user(sc->ops->ctx, &u);
-		sc->st->users++;
+		rc = ops->user(ops->ctx, &u);
+		(*n)++;
 	}
-	if (f)
-		fclose(f);
-	snprintf(path, sizeof(path), "%s/group", sc->etc);
-	f = sc->ops->group && !rc ? fopen(path, "re") : NULL;
-	while (f && !rc && fgets(line, sizeof(line), f)) {
+	return rc;
+}
+
+/* The entries of a group file, handed to ops->group; counted in *n. */
+static int read_group(FILE *f, const struct sk_scap_meta_ops *ops, uint64_t *n)
+{
+	char line[1024];
+	int rc = 0;
+	while (!rc && fgets(line, sizeof(line), f)) {
 		char *fl[4];
 		if (line[0] == '#' || split_colon(line, fl, 4) < 3)
 			continue;
@@ -356,11 +361,103 @@ static int scan_users(struct scan *sc)
 		if (sk_parse_u64(fl[2], &gid))
 			continue;
 		struct sk_scap_group g = {(uint32_t)gid, bytes_of(fl[0])};
-		rc = sc->ops->group(sc->ops->ctx, &g);
-		sc->st->groups++;
+		rc = ops->group(ops->ctx, &g);
+		(*n)++;
 	}
-	if (f)
+	return rc;
+}
+
+static int scan_users(struct scan *sc)
+{
+	char path[320];
+	int rc = 0;
+	snprintf(path, sizeof(path), "%s/passwd", sc->etc);
+	FILE *f = sc->ops->user ? fopen(path, "re") : NULL;
+	if (f) {
+		rc = read_passwd(f, sc->ops, &sc->st->users);
 		fclose(f);
+	}
+	snprintf(path, sizeof(path), "%s/group", sc->etc);
+	f = sc->ops->group && !rc ? fopen(path, "re") : NULL;
+	if (f) {
+		rc = read_group(f, sc->ops, &sc->st->groups);
+		fclose(f);
+	}
+	return rc;
+}
+
+/* Opens `name` under the directory rootfd as if rootfd were "/": the
+ * files of a container are the container's to shape, so a symlink in them
+ * must not lead out of its root (openat2 RESOLVE_IN_ROOT), nor a FIFO or a
+ * device block or flood saker. Returns a stream over at most
+ * SK_PROC_USERS_MAX bytes of a regular file, or NULL. */
+#define SK_PROC_USERS_MAX (1u << 20)
+static FILE *open_in_root(int rootfd, const char *name, char **buf)
+{
+	struct open_how how = {.flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY,
+			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+	int fd = (int)syscall(SYS_openat2, rootfd, name, &how, sizeof(how));
+	if (fd < 0 && errno == ENOSYS) /* before 5.6: no symlink at all */
+		fd = openat(rootfd, name, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+	if (fd < 0)
+		return NULL;
+	struct stat st;
+	FILE *f = NULL;
+	*buf = NULL;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (*buf = malloc(SK_PROC_USERS_MAX))) {
+		size_t n = 0;
+		ssize_t r;
+		while (n < SK_PROC_USERS_MAX &&
+		       ((r = read(fd, *buf + n, SK_PROC_USERS_MAX - n)) > 0 || (r < 0 && errno == EINTR)))
+			n += r > 0 ? (size_t)r : 0;
+		f = n ? fmemopen(*buf, n, "r") : NULL;
+	}
+	close(fd);
+	if (!f) {
+		free(*buf);
+		*buf = NULL;
+	}
+	return f;
+}
+
+int sk_proc_read_users(const char *root, int64_t pid, const struct sk_scap_meta_ops *ops)
+{
+	char path[PATH_MAX];
+	const char *r = root ? root : "";
+	if (pid >= 0) {
+		/* as libsinsp: only a process with a root of its own (a container's
+		 * mount namespace) has users apart from the host's */
+		struct stat mine, init;
+		snprintf(path, sizeof(path), "%s/proc/%lld/root", r, (long long)pid);
+		char init_path[PATH_MAX];
+		snprintf(init_path, sizeof(init_path), "%s/proc/1/root", r);
+		if (stat(path, &mine) < 0)
+			return -errno;
+		if (stat(init_path, &init) == 0 && mine.st_ino == init.st_ino &&
+		    mine.st_dev == init.st_dev)
+			return -ENOENT;
+	} else {
+		snprintf(path, sizeof(path), "%s/", r);
+	}
+	int rootfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return -errno;
+	uint64_t n = 0;
+	int rc = 0;
+	char *buf;
+	FILE *f = ops->user ? open_in_root(rootfd, "etc/passwd", &buf) : NULL;
+	if (f) {
+		rc = read_passwd(f, ops, &n);
+		fclose(f);
+		free(buf);
+	}
+	f = ops->group && !rc ? open_in_root(rootfd, "etc/group", &buf) : NULL;
+	if (f) {
+		rc = read_group(f, ops, &n);
+		fclose(f);
+		free(buf);
+	}
+	close(rootfd);
 	return rc;
 }
 

@@ -23,25 +23,26 @@ static size_t unknown_user(const struct sk_fieldref *f, uint32_t uid, struct sk_
 	}
 }
 
-/* A container's own users are not tracked (a capture's user list is the
- * host's). libsinsp keeps container users apart, so Falco 0.44 finds none
- * for a container process (its stand-in user, "<NA>" in evt.args); sysdig
- * 0.29 (saker inspect) looked the id up in the host's list. */
-static bool host_lists(const struct sk_eval_ctx *c, const struct sk_thread *t)
+/* The user tables an id of t is looked up in: as libsinsp, its container's
+ * own (live saker reads them from the container's /etc; a capture has none,
+ * so Falco 0.44 replaying one finds no user for a container process: the
+ * stand-in, "<NA>" in evt.args), the host's for a host process. sysdig 0.29
+ * (saker inspect) looked every id up in the host's list. */
+static const char *tables_of(const struct sk_eval_ctx *c, const struct sk_thread *t)
 {
-	return c->sysdig || strcmp(sk_thread_container_id(t), "host") == 0;
+	return c->sysdig ? "host" : sk_thread_container_id(t);
 }
 
 const struct sk_user *sk_fields_user(struct sk_eval_ctx *c, const struct sk_thread *t,
 				     uint32_t uid)
 {
-	return host_lists(c, t) ? sk_state_user(c->state, sk_thread_container_id(t), uid) : NULL;
+	return sk_state_user(c->state, tables_of(c, t), uid);
 }
 
 const struct sk_group *sk_fields_group(struct sk_eval_ctx *c, const struct sk_thread *t,
 				       uint32_t gid)
 {
-	return host_lists(c, t) ? sk_state_group(c->state, sk_thread_container_id(t), gid) : NULL;
+	return sk_state_group(c->state, tables_of(c, t), gid);
 }
 
 size_t sk_fx_user(const struct sk_fieldref *f, struct sk_eval_ctx *c, struct sk_value *out,

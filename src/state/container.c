@@ -308,7 +308,7 @@ void sk_state_container_unref(struct sk_state *st, const struct sk_container *cc
 	 * (runtime records and probe events come by different paths) goes now. */
 	if (c->removed || (!c->meta && st->containers.count > st->cfg.max_containers / 2)) {
 		sk_strmap_deln(&st->containers, c->id, strlen(c->id));
-		free(c);
+		sk_container_free(st, c);
 	}
 }
 

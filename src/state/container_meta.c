@@ -341,10 +341,7 @@ static bool evict_one(struct sk_state *st)
 	if (!best)
 		return false;
 	struct sk_container *c = sk_strmap_deln(&st->containers, best, best_len);
-	if (c) {
-		sk_container_meta_free(c->meta);
-		free(c);
-	}
+	sk_container_free(st, c);
 	st->stats.containers_dropped++;
 	return true;
 }
@@ -410,7 +407,7 @@ int sk_state_container_json(struct sk_state *st, const char *json, size_t len, b
 			c->removed = c->refs != 0;
 			if (!c->refs) {
 				sk_strmap_deln(&st->containers, c->id, strlen(c->id));
-				free(c);
+				sk_container_free(st, c);
 			}
 		}
 		sk_container_meta_free(st->event_ctr_owned);

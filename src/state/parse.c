@@ -179,15 +179,20 @@ static void clone_fill_common(struct sk_state *st, struct sk_thread *c, const st
 	c->clone_ts = ev->ts;
 }
 
-/* Links a thread created by a clone event into the table. */
-static struct sk_thread *clone_add(struct sk_state *st, struct sk_thread *c)
+/* Links a thread created by a clone event into the table. As libsinsp, a
+ * host thread's ids are looked up in the host's users (a user added since
+ * the start is read then); a container's wait for its thread's execve. */
+static struct sk_thread *clone_add(struct sk_state *st, struct sk_thread *c, uint64_t ts)
 {
 	if (!c->container)
 		sk_state_thread_container(st, c);
 	int64_t tid = c->tid;
 	if (sk_state_add_thread(st, c) < 0)
 		return NULL;
-	return sk_state_thread(st, tid);
+	struct sk_thread *t = sk_state_thread(st, tid);
+	if (t && !t->container)
+		sk_state_want_users(st, t, ts);
+	return t;
 }
 
 static bool recently_exited(struct sk_state *st, int64_t tid, int64_t ptid, uint64_t ts);
@@ -269,7 +274,7 @@ static void parse_clone_caller(struct sk_state *st, const struct sk_event *ev, i
 		copy_sstr(&caller->args, &c->args);
 	}
 	c->lastaccess_ts = ev->ts;
-	clone_add(st, c);
+	clone_add(st, c, ev->ts);
 	st->cur_thread = sk_state_thread(st, ev->tid);
 }
 
@@ -352,7 +357,7 @@ static void parse_clone_child(struct sk_state *st, const struct sk_event *ev)
 		c->pidns_init_start_ts = boot;
 	}
 	c->lastaccess_ts = ev->ts;
-	st->cur_thread = clone_add(st, c);
+	st->cur_thread = clone_add(st, c, ev->ts);
 }
 
 static void parse_clone(struct sk_state *st, const struct sk_event *ev)
@@ -488,6 +493,7 @@ static void parse_execve(struct sk_state *st, const struct sk_event *ev)
 			sk_state_remove_thread(st, victims[i]);
 	}
 	sk_state_thread_container(st, t);
+	sk_state_want_users(st, t, ev->ts);
 }
 
 static void parse_procexit(struct sk_state *st, const struct sk_event *ev)
@@ -1652,14 +1658,18 @@ bool sk_state_update(struct sk_state *st, const struct sk_event *ev)
 		break;
 	case SKE_SYSCALL_SETUID_X: case SKE_SYSCALL_SETRESUID_X: case SKE_SYSCALL_SETREUID_X: {
 		unsigned i = ev->type == SKE_SYSCALL_SETUID_X ? 1 : 2;
-		if (t && p_s64(ev, 0, -1) == 0 && p_has(ev, i))
+		if (t && p_s64(ev, 0, -1) == 0 && p_has(ev, i)) {
 			t->uid = t->euid = (uint32_t)p_u64(ev, i, 0);
+			sk_state_want_users(st, t, ev->ts);
+		}
 		break;
 	}
 	case SKE_SYSCALL_SETGID_X: case SKE_SYSCALL_SETRESGID_X: case SKE_SYSCALL_SETREGID_X: {
 		unsigned i = ev->type == SKE_SYSCALL_SETGID_X ? 1 : 2;
-		if (t && p_s64(ev, 0, -1) == 0 && p_has(ev, i))
+		if (t && p_s64(ev, 0, -1) == 0 && p_has(ev, i)) {
 			t->gid = t->egid = (uint32_t)p_u64(ev, i, 0);
+			sk_state_want_users(st, t, ev->ts);
+		}
 		break;
 	}
 	case SKE_SYSCALL_SETSID_X:

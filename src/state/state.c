@@ -97,25 +97,6 @@ static void thread_destroy(struct sk_state *st, struct sk_thread *t)
 	free(t);
 }
 
-static void users_clear(struct sk_state *st)
-{
-	size_t it = 0;
-	uint64_t k;
-	void *v;
-	while (sk_u64map_next(&st->users, &it, &k, &v)) {
-		struct sk_user_ent *e = v;
-		free(e->buf);
-		free(e);
-	}
-	it = 0;
-	while (sk_u64map_next(&st->grps, &it, &k, &v)) {
-		struct sk_group_ent *e = v;
-		free(e->buf);
-		free(e);
-	}
-	sk_u64map_done(&st->users);
-	sk_u64map_done(&st->grps);
-}
 
 void sk_state_clear(struct sk_state *st)
 {
@@ -135,16 +116,14 @@ void sk_state_clear(struct sk_state *st)
 	const char *key;
 	size_t klen;
 	it = 0;
-	while (sk_strmap_next(&st->containers, &it, &key, &klen, &v)) {
-		sk_container_meta_free(((struct sk_container *)v)->meta);
-		free(v);
-	}
+	while (sk_strmap_next(&st->containers, &it, &key, &klen, &v))
+		sk_container_free(st, v);
 	sk_state_event_container_reset(st);
 	sk_strmap_done(&st->containers);
 	sk_strmap_init(&st->containers);
 	memset(st->removed_ids, 0, sizeof(st->removed_ids));
 	st->removed_next = 0;
-	users_clear(st);
+	sk_state_users_clear(st);
 	st->nifaces = 0;
 	st->have_machine = false;
 	st->cur_thread = NULL;
@@ -177,7 +156,7 @@ void sk_state_stats(const struct sk_state *st, struct sk_state_stats *out)
 	*out = st->stats;
 	out->threads = st->threads.count;
 	out->fds = st->stats.fds_added - st->stats.fds_removed;
-	out->users = st->users.count + st->grps.count;
+	out->users = st->users.count + st->grps.count + st->ctr_user_entries;
 	out->containers = st->containers.count;
 }
 
@@ -772,22 +751,6 @@ struct sk_fdinfo *sk_state_fd_next(const struct sk_state *st, const struct sk_th
 }
 
 /* ---- users, groups, machine ---- */
-
-const struct sk_user *sk_state_user(const struct sk_state *st, const char *container_id,
-				    uint32_t uid)
-{
-	SK_UNUSED(container_id); /* container user tables are not tracked yet */
-	struct sk_user_ent *e = sk_u64map_get(&st->users, uid);
-	return e ? &e->u : NULL;
-}
-
-const struct sk_group *sk_state_group(const struct sk_state *st, const char *container_id,
-				      uint32_t gid)
-{
-	SK_UNUSED(container_id);
-	struct sk_group_ent *e = sk_u64map_get(&st->grps, gid);
-	return e ? &e->g : NULL;
-}
 
 const struct sk_scap_machine *sk_state_machine(const struct sk_state *st)
 {

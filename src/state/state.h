@@ -149,6 +149,8 @@ struct sk_container {
 	bool requested;              /* the lookup hook was called (private) */
 	bool removed;                /* the runtime removed it while threads still pointed
 	                                here: freed with its last thread (private) */
+	struct sk_ctr_users *users;  /* its own users and groups, read from its
+	                                /etc (live); NULL until loaded (private) */
 };
 
 /* The metadata every host process shows (container.name "host", ...). */
@@ -222,6 +224,17 @@ struct sk_state_config {
 	 * libsinsp, which cannot ask a capture file whether a thread lives. */
 	bool (*thread_alive)(void *ctx, int64_t pid, int64_t tid, const char *comm);
 	void *thread_alive_ctx;
+	/* Live only: reads the users and groups process pid sees and hands them
+	 * to sk_state_add_container_user/_group with this container_id ("host":
+	 * the host's /etc). Called, as libsinsp adds users, when a thread's uid
+	 * or gid is missing from its container's tables (after execve and the
+	 * set*id calls; for host threads after clone too); the same missing
+	 * ids at most once a second per container (a uid without an entry
+	 * would cost a read per execve). Returns < 0 when pid's files could
+	 * not be read (it exited already): another thread of the container is
+	 * tried then. NULL: tables come from seeding only. */
+	int (*load_users)(void *ctx, struct sk_state *st, const char *container_id, int64_t pid);
+	void *load_users_ctx;
 	size_t max_users;            /* default 65536 (users + groups each) */
 	size_t max_containers;       /* default 16384 */
 };
@@ -337,6 +350,15 @@ struct sk_fdinfo *sk_state_fd_next(const struct sk_state *st, const struct sk_th
 				   size_t *iter);
 
 /* Users/groups of the host (container NULL or "host") or of a container. */
+/* A user or group of a container's own tables ("host" or NULL: the host's,
+ * as sk_state_add_user/_group). Ignored (0) for a container not tracked;
+ * refused and counted past max_users (all tables together). */
+int sk_state_add_container_user(struct sk_state *st, const char *container_id, uint32_t uid,
+				uint32_t gid, struct sk_bytes name, struct sk_bytes home,
+				struct sk_bytes shell);
+int sk_state_add_container_group(struct sk_state *st, const char *container_id, uint32_t gid,
+				 struct sk_bytes name);
+/* Lookups in the tables of a container ("host" or NULL: the host's). */
 const struct sk_user *sk_state_user(const struct sk_state *st, const char *container_id,
 				    uint32_t uid);
 const struct sk_group *sk_state_group(const struct sk_state *st, const char *container_id,

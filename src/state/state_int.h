@@ -45,6 +45,16 @@ struct sk_group_ent {
 	char *buf;
 };
 
+/* A container's own users and groups (struct sk_container.users). */
+struct sk_ctr_users {
+	struct sk_u64map users;      /* uid -> struct sk_user_ent * */
+	struct sk_u64map grps;       /* gid -> struct sk_group_ent * */
+	uint64_t loaded_ts;          /* event time of the last load_users call */
+	uint64_t loaded_for;         /* the uid << 32 | gid it was made for */
+};
+
+#define SK_STATE_USERS_RELOAD_NS 1000000000ULL /* load_users at most this often */
+
 struct sk_state {
 	struct sk_state_config cfg;
 	struct sk_state_stats stats;
@@ -62,6 +72,9 @@ struct sk_state {
 	unsigned removed_next;
 	struct sk_u64map users;      /* uid -> struct sk_user_ent * (host) */
 	struct sk_u64map grps;       /* gid -> struct sk_group_ent * (host) */
+	uint64_t ctr_user_entries;   /* users + groups of all containers' tables */
+	uint64_t host_users_loaded_ts; /* event time of the last load_users of the host */
+	uint64_t host_users_loaded_for;
 	struct sk_scap_machine machine;
 	bool have_machine;
 	struct sk_iface ifaces[SK_STATE_MAX_IFACES];
@@ -116,6 +129,13 @@ void sk_state_container_unref(struct sk_state *st, const struct sk_container *c)
 struct sk_container *sk_state_container_get_or_add(struct sk_state *st, const char *id,
 						   const char *full_id, const char *type);
 void sk_container_meta_free(struct sk_container_meta *m);
+/* Frees a container taken out of st->containers (its metadata and users). */
+void sk_container_free(struct sk_state *st, struct sk_container *c);
+/* Asks cfg.load_users for t's uid and gid when its container's tables miss
+ * them (users.c). */
+void sk_state_want_users(struct sk_state *st, const struct sk_thread *t, uint64_t ts);
+/* Frees the host's user and group tables (users.c). */
+void sk_state_users_clear(struct sk_state *st);
 void sk_state_event_container_reset(struct sk_state *st);
 
 /* ---- fds ---- */

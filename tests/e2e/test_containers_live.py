@@ -108,6 +108,30 @@ def test_container_started_before(session):
     assert f["container.labels"] == "e2e.mark:before"
 
 
+def test_container_user_names(session):
+    """As Falco live: a container process's user and group come from the
+    container's own /etc/passwd and /etc/group (read through its root), not
+    the host's; a user added in the container is found at once."""
+    sk, runtime, before, _ = session
+    rt.sh(rt.cli(runtime) + ["exec", before, "true"])
+    a = exec_alert(sk, before, "true")
+    assert a and a["output_fields"]["user.name"] == "root"
+    rt.sh(rt.cli(runtime) + ["exec", before, "sh", "-c",
+                             "echo 'sktester:x:4242:4343:t:/home/skt:/bin/ash' >> /etc/passwd;"
+                             "echo 'skgroup:x:4343:' >> /etc/group"])
+    rt.sh(rt.cli(runtime) + ["exec", "--user", "4242:4343", before, "cat", "/etc/hostname"])
+    a = exec_alert(sk, before, "cat")
+    assert a, f"no exec alert for cat as 4242\n{sk.stderr()[-2000:]}"
+    f = a["output_fields"]
+    assert f["user.uid"] == 4242
+    assert (f["user.name"], f["user.homedir"], f["user.shell"], f["group.name"]) == \
+        ("sktester", "/home/skt", "/bin/ash", "skgroup")
+    # a uid the container does not name: Falco's stand-in
+    rt.sh(rt.cli(runtime) + ["exec", "--user", "4244", before, "sleep", "0"])
+    a = exec_alert(sk, before, "sleep")
+    assert a and a["output_fields"]["user.name"] == "<NA>"
+
+
 def test_container_started_while_running(session, tmp_path):
     sk, runtime, _, _ = session
     src = tmp_path / "x"

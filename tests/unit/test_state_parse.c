@@ -66,9 +66,9 @@ static void clone_ev(struct ctx *c, int64_t tid, uint16_t type, int64_t res, int
 	     BB("cpu=/\0", 6), U(4, flags), U(4, 1000), U(4, 1000), U(8, tid), U(8, pid), U(8, 0));
 }
 
-static void setup(struct ctx *c)
+static void setup_cfg(struct ctx *c, const struct sk_state_config *cfg)
 {
-	c->st = sk_state_new(NULL);
+	c->st = sk_state_new(cfg);
 	sk_buf_init(&c->buf, 0);
 	c->ts = 1000000000000ULL;
 	struct sk_scap_meta_ops ops;
@@ -85,6 +85,11 @@ static void setup(struct ctx *c)
 	t.loginuid = 1000;
 	assert_int_equal(ops.thread(ops.ctx, &t), 0);
 	sk_state_seed_done(c->st);
+}
+
+static void setup(struct ctx *c)
+{
+	setup_cfg(c, NULL);
 }
 
 static void teardown(struct ctx *c)
@@ -104,6 +109,75 @@ static void exec_ev(struct ctx *c, int64_t tid, const char *exe, const char *exe
 	     BB("HOME=/root\0", 11), U(4, 34816), U(8, 0), U(4, 1000), U(4, 1 | 4), U(8, 1),
 	     U(8, 2), U(8, 3), U(8, 77), U(8, 5), U(8, 6), U(4, 0), S(exepath), U(8, 200),
 	     U(4, 0), S(exe));
+}
+
+/* Live user tables: a host clone asks for the host's users, an execve in a
+ * container for the container's own; a later lookup of the same ids asks
+ * nothing; the tables are the container's alone. */
+static int loads;
+static char load_cid[80];
+static int64_t load_pid, fail_pid = -1;
+static int fake_load_users(void *ctx, struct sk_state *st, const char *cid, int64_t pid)
+{
+	(void)ctx;
+	loads++;
+	snprintf(load_cid, sizeof(load_cid), "%s", cid);
+	load_pid = pid;
+	if (pid == fail_pid)
+		return -ESRCH; /* the process exited before its event was read */
+	if (!strcmp(cid, "host")) {
+		sk_state_add_container_user(st, cid, 1000, 1000, (struct sk_bytes){"hu", 2},
+					    (struct sk_bytes){"/home/hu", 8}, (struct sk_bytes){"/bin/sh", 7});
+		sk_state_add_container_group(st, cid, 1000, (struct sk_bytes){"hg", 2});
+		return 0;
+	}
+	sk_state_add_container_user(st, cid, 0, 0, (struct sk_bytes){"croot", 5},
+				    (struct sk_bytes){"/croot", 6}, (struct sk_bytes){"/bin/ash", 8});
+	sk_state_add_container_group(st, cid, 0, (struct sk_bytes){"cwheel", 6});
+	return 0;
+}
+
+static void test_container_users(void **state)
+{
+	(void)state;
+	struct ctx c;
+	struct sk_state_config cfg = {.load_users = fake_load_users};
+	setup_cfg(&c, &cfg);
+	loads = 0;
+	clone_ev(&c, 200, 225, 0, 200, 100, 0, "bash"); /* uid/gid 1000, on the host */
+	assert_int_equal(loads, 1);
+	assert_string_equal(load_cid, "host");
+	assert_string_equal(sk_state_user(c.st, "host", 1000)->name, "hu");
+	clone_ev(&c, 201, 225, 0, 201, 100, 0, "bash");
+	assert_int_equal(loads, 1); /* known now */
+	exec_ev(&c, 200, "cat", "/usr/bin/cat"); /* into a docker container, uid 0 */
+	assert_int_equal(loads, 2);
+	assert_string_equal(load_cid, "72b5d9158307");
+	assert_int_equal(load_pid, 200);
+	const struct sk_user *u = sk_state_user(c.st, "72b5d9158307", 0);
+	assert_non_null(u);
+	assert_string_equal(u->name, "croot");
+	assert_string_equal(u->homedir, "/croot");
+	assert_string_equal(u->shell, "/bin/ash");
+	assert_string_equal(sk_state_group(c.st, "72b5d9158307", 0)->name, "cwheel");
+	assert_null(sk_state_user(c.st, "host", 0));          /* the container's alone */
+	assert_null(sk_state_user(c.st, "72b5d9158307", 1000));
+	assert_null(sk_state_user(c.st, "0123456789ab", 0));  /* untracked container */
+	struct sk_state_stats s;
+	sk_state_stats(c.st, &s);
+	assert_int_equal(s.users, 4);
+	exec_ev(&c, 201, "cat", "/usr/bin/cat");
+	assert_int_equal(loads, 2);
+	/* a missing uid, and the process already gone: another process of the
+	 * container is read instead */
+	fail_pid = 200;
+	FEED(&c, 200, 199, U(8, 0), U(4, 77)); /* setuid(77) */
+	assert_int_equal(loads, 4);
+	assert_int_equal(load_pid, 201);
+	FEED(&c, 200, 199, U(8, 0), U(4, 77)); /* the same miss within a second */
+	assert_int_equal(loads, 4);
+	fail_pid = -1;
+	teardown(&c); /* the container's tables are freed with it (ASan) */
 }
 
 static void test_process_tree(void **state)
@@ -339,6 +413,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_process_tree),
+		cmocka_unit_test(test_container_users),
 		cmocka_unit_test(test_exepath_from_filename),
 		cmocka_unit_test(test_fds),
 		cmocka_unit_test(test_sockets),
