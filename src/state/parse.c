@@ -231,6 +231,11 @@ static void parse_clone_caller(struct sk_state *st, const struct sk_event *ev, i
 		return;
 	if (recently_exited(st, child_tid, caller->tid, ev->ts))
 		return;
+	/* a clone never returns its caller's own tid (only a damaged record
+	 * does): replacing the caller would leave `caller` pointing at a freed
+	 * thread */
+	if (child_tid == caller->tid)
+		return;
 	struct sk_thread *existing = sk_state_thread(st, child_tid);
 	if (existing) {
 		if (existing->flags & SK_CL_CLONE_INVERTED)
@@ -238,6 +243,12 @@ static void parse_clone_caller(struct sk_state *st, const struct sk_event *ev, i
 		sk_state_remove_thread(st, child_tid);
 		if (sk_state_thread(st, child_tid)) /* a dead main kept alive: drop it */
 			return;
+		/* removing it can take its dead group's main thread along, which a
+		 * damaged record can make the caller: then `caller` is freed */
+		if (sk_state_thread(st, ev->tid) != caller) {
+			st->cur_thread = sk_state_thread(st, ev->tid);
+			return;
+		}
 	}
 	struct sk_thread *c = sk_thread_alloc(st);
 	if (!c)
