@@ -1451,6 +1451,39 @@ void sk_state_enter_event(struct sk_state *st, const struct sk_event *ev)
 		track_event_fd(st, t, ev, info);
 }
 
+static struct sk_bytes p_bytes(const struct sk_event *ev, unsigned i)
+{
+	uint32_t l = 0;
+	const char *s = p_str(ev, i, &l);
+	return (struct sk_bytes){s ? s : "", s ? l : 0};
+}
+
+/* useradded/userdeleted/groupadded/groupdeleted, as libsinsp replays them:
+ * the host's tables (container id "") take the entry; for a container,
+ * libsinsp reads the user from the process's /etc, which a record cannot
+ * name, so only an entry the container's tables have already is updated. */
+static void parse_user_record(struct sk_state *st, const struct sk_event *ev)
+{
+	bool user = ev->type == SKE_USER_ADDED_E || ev->type == SKE_USER_DELETED_E;
+	bool add = ev->type == SKE_USER_ADDED_E || ev->type == SKE_GROUP_ADDED_E;
+	char cid[80];
+	p_cstr(ev, user ? 5 : 2, cid, sizeof(cid));
+	const char *c = cid[0] ? cid : "host";
+	uint32_t id = (uint32_t)p_u64(ev, 0, 0);
+	if (!add) {
+		sk_state_remove_user(st, c, user, id);
+		return;
+	}
+	bool known = user ? sk_state_user(st, c, id) != NULL : sk_state_group(st, c, id) != NULL;
+	if (strcmp(c, "host") != 0 && !known)
+		return;
+	if (user)
+		(void)sk_state_add_container_user(st, c, id, (uint32_t)p_u64(ev, 1, 0), p_bytes(ev, 2),
+						  p_bytes(ev, 3), p_bytes(ev, 4));
+	else
+		(void)sk_state_add_container_group(st, c, id, p_bytes(ev, 1));
+}
+
 bool sk_state_initial_record(uint16_t type)
 {
 	switch (type) {
@@ -1492,8 +1525,11 @@ bool sk_state_update(struct sk_state *st, const struct sk_event *ev)
 			(void)sk_state_container_json(st, js, jl, false);
 		}
 		return visible;
-	case SKE_PLUGINEVENT_E: case SKE_USER_ADDED_E:
-	case SKE_USER_DELETED_E: case SKE_GROUP_ADDED_E: case SKE_GROUP_DELETED_E:
+	case SKE_USER_ADDED_E: case SKE_USER_DELETED_E:
+	case SKE_GROUP_ADDED_E: case SKE_GROUP_DELETED_E:
+		parse_user_record(st, ev);
+		return visible;
+	case SKE_PLUGINEVENT_E:
 		return visible;
 	default:
 		break;

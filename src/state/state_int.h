@@ -134,6 +134,8 @@ void sk_container_free(struct sk_state *st, struct sk_container *c);
 /* Asks cfg.load_users for t's uid and gid when its container's tables miss
  * them (users.c). */
 void sk_state_want_users(struct sk_state *st, const struct sk_thread *t, uint64_t ts);
+/* Removes user (or group) `id` from the tables of a container ("host"). */
+void sk_state_remove_user(struct sk_state *st, const char *container_id, bool user, uint32_t id);
 /* Frees the host's user and group tables (users.c). */
 void sk_state_users_clear(struct sk_state *st);
 void sk_state_event_container_reset(struct sk_state *st);

@@ -232,6 +232,29 @@ static size_t maps_free(struct sk_u64map *users, struct sk_u64map *grps)
 	return n;
 }
 
+void sk_state_remove_user(struct sk_state *st, const char *container_id, bool user, uint32_t id)
+{
+	struct sk_u64map *m = user ? &st->users : &st->grps;
+	bool host = is_host(container_id);
+	if (!host) {
+		struct sk_container *c = sk_strmap_get(&st->containers, container_id);
+		if (!c || !c->users)
+			return;
+		m = user ? &c->users->users : &c->users->grps;
+	}
+	void *e = sk_u64map_get(m, id);
+	if (!e)
+		return;
+	sk_u64map_del(m, id);
+	if (user)
+		free(((struct sk_user_ent *)e)->buf);
+	else
+		free(((struct sk_group_ent *)e)->buf);
+	free(e);
+	if (!host)
+		st->ctr_user_entries--;
+}
+
 void sk_container_free(struct sk_state *st, struct sk_container *c)
 {
 	if (!c)

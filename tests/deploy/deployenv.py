@@ -254,11 +254,19 @@ def kube_scenario(play, pod, configmap_yaml, workdir, port):
     sh(f"podman run -d --network none --name {victim} localhost/saker-test:1 "
        f"sh -c 'while :; do echo x > /etc/{nonce}; env sh -c \"echo {nonce}\"; sleep 1; done'",
        timeout=120)
-    host_hit = ctr_hit = None
+    host_hit = ctr_hit = user_hit = None
     try:
         end = time.time() + 60
-        while time.time() < end and not (host_hit and ctr_hit):
+        while time.time() < end and not (host_hit and ctr_hit and user_hit):
             sh(f"{prog} /etc/shadow > /dev/null")  # a host action
+            # a host action of another user: its name comes from /host/etc/passwd.
+            # (On this CI's VMs every session process sits in a memory cgroup
+            # /process_api/<hex> that looks like a container to saker and Falco
+            # alike, whose users they do not know: the action first moves into
+            # the root memory cgroup, a no-op where that file does not exist.)
+            sh("sh -c 'echo $$ > /sys/fs/cgroup/memory/cgroup.procs 2>/dev/null; exec setpriv "
+               f"--reuid=1 --regid=1 --clear-groups grep -s {nonce}password /dev/null'",
+               check=False)
             time.sleep(1)
             for line in logs().splitlines():
                 if not line.startswith("{"):
@@ -269,9 +277,13 @@ def kube_scenario(play, pod, configmap_yaml, workdir, port):
                     host_hit = a
                 if f.get("container.name") == victim:
                     ctr_hit = a
+                if f.get("proc.name") == "grep" and nonce in (f.get("proc.cmdline") or ""):
+                    user_hit = a
     finally:
         sh(f"podman rm -f -t 0 {victim}", check=False)
     assert host_hit, f"no alert for the host read by {prog.name}\n{logs()[-2000:]}"
+    assert user_hit, f"no alert for the credential search as daemon\n{logs()[-2000:]}"
+    assert user_hit["output_fields"]["user.name"] == "daemon", user_hit["output_fields"]
     assert ctr_hit, f"no alert for the read in {victim}\n{logs()[-2000:]}"
     assert ctr_hit["output_fields"]["container.image.repository"] == "localhost/saker-test"
     assert len(ctr_hit["output_fields"]["container.id"]) == 12

@@ -124,5 +124,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sk_err err;
 	if (sk_proc_scan(&o, &ops, &stats, &err) == 0)
 		sk_state_seed_done(st);
+	/* the same passwd and group read the way a container's are (inside a
+	 * root, regular files only, bounded) */
+	struct sk_scap_meta_ops uops = {.ctx = st, .user = ops.user, .group = ops.group};
+	(void)sk_proc_read_users(root, -1, &uops);
 	return 0;
 }

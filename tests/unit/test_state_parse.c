@@ -180,6 +180,30 @@ static void test_container_users(void **state)
 	teardown(&c); /* the container's tables are freed with it (ASan) */
 }
 
+/* useradded/userdeleted and the group records, as libsinsp replays them:
+ * the host's entries are taken; a container's only update what it has. */
+static void test_user_records(void **state)
+{
+	(void)state;
+	struct ctx c;
+	setup(&c);
+	FEED(&c, -1, 354, U(4, 1234), U(4, 50), S("alice"), S("/home/alice"), S("/bin/zsh"), S(""));
+	const struct sk_user *u = sk_state_user(c.st, "host", 1234);
+	assert_non_null(u);
+	assert_string_equal(u->name, "alice");
+	assert_string_equal(u->shell, "/bin/zsh");
+	FEED(&c, -1, 358, U(4, 50), S("staff"), S(""));
+	assert_string_equal(sk_state_group(c.st, "host", 50)->name, "staff");
+	exec_ev(&c, 100, "cat", "/usr/bin/cat"); /* tracks the docker container */
+	FEED(&c, -1, 354, U(4, 7), U(4, 7), S("bob"), S("/"), S("/bin/sh"), S("72b5d9158307"));
+	assert_null(sk_state_user(c.st, "72b5d9158307", 7));
+	FEED(&c, -1, 356, U(4, 1234), U(4, 50), S("alice"), S("/home/alice"), S("/bin/zsh"), S(""));
+	assert_null(sk_state_user(c.st, "host", 1234));
+	FEED(&c, -1, 360, U(4, 50), S("staff"), S(""));
+	assert_null(sk_state_group(c.st, "host", 50));
+	teardown(&c);
+}
+
 static void test_process_tree(void **state)
 {
 	(void)state;
@@ -414,6 +438,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_process_tree),
 		cmocka_unit_test(test_container_users),
+		cmocka_unit_test(test_user_records),
 		cmocka_unit_test(test_exepath_from_filename),
 		cmocka_unit_test(test_fds),
 		cmocka_unit_test(test_sockets),
