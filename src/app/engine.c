@@ -299,9 +299,9 @@ static bool live_engine(const struct sk_config *k)
 	return k->engine_kind != SK_ENGINE_REPLAY && k->engine_kind != SK_ENGINE_NODRIVER;
 }
 
-static bool thread_alive_in_proc(void *root, int64_t pid, int64_t tid, const char *comm)
+static bool thread_alive_in_proc(void *root, int64_t pid, int64_t tid)
 {
-	return sk_proc_thread_alive(root, pid, tid, comm);
+	return sk_proc_thread_alive(root, pid, tid);
 }
 
 struct users_sink {

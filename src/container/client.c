@@ -592,21 +592,34 @@ static int poll_once(struct slot *s, struct sk_ctr_engine *e, struct sk_err *err
 	sk_strmap_init(&p.seen);
 	int rc = e->ops->list(e, on_listed, &p, err);
 	if (rc == 0) {
+		/* every container gone from the list (after a broken event stream
+		 * there can be many), in rounds of 64 names */
 		int idx = (int)(s - c->slots);
 		char gone[64][13];
-		size_t ngone = 0;
-		pthread_mutex_lock(&c->mu);
-		size_t it = 0, kl;
-		const char *k;
-		void *v;
-		while (ngone < SK_ARRAY_LEN(gone) && sk_strmap_next(&c->known, &it, &k, &kl, &v)) {
-			struct known *kn = v;
-			if (kn->have && kn->slot == idx && !sk_strmap_hasn(&p.seen, k, kl))
-				sk_strlcpy(gone[ngone++], k, sizeof(gone[0]));
+		size_t ngone;
+		bool more = true;
+		while (more) {
+			ngone = 0;
+			pthread_mutex_lock(&c->mu);
+			size_t it = 0, kl;
+			const char *k;
+			void *v;
+			while (ngone < SK_ARRAY_LEN(gone) &&
+			       sk_strmap_next(&c->known, &it, &k, &kl, &v)) {
+				struct known *kn = v;
+				if (kn->have && kn->slot == idx && !sk_strmap_hasn(&p.seen, k, kl))
+					sk_strlcpy(gone[ngone++], k, sizeof(gone[0]));
+			}
+			pthread_mutex_unlock(&c->mu);
+			more = ngone == SK_ARRAY_LEN(gone);
+			/* the next round starts over (forgetting changes the map):
+			 * what this one handled counts as seen, so it is not again */
+			for (size_t i = 0; i < ngone; i++) {
+				on_runtime_event(s, SK_CTR_EV_DESTROY, gone[i]);
+				if (sk_strmap_put(&p.seen, gone[i], (void *)1) < 0)
+					more = false;
+			}
 		}
-		pthread_mutex_unlock(&c->mu);
-		for (size_t i = 0; i < ngone; i++)
-			on_runtime_event(s, SK_CTR_EV_DESTROY, gone[i]);
 	}
 	sk_strmap_done(&p.seen);
 	return rc;

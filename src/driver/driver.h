@@ -189,9 +189,12 @@ struct sk_proc_scan_stats {
 };
 
 /* Whether thread `tid` of process `pid` still exists under `root`/proc
- * (root: HOST_ROOT or NULL) with a name starting with `comm` (a reused tid
- * names another program). As libscap's check for the thread table purge. */
-bool sk_proc_thread_alive(const char *root, int64_t pid, int64_t tid, const char *comm);
+ * (root: HOST_ROOT or NULL), for the thread table purge. Unlike libscap's
+ * check the name is not compared: a thread that renamed itself (prctl
+ * PR_SET_NAME, as every JVM thread does) would be taken for gone, and saker
+ * does not read a thread back from /proc at its next event as libsinsp
+ * does, so it would lose the thread's process information. */
+bool sk_proc_thread_alive(const char *root, int64_t pid, int64_t tid);
 
 /* Hands to `ops` (user, group) the users and groups process `pid` sees:
  * its root's /etc/passwd and /etc/group (under `root`, HOST_ROOT or NULL),

@@ -71,14 +71,14 @@ static ssize_t read_small(const char *path, char *buf, size_t cap)
 	return (ssize_t)n;
 }
 
-bool sk_proc_thread_alive(const char *root, int64_t pid, int64_t tid, const char *comm)
+bool sk_proc_thread_alive(const char *root, int64_t pid, int64_t tid)
 {
-	char path[PATH_MAX], name[64];
-	snprintf(path, sizeof(path), "%s/proc/%lld/task/%lld/comm", root ? root : "",
-		 (long long)pid, (long long)tid);
-	if (read_small(path, name, sizeof(name)) < 0)
-		return false;
-	return strncmp(name, comm, strlen(comm)) == 0;
+	char path[PATH_MAX];
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/proc/%lld/task/%lld", root ? root : "", (long long)pid,
+		 (long long)tid);
+	/* EACCES and the like say nothing of the thread: only ENOENT is gone */
+	return stat(path, &st) == 0 || errno != ENOENT;
 }
 
 static ssize_t read_link(const char *path, char *buf, size_t cap)

@@ -531,8 +531,7 @@ static bool purge_victim(const struct sk_state *st, const struct sk_thread *t, u
 		return true;
 	if (now_ns <= t->lastaccess_ts + st->cfg.thread_timeout_ns)
 		return false;
-	return !st->cfg.thread_alive(st->cfg.thread_alive_ctx, t->pid, t->tid,
-				     t->comm.s ? t->comm.s : "");
+	return !st->cfg.thread_alive(st->cfg.thread_alive_ctx, t->pid, t->tid);
 }
 
 void sk_state_purge(struct sk_state *st, uint64_t now_ns)

@@ -219,10 +219,10 @@ struct sk_state_config {
 	uint64_t thread_timeout_ns;  /* a thread idle longer than this is purged if
 	                                thread_alive says it is gone; default 30 min */
 	uint64_t purge_interval_ns;  /* period of that scan; default 20 min (libsinsp) */
-	/* Live only: whether thread tid of process pid, named comm, still exists
-	 * (the caller asks /proc). NULL (replays) turns the purge off, as in
-	 * libsinsp, which cannot ask a capture file whether a thread lives. */
-	bool (*thread_alive)(void *ctx, int64_t pid, int64_t tid, const char *comm);
+	/* Live only: whether thread tid of process pid still exists (the caller
+	 * asks /proc). NULL (replays) turns the purge off, as in libsinsp,
+	 * which cannot ask a capture file whether a thread lives. */
+	bool (*thread_alive)(void *ctx, int64_t pid, int64_t tid);
 	void *thread_alive_ctx;
 	/* Live only: reads the users and groups process pid sees and hands them
 	 * to sk_state_add_container_user/_group with this container_id ("host":
