@@ -332,6 +332,19 @@ static int load_users(void *root, struct sk_state *st, const char *container_id,
 	return sk_proc_read_users(root, host ? -1 : pid, &ops);
 }
 
+/* state's read_thread: the thread, and its process (with the process's fds)
+ * when the table lacks that too */
+static int read_thread(void *root, struct sk_state *st, int64_t tid)
+{
+	int64_t pid = sk_proc_tgid(root, tid);
+	if (pid <= 0)
+		return 1;
+	struct sk_scap_meta_ops ops;
+	sk_state_live_ops(st, &ops);
+	struct sk_proc_scan_opts o = {.threads = true, .fds = true, .root = root};
+	return sk_proc_read_thread(&o, tid, sk_state_thread(st, pid) == NULL, &ops);
+}
+
 /* Seconds of configuration as ns; 0 is taken as 1 s (a scan per event
  * would stall the engine). */
 static uint64_t seconds_ns(int64_t s)
@@ -363,6 +376,9 @@ static int engine_init(struct engine *e, const struct sk_app_cfg *c, const struc
 		/* container processes get their user names from the container's /etc */
 		sc.load_users = load_users;
 		sc.load_users_ctx = sc.thread_alive_ctx;
+		/* a thread whose clone was lost is read back from /proc */
+		sc.read_thread = read_thread;
+		sc.read_thread_ctx = sc.thread_alive_ctx;
 	}
 	e->st = sk_state_new(&sc);
 	if (sk_app_ctr_setup(&e->ctr, c) < 0)

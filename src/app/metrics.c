@@ -772,6 +772,13 @@ static void text_saker(struct sk_app_prom *p)
 	one_u64(p, S "state_containers", "gauge", s->containers);
 	one_u64(p, S "state_threads_evicted_total", "counter", s->threads_evicted);
 	one_u64(p, S "state_threads_purged_total", "counter", s->threads_purged);
+	sk_app_prom_family(p, S "state_proc_lookups_total", "counter",
+			   "threads an event named that the table lacked, read from /proc");
+	sk_app_prom_u64(p, S "state_proc_lookups_total", "result=\"read\"",
+			s->proc_lookups - s->proc_lookups_failed);
+	sk_app_prom_u64(p, S "state_proc_lookups_total", "result=\"gone\"", s->proc_lookups_failed);
+	sk_app_prom_u64(p, S "state_proc_lookups_total", "result=\"skipped\"",
+			s->proc_lookups_skipped);
 	one_u64(p, S "state_fds_dropped_total", "counter", s->fds_dropped);
 	one_u64(p, S "state_users_dropped_total", "counter", s->users_dropped);
 	one_u64(p, S "state_containers_dropped_total", "counter", s->containers_dropped);

@@ -203,6 +203,19 @@ bool sk_proc_thread_alive(const char *root, int64_t pid, int64_t tid);
  * of its own, as libsinsp), else 0, a callback's return or -errno. */
 int sk_proc_read_users(const char *root, int64_t pid, const struct sk_scap_meta_ops *ops);
 
+/* The process (thread group) id of thread `tid` under `root`/proc, or -1. */
+int64_t sk_proc_tgid(const char *root, int64_t tid);
+
+/* Reads one thread from /proc, as libsinsp does when an event names a thread
+ * its table lacks (its clone event was lost, e.g. in a ring drop): with
+ * `with_process`, first the main thread of its process and, after, that
+ * process's fds (socket fds left out: resolving them means reading the
+ * namespace's network tables); then the thread. Hands them to `ops` as the
+ * scan does (paths and fds options from `opts`). Returns 0, 1 when the
+ * thread is gone, else a callback's return or -errno. */
+int sk_proc_read_thread(const struct sk_proc_scan_opts *opts, int64_t tid, bool with_process,
+			const struct sk_scap_meta_ops *ops);
+
 /* Walks /proc (and /etc/passwd, /etc/group, the interfaces) and hands what it
  * finds to `ops` in this order: machine, ifaces, users, groups, threads, then
  * each process's fds (the fd callback's tid is the process id). Processes

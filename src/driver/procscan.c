@@ -35,6 +35,7 @@ struct scan {
 	struct sk_u64map socks;      /* inode -> struct sock_info, every namespace's */
 	struct sk_u64map netns;      /* inodes of the network namespaces whose tables are in socks */
 	struct sk_arena arena;
+	bool no_sockets;             /* one thread read on demand: socket fds are left out */
 };
 
 struct sock_info {
@@ -585,7 +586,8 @@ static int emit_fds(struct scan *sc, uint64_t pid, struct tbufs *b)
 	DIR *d = opendir(dpath);
 	if (!d)
 		return 0;
-	load_netns(sc, pid);
+	if (!sc->no_sockets)
+		load_netns(sc, pid);
 	int dfd = dirfd(d);
 	size_t maxfds = sc->o->max_fds_per_proc ? sc->o->max_fds_per_proc : 65536;
 	size_t n = 0;
@@ -611,6 +613,8 @@ static int emit_fds(struct scan *sc, uint64_t pid, struct tbufs *b)
 		f.ino = st.st_ino;
 		f.name = bytes_of(b->tmp);
 		unsigned long long sino;
+		if (sc->no_sockets && !strncmp(b->tmp, "socket:", 7))
+			continue;
 		if (sscanf(b->tmp, "socket:[%llu]", &sino) == 1) {
 			struct sock_info *si = sk_u64map_get(&sc->socks, sino);
 			if (!si) {
@@ -829,31 +833,98 @@ static int scan_procs(struct scan *sc)
 	return rc;
 }
 
-int sk_proc_scan(const struct sk_proc_scan_opts *opts, const struct sk_scap_meta_ops *ops,
-		 struct sk_proc_scan_stats *stats, struct sk_err *err)
+/* Sets up a scan: paths under the root, empty socket tables. -ENAMETOOLONG
+ * when the paths do not fit. */
+static int scan_init(struct scan *sc, const struct sk_proc_scan_opts *opts,
+		     const struct sk_scap_meta_ops *ops, struct sk_proc_scan_stats *stats)
 {
 	static const struct sk_proc_scan_opts dflt = {.threads = true, .fds = true};
 	static const struct sk_scap_meta_ops noops = {0};
-	struct sk_proc_scan_stats local;
-	struct scan sc = {0};
-	sc.o = opts ? opts : &dflt;
-	sc.ops = ops ? ops : &noops;
-	sc.st = stats ? stats : &local;
-	memset(sc.st, 0, sizeof(*sc.st));
-	const char *root = sc.o->root ? sc.o->root : "";
+	memset(sc, 0, sizeof(*sc));
+	sc->o = opts ? opts : &dflt;
+	sc->ops = ops ? ops : &noops;
+	sc->st = stats;
+	memset(sc->st, 0, sizeof(*sc->st));
+	const char *root = sc->o->root ? sc->o->root : "";
 	size_t rl = strlen(root);
 	while (rl && root[rl - 1] == '/')
 		rl--; /* "/host/" and "/" work too */
-	int np = snprintf(sc.proc, sizeof(sc.proc), "%.*s%s", (int)rl, root,
-			  sc.o->proc ? sc.o->proc : "/proc");
-	int ne = snprintf(sc.etc, sizeof(sc.etc), "%.*s%s", (int)rl, root,
-			  sc.o->etc ? sc.o->etc : "/etc");
-	if (np < 0 || (size_t)np >= sizeof(sc.proc) || ne < 0 || (size_t)ne >= sizeof(sc.etc))
+	int np = snprintf(sc->proc, sizeof(sc->proc), "%.*s%s", (int)rl, root,
+			  sc->o->proc ? sc->o->proc : "/proc");
+	int ne = snprintf(sc->etc, sizeof(sc->etc), "%.*s%s", (int)rl, root,
+			  sc->o->etc ? sc->o->etc : "/etc");
+	if (np < 0 || (size_t)np >= sizeof(sc->proc) || ne < 0 || (size_t)ne >= sizeof(sc->etc))
+		return -ENAMETOOLONG;
+	sk_u64map_init(&sc->socks, 1u << 20);
+	sk_u64map_init(&sc->netns, 1u << 16);
+	sk_arena_init(&sc->arena, 0);
+	return 0;
+}
+
+static void scan_done(struct scan *sc)
+{
+	sk_u64map_done(&sc->socks);
+	sk_u64map_done(&sc->netns);
+	sk_arena_done(&sc->arena);
+}
+
+int64_t sk_proc_tgid(const char *root, int64_t tid)
+{
+	char path[PATH_MAX], st[TXT_MAX];
+	snprintf(path, sizeof(path), "%s/proc/%lld/status", root ? root : "", (long long)tid);
+	if (tid <= 0 || read_small(path, st, sizeof(st)) <= 0)
+		return -1;
+	return status_last(st, "Tgid", -1);
+}
+
+int sk_proc_read_thread(const struct sk_proc_scan_opts *opts, int64_t tid, bool with_process,
+			const struct sk_scap_meta_ops *ops)
+{
+	struct sk_proc_scan_stats stats;
+	struct scan sc;
+	if (tid <= 0 || scan_init(&sc, opts, ops, &stats) < 0)
+		return -EINVAL;
+	sc.no_sockets = true;
+	struct tbufs *b = malloc(sizeof(*b));
+	if (!b) {
+		scan_done(&sc);
+		return -ENOMEM;
+	}
+	/* /proc/TID is there for any thread; its status names the process */
+	char dir[340];
+	snprintf(dir, sizeof(dir), "%s/%lld", sc.proc, (long long)tid);
+	snprintf(b->tmp, sizeof(b->tmp), "%s/status", dir);
+	int64_t pid = -1;
+	if (read_small(b->tmp, b->status, sizeof(b->status)) > 0)
+		pid = status_last(b->status, "Tgid", -1);
+	int rc = 1;
+	if (pid > 0) {
+		rc = 0;
+		if (with_process && pid != tid) {
+			snprintf(dir, sizeof(dir), "%s/%lld", sc.proc, (long long)pid);
+			rc = emit_thread(&sc, dir, (uint64_t)pid, (uint64_t)pid, b);
+		}
+		if (!rc) {
+			snprintf(dir, sizeof(dir), "%s/%lld/task/%lld", sc.proc, (long long)pid,
+				 (long long)tid);
+			rc = emit_thread(&sc, dir, (uint64_t)tid, (uint64_t)pid, b);
+		}
+		if (!rc && with_process && sc.o->fds)
+			rc = emit_fds(&sc, (uint64_t)pid, b);
+	}
+	free(b);
+	scan_done(&sc);
+	return rc;
+}
+
+int sk_proc_scan(const struct sk_proc_scan_opts *opts, const struct sk_scap_meta_ops *ops,
+		 struct sk_proc_scan_stats *stats, struct sk_err *err)
+{
+	struct sk_proc_scan_stats local;
+	struct scan sc;
+	if (scan_init(&sc, opts, ops, stats ? stats : &local) < 0)
 		return sk_err_set(err, -ENAMETOOLONG, "the /proc or /etc path under %s is too long",
-				  root);
-	sk_u64map_init(&sc.socks, 1u << 20);
-	sk_u64map_init(&sc.netns, 1u << 16);
-	sk_arena_init(&sc.arena, 0);
+				  opts && opts->root ? opts->root : "/");
 	int rc = scan_machine(&sc);
 	if (!rc)
 		rc = scan_ifaces(&sc);
@@ -861,9 +932,7 @@ int sk_proc_scan(const struct sk_proc_scan_opts *opts, const struct sk_scap_meta
 		rc = scan_users(&sc);
 	if (!rc && (sc.ops->thread || sc.ops->fd)) /* nobody asked for processes: skip them */
 		rc = scan_procs(&sc);
-	sk_u64map_done(&sc.socks);
-	sk_u64map_done(&sc.netns);
-	sk_arena_done(&sc.arena);
+	scan_done(&sc);
 	if (rc < 0)
 		return sk_err_set(err, rc, "scanning %s: %s", sc.proc, strerror(-rc));
 	if (rc > 0)

@@ -1484,6 +1484,24 @@ static void parse_user_record(struct sk_state *st, const struct sk_event *ev)
 		(void)sk_state_add_container_group(st, c, id, p_bytes(ev, 1));
 }
 
+/* A thread the table lacks, read from /proc (live), within the rate bound:
+ * after a long drop thousands of threads may be unknown at once. */
+static void read_unknown_thread(struct sk_state *st, int64_t tid, uint64_t ts)
+{
+	if (ts >= st->lookups_window_ts + 1000000000ULL || ts < st->lookups_window_ts) {
+		st->lookups_window_ts = ts;
+		st->lookups_in_window = 0;
+	}
+	if (st->lookups_in_window >= SK_STATE_LOOKUPS_PER_S) {
+		st->stats.proc_lookups_skipped++;
+		return;
+	}
+	st->lookups_in_window++;
+	st->stats.proc_lookups++;
+	if (st->cfg.read_thread(st->cfg.read_thread_ctx, st, tid) != 0)
+		st->stats.proc_lookups_failed++;
+}
+
 bool sk_state_initial_record(uint16_t type)
 {
 	switch (type) {
@@ -1535,6 +1553,9 @@ bool sk_state_update(struct sk_state *st, const struct sk_event *ev)
 		break;
 	}
 	struct sk_thread *t = NULL;
+	if (ev->tid >= 0 && st->cfg.read_thread && !no_thread_create(ev->type) &&
+	    !sk_state_thread(st, ev->tid))
+		read_unknown_thread(st, ev->tid, ev->ts);
 	if (ev->tid >= 0) {
 		t = no_thread_create(ev->type) ? sk_state_thread(st, ev->tid)
 					       : sk_state_get_or_create(st, ev->tid, ev->ts);

@@ -129,12 +129,12 @@ static int on_group(void *ctx, const struct sk_scap_group *g)
 	return sk_state_add_group(ctx, g->gid, g->name) < 0 ? -ENOMEM : 0;
 }
 
-static int on_thread(void *ctx, const struct sk_scap_thread *s)
+/* A thread made from a scan's or capture's record; NULL when out of memory. */
+static struct sk_thread *thread_from_scap(struct sk_state *st, const struct sk_scap_thread *s)
 {
-	struct sk_state *st = ctx;
 	struct sk_thread *t = sk_thread_alloc(st);
 	if (!t)
-		return -ENOMEM;
+		return NULL;
 	int rc = 0;
 	t->tid = (int64_t)s->tid;
 	t->pid = (int64_t)s->pid;
@@ -192,16 +192,35 @@ static int on_thread(void *ctx, const struct sk_scap_thread *s)
 	t->uid = t->euid = s->uid;
 	t->gid = t->egid = s->gid;
 	t->loginuid = s->loginuid;
-	if (rc < 0) {
+	if (rc < 0 || sk_thread_set_cgroups(st, t, s->cgroups.p, s->cgroups.len) < 0) {
 		sk_thread_release(st, t);
-		return -ENOMEM;
+		return NULL;
 	}
-	if (sk_thread_set_cgroups(st, t, s->cgroups.p, s->cgroups.len) < 0) {
-		sk_thread_release(st, t);
+	return t;
+}
+
+static int on_thread(void *ctx, const struct sk_scap_thread *s)
+{
+	struct sk_state *st = ctx;
+	struct sk_thread *t = thread_from_scap(st, s);
+	if (!t)
 		return -ENOMEM;
-	}
 	st->seeding = true;
 	(void)sk_state_add_thread(st, t); /* a full table is counted, not fatal */
+	return 0;
+}
+
+/* A thread read on demand while events flow: linked to its parent at once,
+ * and never over one the table has (events made it more accurate). */
+static int on_thread_live(void *ctx, const struct sk_scap_thread *s)
+{
+	struct sk_state *st = ctx;
+	if (sk_state_thread(st, (int64_t)s->tid))
+		return 0;
+	struct sk_thread *t = thread_from_scap(st, s);
+	if (!t)
+		return -ENOMEM;
+	(void)sk_state_add_thread(st, t);
 	return 0;
 }
 
@@ -230,6 +249,14 @@ void sk_state_meta_ops(struct sk_state *st, struct sk_scap_meta_ops *ops)
 	ops->user = on_user;
 	ops->group = on_group;
 	ops->thread = on_thread;
+	ops->fd = on_fd;
+}
+
+void sk_state_live_ops(struct sk_state *st, struct sk_scap_meta_ops *ops)
+{
+	memset(ops, 0, sizeof(*ops));
+	ops->ctx = st;
+	ops->thread = on_thread_live;
 	ops->fd = on_fd;
 }
 

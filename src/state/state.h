@@ -235,6 +235,15 @@ struct sk_state_config {
 	 * tried then. NULL: tables come from seeding only. */
 	int (*load_users)(void *ctx, struct sk_state *st, const char *container_id, int64_t pid);
 	void *load_users_ctx;
+	/* Live only: reads thread tid from /proc into st (sk_state_live_ops),
+	 * with its process and the process's fds when the table lacks the
+	 * process too, as libsinsp does for a thread an event names that the
+	 * table lacks (its clone was lost in a drop, or it was evicted): not
+	 * for clone and procexit events. At most 256 reads per second of
+	 * event time. Returns 0, or non-zero when the thread is gone. NULL:
+	 * such threads are made from the event alone (fields "<NA>"). */
+	int (*read_thread)(void *ctx, struct sk_state *st, int64_t tid);
+	void *read_thread_ctx;
 	size_t max_users;            /* default 65536 (users + groups each) */
 	size_t max_containers;       /* default 16384 */
 };
@@ -246,6 +255,9 @@ struct sk_state_stats {
 	uint64_t threads_added, threads_removed;
 	uint64_t threads_evicted;    /* dropped because max_threads was reached */
 	uint64_t threads_purged;     /* removed by the inactivity purge */
+	uint64_t proc_lookups;       /* threads read from /proc on demand (read_thread) */
+	uint64_t proc_lookups_failed; /* ... that were gone already */
+	uint64_t proc_lookups_skipped; /* not read: over the rate bound */
 	uint64_t threads_incomplete; /* created from an event with partial info */
 	uint64_t fds_added, fds_removed;
 	uint64_t fds_dropped;        /* refused because a table reached max_fds_per_process */
@@ -277,6 +289,10 @@ void sk_state_stats(const struct sk_state *st, struct sk_state_stats *out);
  * tree as they arrive; call sk_state_seed_done() after the last one to
  * compute counts (nthreads, nchilds) and containers. */
 void sk_state_meta_ops(struct sk_state *st, struct sk_scap_meta_ops *ops);
+/* Callbacks for threads (and their process's fds) read from /proc while
+ * events flow (cfg.read_thread): a thread is linked to its parent at once,
+ * and one the table has already is left as it is. */
+void sk_state_live_ops(struct sk_state *st, struct sk_scap_meta_ops *ops);
 void sk_state_seed_done(struct sk_state *st);
 
 /* The inverse: hands the live threads (not exited, not invalid) and then the

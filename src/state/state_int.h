@@ -54,6 +54,7 @@ struct sk_ctr_users {
 };
 
 #define SK_STATE_USERS_RELOAD_NS 1000000000ULL /* load_users at most this often */
+#define SK_STATE_LOOKUPS_PER_S 256             /* read_thread calls per second */
 
 struct sk_state {
 	struct sk_state_config cfg;
@@ -75,6 +76,8 @@ struct sk_state {
 	uint64_t ctr_user_entries;   /* users + groups of all containers' tables */
 	uint64_t host_users_loaded_ts; /* event time of the last load_users of the host */
 	uint64_t host_users_loaded_for;
+	uint64_t lookups_window_ts;  /* start of the second read_thread counts in */
+	uint32_t lookups_in_window;
 	struct sk_scap_machine machine;
 	bool have_machine;
 	struct sk_iface ifaces[SK_STATE_MAX_IFACES];

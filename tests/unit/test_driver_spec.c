@@ -2,6 +2,7 @@
  * syscall selection follows Falco's base_syscalls semantics; the /proc scan
  * finds this process, its fds and a listening socket. No root needed. */
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -179,6 +181,86 @@ static void test_proc_scan(void **state)
 	close(ls);
 }
 
+/* sk_proc_read_thread on this process: a thread of its own, then (with the
+ * process) the main thread first and the fds after, socket fds left out. */
+struct one_seen {
+	int order;          /* 1: main, 2: thread, 3: fds (the order they came) */
+	int main_at, thread_at, fd_at;
+	uint64_t main, tid;
+	bool file, socket;
+};
+
+static int one_thread(void *ctx, const struct sk_scap_thread *t)
+{
+	struct one_seen *s = ctx;
+	assert_int_equal(t->pid, s->main);
+	if (t->tid == s->main)
+		s->main_at = ++s->order;
+	else if (t->tid == s->tid)
+		s->thread_at = ++s->order;
+	return 0;
+}
+
+static int one_fd(void *ctx, uint64_t tid, const struct sk_scap_fd *f)
+{
+	struct one_seen *s = ctx;
+	assert_int_equal(tid, s->main);
+	if (!s->fd_at)
+		s->fd_at = ++s->order;
+	if (f->name.len == 9 && !memcmp(f->name.p, "/dev/null", 9))
+		s->file = true;
+	if (f->type == SK_FD_IPV4_SERVSOCK || f->type == SK_FD_IPV4_SOCK)
+		s->socket = true;
+	return 0;
+}
+
+static void *sleeper(void *arg)
+{
+	int *p = arg;
+	__atomic_store_n(&p[1], (int)syscall(SYS_gettid), __ATOMIC_SEQ_CST);
+	while (!__atomic_load_n(&p[0], __ATOMIC_SEQ_CST))
+		usleep(1000);
+	return NULL;
+}
+
+static void test_proc_read_thread(void **state)
+{
+	(void)state;
+	int ctl[2] = {0, 0};
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, sleeper, ctl), 0);
+	while (!__atomic_load_n(&ctl[1], __ATOMIC_SEQ_CST))
+		usleep(1000);
+	int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(ls >= 0);
+	FILE *f = fopen("/dev/null", "re");
+	assert_non_null(f);
+	assert_int_equal(sk_proc_tgid(NULL, ctl[1]), getpid());
+	struct one_seen s = {.main = (uint64_t)getpid(), .tid = (uint64_t)ctl[1]};
+	struct sk_scap_meta_ops ops = {.ctx = &s, .thread = one_thread, .fd = one_fd};
+	struct sk_proc_scan_opts o = {.threads = true, .fds = true};
+	assert_int_equal(sk_proc_read_thread(&o, ctl[1], true, &ops), 0);
+	assert_int_equal(s.main_at, 1);
+	assert_int_equal(s.thread_at, 2);
+	assert_int_equal(s.fd_at, 3);
+	assert_true(s.file);
+	assert_false(s.socket);
+	/* without the process: the thread alone */
+	memset(&s, 0, sizeof(s));
+	s.main = (uint64_t)getpid();
+	s.tid = (uint64_t)ctl[1];
+	assert_int_equal(sk_proc_read_thread(&o, ctl[1], false, &ops), 0);
+	assert_int_equal(s.thread_at, 1);
+	assert_int_equal(s.main_at + s.fd_at, 0);
+	__atomic_store_n(&ctl[0], 1, __ATOMIC_SEQ_CST);
+	pthread_join(th, NULL);
+	/* a thread that is gone */
+	assert_int_equal(sk_proc_read_thread(&o, ctl[1], false, &ops), 1);
+	assert_int_equal(sk_proc_tgid(NULL, ctl[1]), -1);
+	fclose(f);
+	close(ls);
+}
+
 struct netns_seen {
 	uint64_t pid;
 	uint16_t port;
@@ -305,6 +387,7 @@ int main(void)
 		cmocka_unit_test(test_rules_events_supported),
 		cmocka_unit_test(test_compute_set),
 		cmocka_unit_test(test_proc_scan),
+		cmocka_unit_test(test_proc_read_thread),
 		cmocka_unit_test(test_proc_scan_root),
 		cmocka_unit_test(test_proc_scan_netns),
 	};

@@ -180,6 +180,79 @@ static void test_container_users(void **state)
 	teardown(&c); /* the container's tables are freed with it (ASan) */
 }
 
+/* Live: a thread an event names that the table lacks is read through
+ * cfg.read_thread (not for clone events, which make the thread themselves),
+ * at most 256 times a second of event time. */
+static int reads;
+static int64_t read_tid;
+static int fake_read_thread(void *ctx, struct sk_state *st, int64_t tid)
+{
+	(void)ctx;
+	reads++;
+	read_tid = tid;
+	if (tid >= 1000)
+		return 1; /* gone */
+	struct sk_scap_meta_ops ops;
+	sk_state_live_ops(st, &ops);
+	struct sk_scap_thread t;
+	memset(&t, 0, sizeof(t));
+	t.tid = t.pid = (uint64_t)tid;
+	t.ptid = 100;
+	t.sid = t.vpgid = t.pgid = t.vtid = t.vpid = -1;
+	t.comm = (struct sk_bytes){"fromproc", 8};
+	t.exe = t.comm;
+	t.exepath = (struct sk_bytes){"/usr/bin/fromproc", 17};
+	t.cwd = (struct sk_bytes){"/srv", 4};
+	assert_int_equal(ops.thread(ops.ctx, &t), 0);
+	struct sk_scap_fd f;
+	memset(&f, 0, sizeof(f));
+	f.fd = 3;
+	f.type = SK_FD_FILE_V2;
+	f.name = (struct sk_bytes){"/srv/data", 9};
+	assert_int_equal(ops.fd(ops.ctx, (uint64_t)tid, &f), 0);
+	/* a thread the table has already is left alone */
+	t.tid = t.pid = 100;
+	t.comm = (struct sk_bytes){"other", 5};
+	assert_int_equal(ops.thread(ops.ctx, &t), 0);
+	return 0;
+}
+
+static void test_read_unknown_thread(void **state)
+{
+	(void)state;
+	struct ctx c;
+	struct sk_state_config cfg = {.read_thread = fake_read_thread};
+	setup_cfg(&c, &cfg);
+	reads = 0;
+	FEED(&c, 300, 275, U(8, 300)); /* setsid by a thread never seen */
+	assert_int_equal(reads, 1);
+	assert_int_equal(read_tid, 300);
+	struct sk_thread *t = sk_state_thread(c.st, 300);
+	assert_non_null(t);
+	assert_string_equal(t->comm.s, "fromproc");
+	assert_string_equal(t->exepath.s, "/usr/bin/fromproc");
+	assert_string_equal(sk_state_cwd(c.st, t)->s, "/srv/");
+	assert_int_equal(t->ptid, 100);
+	assert_non_null(t->parent_link);
+	assert_int_equal(t->sid, 300);
+	assert_int_equal(sk_state_fd_count(c.st, t), 1);
+	assert_string_equal(sk_state_thread(c.st, 100)->comm.s, "bash");
+	FEED(&c, 300, 275, U(8, 300)); /* known now */
+	assert_int_equal(reads, 1);
+	clone_ev(&c, 400, 225, 0, 400, 100, 0, "bash"); /* a clone child makes itself */
+	assert_int_equal(reads, 1);
+	/* gone threads: made from the event; the rate bound */
+	for (int64_t tid = 1000; tid < 1300; tid++)
+		FEED(&c, tid, 275, U(8, tid));
+	struct sk_state_stats s;
+	sk_state_stats(c.st, &s);
+	assert_int_equal(s.proc_lookups, 256);
+	assert_int_equal(s.proc_lookups_failed, 255);
+	assert_int_equal(s.proc_lookups_skipped, 45);
+	assert_string_equal(sk_state_thread(c.st, 1000)->comm.s, "<NA>");
+	teardown(&c);
+}
+
 /* useradded/userdeleted and the group records, as libsinsp replays them:
  * the host's entries are taken; a container's only update what it has. */
 static void test_user_records(void **state)
@@ -439,6 +512,7 @@ int main(void)
 		cmocka_unit_test(test_process_tree),
 		cmocka_unit_test(test_container_users),
 		cmocka_unit_test(test_user_records),
+		cmocka_unit_test(test_read_unknown_thread),
 		cmocka_unit_test(test_exepath_from_filename),
 		cmocka_unit_test(test_fds),
 		cmocka_unit_test(test_sockets),
