@@ -62,11 +62,14 @@ run_one() {
   while [ "$used" -lt "$secs" ]; do
     local left=$((secs - used))
     run_slice "$name" $((left < 600 ? left : 600))
-    [ -n "$(find "$out/$name" -type f)" ] && break # a crash: stop and look at it
+    # a crash, leak, timeout or out-of-memory input: stop and look at it (a
+    # slow-unit is only reported: a paused campaign, SIGSTOP while a
+    # benchmark runs, makes the input in flight look slow)
+    [ -n "$(find "$out/$name" -type f ! -name 'slow-unit-*')" ] && break
     used=$(cpu_of "$name")
   done
   local crashes
-  crashes=$(find "$out/$name" -type f | wc -l)
+  crashes=$(find "$out/$name" -type f ! -name 'slow-unit-*' | wc -l)
   printf '%-16s cpu=%5ss  %s  crashes=%s\n' "$name" "$(cpu_of "$name")" \
     "$(grep -aE '^#[0-9]+[[:space:]]+DONE' "$out/$name.log" | tail -1 | sed -E 's/^#[0-9]+[[:space:]]+DONE[[:space:]]+//')" "$crashes"
   grep -E '^stat::(number_of_executed_units|peak_rss_mb)' "$out/$name.log" | tr '\n' ' '; echo
