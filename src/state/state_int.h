@@ -45,15 +45,27 @@ struct sk_group_ent {
 	char *buf;
 };
 
+/* How often a user table was loaded (load_users): the same missing ids at
+ * most once a second, and at most SK_STATE_USERS_LOADS_PER_S loads a second
+ * whatever the ids (two ids without entries, alternating, must not cost a
+ * read per clone). */
+struct sk_users_pace {
+	uint64_t last_ts;            /* event time of the last load */
+	uint64_t last_ids;           /* the uid << 32 | gid it was made for */
+	uint64_t window_ts;          /* start of the second `loads` counts in */
+	uint32_t loads;
+};
+
 /* A container's own users and groups (struct sk_container.users). */
 struct sk_ctr_users {
 	struct sk_u64map users;      /* uid -> struct sk_user_ent * */
 	struct sk_u64map grps;       /* gid -> struct sk_group_ent * */
-	uint64_t loaded_ts;          /* event time of the last load_users call */
-	uint64_t loaded_for;         /* the uid << 32 | gid it was made for */
+	struct sk_users_pace pace;
+	int64_t pid_hint;            /* a process whose files were read last time */
 };
 
-#define SK_STATE_USERS_RELOAD_NS 1000000000ULL /* load_users at most this often */
+#define SK_STATE_USERS_RELOAD_NS 1000000000ULL /* the same missing ids: this often */
+#define SK_STATE_USERS_LOADS_PER_S 4           /* load_users per table and second */
 #define SK_STATE_LOOKUPS_PER_S 256             /* read_thread calls per second */
 
 struct sk_state {
@@ -74,8 +86,7 @@ struct sk_state {
 	struct sk_u64map users;      /* uid -> struct sk_user_ent * (host) */
 	struct sk_u64map grps;       /* gid -> struct sk_group_ent * (host) */
 	uint64_t ctr_user_entries;   /* users + groups of all containers' tables */
-	uint64_t host_users_loaded_ts; /* event time of the last load_users of the host */
-	uint64_t host_users_loaded_for;
+	struct sk_users_pace host_users_pace; /* load_users of the host's tables */
 	uint64_t lookups_window_ts;  /* start of the second read_thread counts in */
 	uint32_t lookups_in_window;
 	struct sk_scap_machine machine;

@@ -270,7 +270,26 @@ void sk_container_free(struct sk_state *st, struct sk_container *c)
 void sk_state_users_clear(struct sk_state *st)
 {
 	maps_free(&st->users, &st->grps);
-	st->host_users_loaded_ts = 0;
+	memset(&st->host_users_pace, 0, sizeof(st->host_users_pace));
+}
+
+/* Whether a load for these missing ids may run now (and counts it): other
+ * ids than last time at once (a user just added, then switched to), the
+ * same ones again only after a second; a few loads a second at most. */
+static bool paced_load(struct sk_users_pace *p, uint64_t ids, uint64_t ts)
+{
+	if (p->last_ts && ids == p->last_ids && ts < p->last_ts + SK_STATE_USERS_RELOAD_NS)
+		return false;
+	if (ts >= p->window_ts + 1000000000ULL || ts < p->window_ts) {
+		p->window_ts = ts;
+		p->loads = 0;
+	}
+	if (p->loads >= SK_STATE_USERS_LOADS_PER_S)
+		return false;
+	p->loads++;
+	p->last_ts = ts ? ts : 1;
+	p->last_ids = ids;
+	return true;
 }
 
 /* A process of t's container other than t's, still running (as far as the
@@ -295,26 +314,29 @@ void sk_state_want_users(struct sk_state *st, const struct sk_thread *t, uint64_
 		    (t->gid == NO_ID || sk_state_group(st, cid, t->gid));
 	if (have)
 		return;
-	uint64_t *last = &st->host_users_loaded_ts, *last_for = &st->host_users_loaded_for;
+	struct sk_users_pace *pace = &st->host_users_pace;
 	if (!is_host(cid)) {
 		struct sk_ctr_users *u = ctr_users(st, cid);
 		if (!u)
 			return;
-		last = &u->loaded_ts;
-		last_for = &u->loaded_for;
+		pace = &u->pace;
 	}
-	/* other ids than last time are looked for at once (a user just added,
-	 * then switched to); the same missing ones again only after a second */
-	uint64_t ids = (uint64_t)t->uid << 32 | t->gid;
-	if (*last && ids == *last_for && ts < *last + SK_STATE_USERS_RELOAD_NS)
+	if (!paced_load(pace, (uint64_t)t->uid << 32 | t->gid, ts))
 		return;
-	*last = ts ? ts : 1;
-	*last_for = ids;
 	/* a short-lived process is often gone by the time its event is read;
-	 * the container's files are the same through any of its processes */
-	if (st->cfg.load_users(st->cfg.load_users_ctx, st, cid, t->pid) < 0 && t->container) {
-		int64_t pid = other_pid(st, t);
-		if (pid > 0)
-			(void)st->cfg.load_users(st->cfg.load_users_ctx, st, cid, pid);
+	 * the container's files are the same through any of its processes: the
+	 * one read last time, else any other the table has */
+	void *ctx = st->cfg.load_users_ctx;
+	if (st->cfg.load_users(ctx, st, cid, t->pid) >= 0 || !t->container) {
+		if (t->container && t->container->users)
+			t->container->users->pid_hint = t->pid;
+		return;
 	}
+	struct sk_ctr_users *u = t->container->users;
+	int64_t hint = u ? u->pid_hint : -1;
+	if (hint > 0 && hint != t->pid && st->cfg.load_users(ctx, st, cid, hint) >= 0)
+		return;
+	int64_t pid = other_pid(st, t);
+	if (pid > 0 && pid != hint && st->cfg.load_users(ctx, st, cid, pid) >= 0 && u)
+		u->pid_hint = pid;
 }

@@ -177,6 +177,11 @@ static void test_container_users(void **state)
 	FEED(&c, 200, 199, U(8, 0), U(4, 77)); /* the same miss within a second */
 	assert_int_equal(loads, 4);
 	fail_pid = -1;
+	/* two missing uids, alternating: a few loads a second, not one each */
+	c.ts += 2000000000ULL;
+	for (int i = 0; i < 20; i++)
+		FEED(&c, 201, 199, U(8, 0), U(4, 500 + (i & 1)));
+	assert_int_equal(loads, 8);
 	teardown(&c); /* the container's tables are freed with it (ASan) */
 }
 
