@@ -138,7 +138,7 @@ EOF
 	rm -rf "$d"
 }
 
-have_image() { ctr --address "$SOCK" -n "$1" images ls -q 2>/dev/null | grep -qxF "$2"; }
+have_image() { ctr --address "$SOCK" -n "$1" images ls -q 2>/dev/null | grep -xF "$2" >/dev/null; }
 
 import_image() {
 	local ns=$1 name=$2 cmd=$3
@@ -151,7 +151,7 @@ import_image() {
 sk_apt_install docker.io containerd runc busybox-static
 write_config
 start_containerd
-ctr --address "$SOCK" plugins ls 2>/dev/null | grep -q 'io.containerd.grpc.v1 *cri .* ok' ||
+ctr --address "$SOCK" plugins ls 2>/dev/null | grep 'io.containerd.grpc.v1 *cri .* ok' >/dev/null ||
 	die "the CRI plugin of the containerd on $SOCK is not loaded (see $RUN/$NAME.log)"
 for ns in k8s.io default; do
 	# the pause process only has to live until the sandbox is killed

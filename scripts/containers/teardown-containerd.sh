@@ -33,7 +33,7 @@ remove_test_containers() {
 		c -n "$ns" tasks kill -s KILL "$id" >/dev/null 2>&1 || true
 		for _ in 1 2 3 4 5 6 7 8 9 10; do
 			c -n "$ns" tasks rm "$id" >/dev/null 2>&1 && break
-			c -n "$ns" tasks ls -q 2>/dev/null | grep -qxF "$id" || break
+			c -n "$ns" tasks ls -q 2>/dev/null | grep -xF "$id" >/dev/null || break
 			sleep 0.2
 		done
 		c -n "$ns" containers rm "$id" >/dev/null 2>&1 && log "removed $ns/$id" || true
