@@ -427,15 +427,19 @@ int sk_proc_read_users(const char *root, int64_t pid, const struct sk_scap_meta_
 	const char *r = root ? root : "";
 	if (pid >= 0) {
 		/* as libsinsp: only a process with a root of its own (a container's
-		 * mount namespace) has users apart from the host's */
-		struct stat mine, init;
+		 * mount namespace) has users apart from the host's. The host's root
+		 * is init's, else (no HOST_ROOT, init's unreadable: some sandboxes
+		 * and kernels) saker's own; when neither can be read, no container
+		 * has users of its own (libsinsp's "cannot read host init ns"). */
+		struct stat mine, host;
+		char host_path[PATH_MAX];
+		snprintf(host_path, sizeof(host_path), "%s/proc/1/root", r);
+		if (stat(host_path, &host) < 0 && (*r || stat("/proc/self/root", &host) < 0))
+			return -ENOENT;
 		snprintf(path, sizeof(path), "%s/proc/%lld/root", r, (long long)pid);
-		char init_path[PATH_MAX];
-		snprintf(init_path, sizeof(init_path), "%s/proc/1/root", r);
 		if (stat(path, &mine) < 0)
 			return -errno;
-		if (stat(init_path, &init) == 0 && mine.st_ino == init.st_ino &&
-		    mine.st_dev == init.st_dev)
+		if (mine.st_ino == host.st_ino && mine.st_dev == host.st_dev)
 			return -ENOENT;
 	} else {
 		snprintf(path, sizeof(path), "%s/", r);
