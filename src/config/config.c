@@ -374,8 +374,11 @@ static int load_config_files(struct loader *l, const char *mainpath)
 
 static int expand_scalar(struct loader *l, struct cfg_node *n)
 {
-	if (!strchr(n->str, '$'))
+	/* a scalar reached twice through an alias is expanded once: "$${" must
+	 * not become "${" and then a variable */
+	if (n->expanded || !strchr(n->str, '$'))
 		return 0;
+	n->expanded = true;
 	struct sk_buf b;
 	int rc = 0;
 	sk_buf_init(&b, 1 << 20);

@@ -14,6 +14,9 @@ enum cfg_kind { CN_SCALAR, CN_SEQ, CN_MAP };
 struct cfg_node {
 	uint8_t kind;                /* enum cfg_kind */
 	bool plain;                  /* scalar written unquoted (null/number detection) */
+	bool open;                   /* collection still being parsed (an alias to it is a cycle) */
+	bool expanded;               /* scalar whose ${ENV} references were expanded */
+	size_t weight;               /* nodes it stands for once aliases are expanded */
 	int line, col;
 	const char *file;            /* interned name of the source, "" for -o */
 	char *str;                   /* scalar text, NUL-terminated */
@@ -30,6 +33,7 @@ struct sk_config_priv {
 };
 
 #define CFG_MAX_DEPTH 64
+#define CFG_MAX_NODES 1000000   /* a document's nodes with its aliases expanded */
 #define CFG_MAX_FILE ((size_t)16 << 20)
 #define CFG_MAX_WARNINGS 1000
 

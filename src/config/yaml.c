@@ -150,6 +150,22 @@ static int remember(struct pstate *ps, const yaml_char_t *anchor, struct cfg_nod
 	return 0;
 }
 
+/* Counts `child` into its parent's size as if every alias were expanded: a
+ * few lines of nested aliases ("billion laughs") would otherwise make each
+ * walk over the tree take years. */
+static int add_weight(struct pstate *ps, struct cfg_node *parent, const struct cfg_node *child,
+		      const yaml_mark_t *m)
+{
+	parent->weight += child->weight;
+	if (parent->weight > CFG_MAX_NODES) {
+		char msg[96];
+		snprintf(msg, sizeof(msg), "YAML aliases expand to more than %d nodes",
+			 CFG_MAX_NODES);
+		return perr(ps, m, msg);
+	}
+	return 0;
+}
+
 /* Builds the node that starts with `ev` (already read); consumes its events. */
 static int parse_node(struct pstate *ps, yaml_event_t *ev, int depth, struct cfg_node **out)
 {
@@ -159,10 +175,15 @@ static int parse_node(struct pstate *ps, yaml_event_t *ev, int depth, struct cfg
 	switch (ev->type) {
 	case YAML_ALIAS_EVENT:
 		for (struct anchor *an = ps->anchors; an; an = an->next) {
-			if (!strcmp(an->name, (const char *)ev->data.alias.anchor)) {
-				*out = an->node;
-				return 0;
-			}
+			if (strcmp(an->name, (const char *)ev->data.alias.anchor))
+				continue;
+			/* An alias inside its own anchor's node would make the tree a
+			 * cycle, and every walk over it endless. */
+			if (an->node->open)
+				return perr(ps, &ev->start_mark,
+					    "YAML alias refers to a node that contains it");
+			*out = an->node;
+			return 0;
 		}
 		return perr(ps, &ev->start_mark, "unknown YAML alias");
 	case YAML_SCALAR_EVENT: {
@@ -172,6 +193,7 @@ static int parse_node(struct pstate *ps, yaml_event_t *ev, int depth, struct cfg
 		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 		n->str = sk_arena_strndup(ps->a, (const char *)ev->data.scalar.value,
 					  ev->data.scalar.length);
+		n->weight = 1;
 		if (!n->str || remember(ps, ev->data.scalar.anchor, n) < 0)
 			return -ENOMEM;
 		*out = n;
@@ -186,6 +208,8 @@ static int parse_node(struct pstate *ps, yaml_event_t *ev, int depth, struct cfg
 		if (remember(ps, map ? ev->data.mapping_start.anchor
 				     : ev->data.sequence_start.anchor, n) < 0)
 			return -ENOMEM;
+		n->open = true;
+		n->weight = 1;
 		for (;;) {
 			yaml_event_t kev;
 			int rc = next_event(ps, &kev);
@@ -197,6 +221,8 @@ static int parse_node(struct pstate *ps, yaml_event_t *ev, int depth, struct cfg
 			}
 			struct cfg_node *k = NULL, *v = NULL;
 			rc = parse_node(ps, &kev, depth + 1, &k);
+			if (rc == 0)
+				rc = add_weight(ps, n, k, &kev.start_mark);
 			yaml_event_delete(&kev);
 			if (rc < 0)
 				return rc;
@@ -213,6 +239,8 @@ static int parse_node(struct pstate *ps, yaml_event_t *ev, int depth, struct cfg
 			if ((rc = next_event(ps, &vev)) < 0)
 				return rc;
 			rc = parse_node(ps, &vev, depth + 1, &v);
+			if (rc == 0)
+				rc = add_weight(ps, n, v, &vev.start_mark);
 			yaml_event_delete(&vev);
 			if (rc < 0)
 				return rc;
@@ -227,6 +255,7 @@ static int parse_node(struct pstate *ps, yaml_event_t *ev, int depth, struct cfg
 			if (cfg_map_set(ps->a, n, k->str, v) < 0)
 				return -ENOMEM;
 		}
+		n->open = false;
 		*out = n;
 		return 0;
 	}

@@ -302,6 +302,36 @@ static void test_errors(void **state)
 	assert_int_equal(err.code, -ENOENT);
 }
 
+/* Anchors and aliases: shared nodes work, but an alias inside its own
+ * anchor (a cycle: fuzz_config hung on it) and nested aliases that expand
+ * past the node bound ("billion laughs") are errors, not endless walks. */
+static void test_aliases(void **state)
+{
+	(void)state;
+	struct sk_err err;
+	struct sk_config *c = load("x: &f {enabled: true, filename: '$${HOME}/e'}\n"
+				   "file_output: *f\nhttp_output: {<<: *f, url: u}\n",
+				   NULL, 0, &err);
+	assert_non_null(c);
+	assert_true(c->file_output.enabled);
+	assert_string_equal(c->file_output.filename, "${HOME}/e");
+	sk_config_free(c);
+
+	assert_null(load("pe: &k\n m: *k\n mIe: *k\ni&F: &b\n", NULL, 0, &err));
+	assert_non_null(strstr(err.msg, "alias refers to a node that contains it"));
+	assert_int_equal(err.line, 2);
+	assert_int_equal(err.col, 5);
+
+	char doc[1024] = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+	for (char n = 'b'; n <= 'j'; n++)
+		snprintf(doc + strlen(doc), sizeof(doc) - strlen(doc),
+			 "%c: &%c [*%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c]\n", n, n,
+			 n - 1, n - 1, n - 1, n - 1, n - 1, n - 1, n - 1, n - 1, n - 1, n - 1);
+	assert_null(load(doc, NULL, 0, &err));
+	assert_non_null(strstr(err.msg, "YAML aliases expand to more than 1000000 nodes"));
+	assert_string_equal(err.file, "test.yaml");
+}
+
 static char tmpdir[256];
 
 static void write_file(const char *name, const char *text)
@@ -411,6 +441,7 @@ int main(void)
 		cmocka_unit_test(test_overrides),
 		cmocka_unit_test(test_env),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_aliases),
 		cmocka_unit_test(test_config_files),
 		cmocka_unit_test(test_priority_names),
 	};
