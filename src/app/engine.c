@@ -427,6 +427,19 @@ static int engine_init(struct engine *e, const struct sk_app_cfg *c, const struc
 	return 0;
 }
 
+/* The replay emulation's stand-in for the probe's look at a socket (past
+ * its handshake): user space knows the fd as a connected TCP socket with
+ * its tuple. */
+static bool emu_tcp_known(void *ctx, int64_t tid, int64_t fd)
+{
+	const struct sk_state *st = ctx;
+	struct sk_thread *t = sk_state_thread(st, tid);
+	const struct sk_fdinfo *f = t ? sk_state_fd(st, t, fd) : NULL;
+	return f && (f->type == SK_FD_IPV4_SOCK || f->type == SK_FD_IPV6_SOCK) &&
+	       sk_fd_l4proto(f) == SK_L4_TCP && (f->flags & SK_FDF_SOCKET_CONNECTED) &&
+	       f->name.len;
+}
+
 /* Replays a capture file. Returns the exit status. */
 static int run_replay(struct engine *e, const char *path)
 {
@@ -463,6 +476,10 @@ static int run_replay(struct engine *e, const char *path)
 		}
 		sk_app_log(e->c, SK_LOG_INFO, "Emulating the kernel filters: %s\n", sk_buf_cstr(&sum));
 		sk_buf_done(&sum);
+		if (kf) {
+			kf->emu_tcp = emu_tcp_known;
+			kf->emu_tcp_ctx = e->st;
+		}
 	}
 	struct sk_event ev;
 	int n = 0;

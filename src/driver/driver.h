@@ -86,10 +86,11 @@ const char *sk_driver_drop_cat_name(enum sk_drop_cat c);
 
 /* ---- kernel filters (rule-derived, see docs/live-capture.md) --------------- */
 
-/* A set of predicates by event code (only open-family codes can carry one)
- * plus their path entries. Built by the kfilter module from the rules, pushed
- * into the probe by sk_driver_set_kfilter() and evaluated in user space by
- * sk_kf_set_keep() (the replay emulation). */
+/* A set of predicates by event code (the open family, close, and the sends
+ * and receives filtered on connected TCP sockets) plus their path entries.
+ * Built by the kfilter module from the rules, pushed into the probe by
+ * sk_driver_set_kfilter() and evaluated in user space by sk_kf_set_keep()
+ * (the replay emulation). */
 struct sk_kf_path_ent {
 	uint16_t evt;       /* event code */
 	uint8_t kind;       /* enum sk_kf_kind */
@@ -107,6 +108,11 @@ struct sk_kf_set {
 	 * generation (bumped by a successful exec and by procexit) */
 	struct sk_u64map emu_fds, emu_gen;
 	bool emu_init, emu_lost;
+	/* sk_kf_set_keep's view of the state for the send/receive predicates
+	 * (set by the caller; NULL: those events are kept): true when thread
+	 * tid's fd is known as a connected TCP socket, the probe's criterion */
+	bool (*emu_tcp)(void *ctx, int64_t tid, int64_t fd);
+	void *emu_tcp_ctx;
 };
 
 /* The hash the probe computes over path bytes (FNV-1a, 64 bits). */
@@ -120,7 +126,8 @@ int sk_kf_set_add_path(struct sk_kf_set *k, uint16_t evt, enum sk_kf_kind kind, 
 /* Sorts and merges the entries; call once after the last add. */
 void sk_kf_set_seal(struct sk_kf_set *k);
 /* True for the event codes a kernel filter can apply to: the open family
- * (open, openat, openat2: predicates) and close (of dropped opens' fds). */
+ * (open, openat, openat2: predicates), close (of dropped opens' fds), and
+ * sendto, recvfrom, sendmsg, recvmsg (on connected TCP sockets). */
 bool sk_kf_filterable(uint16_t code);
 /* The probe's decision for a recorded event, in user space (same code as the
  * probe, kfilter_eval.h): true = the probe would send it. Feed every event
@@ -128,7 +135,9 @@ bool sk_kf_filterable(uint16_t code);
  * that memory, as the probe does). Events of types without a predicate are
  * kept. A directory opened without O_DIRECTORY cannot be told from a file
  * here (the probe looks at the inode): such opens are judged as files, i.e.
- * the emulation drops at least what the probe drops. k may be NULL. */
+ * the emulation drops at least what the probe drops. A send or receive is
+ * judged by k->emu_tcp (user space's fd table instead of the socket's
+ * state). k may be NULL. */
 bool sk_kf_set_keep(struct sk_kf_set *k, const struct sk_event *ev);
 /* What a sent event of type evt means for remembered fds: 0 nothing, 1 its
  * result is a new fd, 2 the int[2] at argument *arg holds two (pipe,

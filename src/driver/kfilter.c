@@ -136,10 +136,30 @@ static bool open_params(uint16_t code, unsigned *path, unsigned *flags)
 	return false;
 }
 
+/* sendto_x, recvfrom_x, sendmsg_x, recvmsg_x (SK_KF_MODE_STREAM) */
+static bool stream_code(uint16_t code)
+{
+	return code == 31 || code == 35 || code == 49 || code == 53;
+}
+
 bool sk_kf_filterable(uint16_t code)
 {
 	unsigned p, f;
-	return code == 5 || open_params(code, &p, &f);
+	return code == 5 || open_params(code, &p, &f) || stream_code(code);
+}
+
+/* A send or receive: dropped when user space knows its fd as a connected
+ * TCP socket (the emulation's stand-in for the probe's look at the socket). */
+static bool stream_keep(const struct sk_kf_set *k, const struct sk_event *ev)
+{
+	if (!k->emu_tcp)
+		return true;
+	for (unsigned j = 1; j < ev->info->nparams; j++) {
+		int64_t fd;
+		if (ev->info->params[j].type == SK_PT_FD)
+			return !sk_event_get_s64(ev, j, &fd) || !k->emu_tcp(k->emu_tcp_ctx, ev->tid, fd);
+	}
+	return true;
 }
 
 #define PPM_O_DIRECTORY 1024u
@@ -272,7 +292,9 @@ bool sk_kf_set_keep(struct sk_kf_set *k, const struct sk_event *ev)
 	bool track = close_mode(k);
 	unsigned pi, fi;
 	bool keep = true;
-	if (k->pred[ev->type].on && k->pred[ev->type].mode == SK_KF_MODE_CLOSE) {
+	if (k->pred[ev->type].on && k->pred[ev->type].mode == SK_KF_MODE_STREAM) {
+		keep = stream_keep(k, ev);
+	} else if (k->pred[ev->type].on && k->pred[ev->type].mode == SK_KF_MODE_CLOSE) {
 		keep = emu_close_keep(k, ev);
 	} else if (k->pred[ev->type].on && open_params(ev->type, &pi, &fi)) {
 		keep = open_keep(k, ev, pi, fi);

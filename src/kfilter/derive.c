@@ -15,6 +15,9 @@
 /* Event codes filtered: open_x, openat_x (current), openat2_x. */
 static const uint16_t filtered_codes[] = {3, 307, 327};
 #define CLOSE_X 5 /* close exit */
+/* Send and receive exits filtered on connected TCP sockets (SK_KF_MODE_STREAM):
+ * sendto_x, recvfrom_x, sendmsg_x, recvmsg_x. */
+static const uint16_t stream_codes[] = {31, 35, 49, 53};
 
 #define PPM_O_RDONLY 1u
 #define PPM_O_WRONLY 2u
@@ -662,6 +665,143 @@ static const char *fd_unsafe(const struct sk_rules *r, struct sk_err *err, bool 
 	return NULL;
 }
 
+/* ---- sends and receives on connected TCP sockets ------------------------------
+ * For a TCP socket past its handshake, a send or receive changes nothing in
+ * the state (its tuple, role and connected flag came with its connect or
+ * accept), so such an event matters only to a rule that can match it. A
+ * rule of the type is harmless when its condition is false for any TCP
+ * socket: e.g. Falco's `outbound` macro takes sendto and sendmsg only with
+ * `fd.l4proto != tcp`. */
+
+static bool has_val(const struct sk_ast_value *v, uint32_t n, const char *s)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (!strcmp(v[i].text, s))
+			return true;
+	return false;
+}
+
+/* `=`/`in` true when the set has every value the field can take (`a`, and
+ * `b` when not NULL), false when it has none, else unknown; `!=` the reverse
+ * for a single value. */
+static enum tv tv_among(const struct sk_ast_check *k, const struct sk_ast_value *v, uint32_t n,
+			const char *a, const char *b)
+{
+	bool ha = has_val(v, n, a), hb = b && has_val(v, n, b);
+	enum tv in = ha && (!b || hb) ? TV_TRUE : !ha && !hb ? TV_FALSE : TV_UNKNOWN;
+	return k->op == SK_OP_NE ? tv_not(in) : in;
+}
+
+static enum tv tcp_atom(const struct sk_ast_check *k, uint16_t code)
+{
+	if (k->lhs.kind != SK_OPND_FIELD || k->mod != SK_MOD_NONE || k->lhs.arg ||
+	    k->rhs == SK_RHS_FIELD)
+		return TV_UNKNOWN;
+	const char *f = k->lhs.name;
+	uint32_t nv;
+	const struct sk_ast_value *v = rhs_vals(k, &nv);
+	if (!v || (k->op != SK_OP_EQ && k->op != SK_OP_IN && k->op != SK_OP_NE))
+		return TV_UNKNOWN;
+	if (k->op == SK_OP_NE && nv != 1)
+		return TV_UNKNOWN;
+	if (!strcmp(f, "evt.type"))
+		return tv_among(k, v, nv, sk_event_table[code].name, NULL);
+	if (!strcmp(f, "fd.l4proto"))
+		return tv_among(k, v, nv, "tcp", NULL);
+	if (!strcmp(f, "fd.sockfamily"))
+		return tv_among(k, v, nv, "ip", NULL);
+	if (!strcmp(f, "fd.type"))
+		return tv_among(k, v, nv, "ipv4", "ipv6");
+	if (!strcmp(f, "fd.typechar"))
+		return tv_among(k, v, nv, "4", "6");
+	return TV_UNKNOWN;
+}
+
+static enum tv tcp_eval(const struct sk_ast *a, uint16_t code)
+{
+	switch (a->kind) {
+	case SK_AST_NOT:
+		return tv_not(tcp_eval(a->kids[0], code));
+	case SK_AST_AND: {
+		enum tv r = TV_TRUE;
+		for (uint32_t i = 0; i < a->nkids && r != TV_FALSE; i++) {
+			enum tv k = tcp_eval(a->kids[i], code);
+			r = k == TV_FALSE ? TV_FALSE : k == TV_UNKNOWN ? TV_UNKNOWN : r;
+		}
+		return r;
+	}
+	case SK_AST_OR: {
+		enum tv r = TV_FALSE;
+		for (uint32_t i = 0; i < a->nkids && r != TV_TRUE; i++) {
+			enum tv k = tcp_eval(a->kids[i], code);
+			r = k == TV_TRUE ? TV_TRUE : k == TV_UNKNOWN ? TV_UNKNOWN : r;
+		}
+		return r;
+	}
+	case SK_AST_CHECK:
+		return tcp_atom(&a->u.check, code);
+	default:
+		return TV_UNKNOWN;
+	}
+}
+
+static bool rule_has(const struct sk_rule *ru, uint16_t code);
+
+/* NULL when no enabled syscall rule can match `code` on a connected TCP
+ * socket, else the first rule that could. */
+static const char *stream_rule(const struct sk_rules *r, uint16_t code, struct sk_err *err,
+			       bool *oom)
+{
+	for (size_t i = 0; i < sk_rules_count(r); i++) {
+		const struct sk_rule *ru = sk_rules_get(r, i);
+		if (!ru->enabled || (ru->source && strcmp(ru->source, "syscall")) ||
+		    !rule_has(ru, code))
+			continue;
+		struct sk_ast *a = ru->cond_compiled ? sk_filter_parse(ru->cond_compiled, err) : NULL;
+		if (!a) {
+			if (err->code == -ENOMEM)
+				*oom = true;
+			return ru->name;
+		}
+		enum tv v = tcp_eval(a, code);
+		sk_ast_free(a);
+		if (v != TV_FALSE)
+			return ru->name;
+	}
+	return NULL;
+}
+
+/* The stream predicates: one per send/receive type no rule needs on TCP. */
+static int derive_streams(const struct sk_rules *r, struct sk_kf_set *k, size_t *nf,
+			  struct sk_buf *summary, struct sk_err *err)
+{
+	int prc = 0;
+	const char *sep = summary && summary->len ? "; " : "";
+	for (size_t i = 0; i < SK_ARRAY_LEN(stream_codes); i++) {
+		uint16_t code = stream_codes[i];
+		struct sk_err perr;
+		sk_err_clear(&perr);
+		bool oom = false;
+		const char *bad = stream_rule(r, code, &perr, &oom);
+		if (oom)
+			return sk_err_set(err, -ENOMEM, "out of memory");
+		const char *name = sk_event_table[code].name;
+		if (bad) {
+			if (summary)
+				prc |= sk_buf_printf(summary, "%s%s: none (rule '%s' may match it on TCP)",
+						    sep, name, bad);
+		} else {
+			k->pred[code] = (struct sk_kf_pred){.on = 1, .mode = SK_KF_MODE_STREAM};
+			(*nf)++;
+			if (summary)
+				prc |= sk_buf_printf(summary, "%s%s: on connected TCP sockets", sep, name);
+		}
+		sep = "; ";
+	}
+	(void)prc;
+	return 0;
+}
+
 /* ---- predicates ---------------------------------------------------------------- */
 
 static bool rule_has(const struct sk_rule *ru, uint16_t code)
@@ -805,28 +945,27 @@ static int build(struct sk_kf_set *k, uint16_t code, const struct dnf *d)
 	return 0;
 }
 
-int sk_kfilter_derive(const struct sk_rules *r, struct sk_kf_set **out, struct sk_buf *summary,
-		      struct sk_buf *detail, struct sk_err *err)
+/* The open-family predicates and the close one, into k (*nf counts the
+ * types filtered). Nothing when some rule could see a dropped file's fd. */
+static int derive_opens(const struct sk_rules *r, struct sk_kf_set *k, size_t *nf,
+			struct sk_buf *summary, struct sk_buf *detail, struct sk_err *err)
 {
-	*out = NULL;
 	int prc = 0; /* texts are best effort: a full buffer only shortens them */
 	struct sk_err perr;
 	sk_err_clear(&perr);
 	bool oom = false;
-	const char *bad = r ? fd_unsafe(r, &perr, &oom) : "(no rules)";
+	const char *bad = fd_unsafe(r, &perr, &oom);
 	if (oom)
 		return sk_err_set(err, -ENOMEM, "out of memory");
 	if (bad) {
 		if (summary)
-			prc |= sk_buf_printf(summary, "none: rule '%s' may read the fd of a regular file "
-					    "through another event type", bad);
+			prc |= sk_buf_printf(summary, "open, openat, openat2, close: none (rule '%s' "
+					    "may read the fd of a regular file through another "
+					    "event type)", bad);
 		return 0;
 	}
-	struct sk_kf_set *k = sk_kf_set_new();
-	if (!k)
-		return sk_err_set(err, -ENOMEM, "out of memory");
 	int rc = 0;
-	size_t nf = 0;
+	size_t nopen = 0;
 	for (size_t i = 0; i < SK_ARRAY_LEN(filtered_codes) && !rc; i++) {
 		struct ctx c = {.code = filtered_codes[i]};
 		sk_arena_init(&c.a, 0);
@@ -840,7 +979,7 @@ int sk_kfilter_derive(const struct sk_rules *r, struct sk_kf_set **out, struct s
 						    summary->len ? "; " : "", name);
 		} else {
 			rc = build(k, c.code, &d);
-			nf++;
+			nopen++;
 			if (summary)
 				prc |= sk_buf_printf(summary, "%s%s: %zu term%s", summary->len ? "; " : "",
 						    name, d.n, d.n == 1 ? "" : "s");
@@ -855,12 +994,12 @@ int sk_kfilter_derive(const struct sk_rules *r, struct sk_kf_set **out, struct s
 	/* closes of the fds of dropped opens: user space never knew those fds,
 	 * so their close changes nothing, unless a rule looks at close events */
 	bool close_rule = false;
-	for (size_t i = 0; !rc && nf && i < sk_rules_count(r) && !close_rule; i++) {
+	for (size_t i = 0; !rc && nopen && i < sk_rules_count(r) && !close_rule; i++) {
 		const struct sk_rule *ru = sk_rules_get(r, i);
 		close_rule = ru->enabled && (!ru->source || !strcmp(ru->source, "syscall")) &&
 			     rule_has(ru, CLOSE_X);
 	}
-	if (!rc && nf) {
+	if (!rc && nopen) {
 		if (close_rule) {
 			if (summary)
 				prc |= sk_buf_printf(summary, "; close: none (a rule matches close)");
@@ -870,7 +1009,27 @@ int sk_kfilter_derive(const struct sk_rules *r, struct sk_kf_set **out, struct s
 				prc |= sk_buf_printf(summary, "; close: of the fds of dropped opens");
 		}
 	}
+	*nf += nopen;
 	(void)prc;
+	return rc;
+}
+
+int sk_kfilter_derive(const struct sk_rules *r, struct sk_kf_set **out, struct sk_buf *summary,
+		      struct sk_buf *detail, struct sk_err *err)
+{
+	*out = NULL;
+	if (!r) {
+		int prc = summary ? sk_buf_puts(summary, "none: no rules") : 0;
+		(void)prc; /* the text is best effort */
+		return 0;
+	}
+	struct sk_kf_set *k = sk_kf_set_new();
+	if (!k)
+		return sk_err_set(err, -ENOMEM, "out of memory");
+	size_t nf = 0;
+	int rc = derive_opens(r, k, &nf, summary, detail, err);
+	if (!rc)
+		rc = derive_streams(r, k, &nf, summary, err);
 	if (rc || !nf) {
 		sk_kf_set_free(k);
 		return rc;

@@ -5,9 +5,11 @@
    off (engine.modern_ebpf.kernel_filters), with the e2e live rules plus the
    upstream stable rules. A workload fires the e2e rules (shadow read, writes
    below /etc and /usr/bin, a symlink over /etc/shadow, a connection to the
-   named port) amid a busy benign one (thousands of opens, a C compile, a
-   directory walk). The alerts of the window must be identical (rule and
-   output fields), and the filtered instance must really have dropped opens.
+   named port, a UDP datagram to another, a receive on a unix socket) amid a
+   busy benign one (thousands of opens, a C compile, a directory walk,
+   thousands of sends and receives on a loopback TCP connection). The alerts
+   of the window must be identical (rule and output fields), and the
+   filtered instance must really have dropped opens, sends and receives.
    Needs root and BTF: skips loudly otherwise.
 2. Replay: every capture of the fixtures, replayed with and without
    engine.replay.emulate_kernel_filters (the same predicates, evaluated by
@@ -30,6 +32,8 @@ from conftest import FIXTURES, run
 from test_live import DATA, NAMED_PORT, Saker, host, listener, live_unavailable, skip_loudly
 
 LIVE_RULES = DATA / "live_rules.yaml"
+STREAM_RULES = DATA / "kf_stream_rules.yaml"
+UDP_PORT = 47812  # the port rule "E2E UDP Send Named Port" names
 
 
 TIME_FIELDS = ("evt.time", "evt.rawtime", "evt.datetime", "evt.reltime", "evt.hostname")
@@ -70,6 +74,22 @@ def busy_benign(tmp, n_opens=20000):
                    timeout=120, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     subprocess.run(["sh", "-c", "find /usr/share/doc -maxdepth 2 -type f | head -500 | "
                     "xargs cat > /dev/null 2>&1"], check=False, timeout=120)
+    # ping-pong on a loopback TCP connection: sends and receives (sendto,
+    # recvfrom) on connected TCP sockets, which no rule needs
+    code = ("import socket, sys, threading\n"
+            "l = socket.socket(); l.bind(('127.0.0.1', 0)); l.listen(1)\n"
+            "def serve():\n"
+            "    a, _ = l.accept()\n"
+            "    while True:\n"
+            "        b = a.recv(64)\n"
+            "        if not b: break\n"
+            "        a.send(b)\n"
+            "t = threading.Thread(target=serve); t.start()\n"
+            "c = socket.create_connection(l.getsockname())\n"
+            "for i in range(int(sys.argv[1])):\n"
+            "    c.send(b'ping'); c.recv(64)\n"
+            "c.close(); t.join()\n")
+    subprocess.run([sys.executable, "-c", code, "3000"], check=True, timeout=120)
 
 
 def firing_actions(tmp, tag):
@@ -93,13 +113,19 @@ def firing_actions(tmp, tag):
     code = "import socket; socket.create_connection(('127.0.0.1', %d)).close()" % NAMED_PORT
     act([sys.executable, "-c", code])
     ls.close()
+    # a UDP datagram (never dropped: the rule needs it) and a unix receive
+    code = ("import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); "
+            "s.sendto(b'x' * 9, ('127.0.0.1', %d))" % UDP_PORT)
+    act([sys.executable, "-c", code])
+    code = "import socket; a, b = socket.socketpair(); a.send(b'hi'); b.recv(8)"
+    act([sys.executable, "-c", code, "kf-unix-rx"])
 
 
 def test_live_filters_on_off_same_alerts(saker_bin, tmp_path):
     why = live_unavailable()
     if why:
         skip_loudly(why)
-    rules = ["-r", str(LIVE_RULES)]
+    rules = ["-r", str(LIVE_RULES), "-r", str(STREAM_RULES)]
     stable = FIXTURES / "upstream-rules" / "falco_rules.yaml"
     if stable.exists():
         rules += ["-r", str(stable)]
@@ -148,13 +174,16 @@ def test_live_filters_on_off_same_alerts(saker_bin, tmp_path):
     assert a_off, "the workload raised no alert with filters off"
     rules_fired = {k[0] for k in a_off}
     for r in ("E2E Shadow Read", "E2E Write Below Etc", "E2E Write Below Usr Bin",
-              "E2E Symlink Shadow", "E2E Connect Named Port"):
+              "E2E Symlink Shadow", "E2E Connect Named Port", "E2E UDP Send Named Port",
+              "E2E Unix Receive Marker"):
         assert r in rules_fired, f"{r} did not fire with filters off"
     assert a_on == a_off, (f"alerts differ:\nonly with filters on: {a_on - a_off}\n"
                            f"only with filters off: {a_off - a_on}")
     counts = kf_counts(err_on)
     filtered = sum(f for _, f in counts.values())
     assert filtered >= 20000, f"the filter dropped too little: {counts}\n{err_on}"
+    for t in ("sendto", "recvfrom"):  # the TCP ping-pong: 3000 rounds
+        assert counts.get(t, (0, 0))[1] >= 5000, f"{t} on TCP was not dropped: {counts}"
     assert not kf_counts(err_off), err_off
 
 

@@ -3,7 +3,10 @@
  * evaluation (sk_kf_set_keep, what the replay emulation uses) and through the
  * real probe (same code, kfilter_eval.h, compiled into it; needs root and
  * BTF, skipped loudly otherwise); and the derivation from rules: what is
- * derived, what is refused (a rule that could read a dropped file's fd). */
+ * derived, what is refused (a rule that could read a dropped file's fd).
+ * Then the sends and receives on connected TCP sockets: derived when no rule
+ * can match them on TCP, dropped by the probe on a real loopback TCP
+ * connection and kept on UDP and on a TCP socket not connected. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -12,6 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -411,8 +417,10 @@ static void test_derive_refuses(void **state)
 	struct sk_kf_set *k = derive_text(
 		"- rule: fchmod\n  desc: d\n  output: o %evt.arg.fd\n  priority: WARNING\n"
 		"  condition: evt.type = fchmod and evt.arg.mode contains S_ISUID\n", &sum);
-	assert_null(k);
-	assert_non_null(strstr(sk_buf_cstr(&sum), "fchmod"));
+	assert_non_null(k); /* the sends and receives on TCP still are filtered */
+	assert_false(k->pred[307].on || k->pred[3].on || k->pred[327].on || k->pred[5].on);
+	assert_non_null(strstr(sk_buf_cstr(&sum), "rule 'fchmod' may read the fd"));
+	sk_kf_set_free(k);
 	sk_buf_done(&sum);
 	/* the same on dup, but only for network fds: safe */
 	k = derive_text("- rule: dup\n  desc: d\n  output: o %fd.name\n  priority: WARNING\n"
@@ -423,8 +431,217 @@ static void test_derive_refuses(void **state)
 	/* a field that walks the whole fd table */
 	k = derive_text("- rule: many\n  desc: d\n  output: o\n  priority: WARNING\n"
 		 "  condition: evt.type = execve and proc.fdopencount > 100\n", &sum);
-	assert_null(k);
+	assert_non_null(k);
+	assert_false(k->pred[307].on || k->pred[5].on);
+	sk_kf_set_free(k);
 	sk_buf_done(&sum);
+}
+
+/* ---- sends and receives on connected TCP sockets ------------------------------- */
+
+#define SENDTO_X 31
+#define RECVFROM_X 35
+
+/* A sendto exit event (res, data, fd, size, tuple) of thread tid. */
+static void build_sendto(struct sk_buf *b, struct sk_event *ev, int64_t tid, int64_t fd)
+{
+	struct sk_event_builder eb;
+	b->len = 0;
+	sk_event_build_begin(&eb, b, 3, tid, SENDTO_X, 5);
+	sk_event_build_u64(&eb, 4, 8);
+	sk_event_build_param(&eb, "ping", 4);
+	sk_event_build_u64(&eb, (uint64_t)fd, 8);
+	sk_event_build_u64(&eb, 4, 4);
+	sk_event_build_param(&eb, NULL, 0);
+	assert_int_equal(sk_event_build_end(&eb), 0);
+	struct sk_err err;
+	assert_int_equal(sk_event_decode(ev, (const uint8_t *)b->data, b->len, &err), 0);
+}
+
+/* The emulation's state: fd 7 of thread 1 is a connected TCP socket. */
+static bool fake_tcp(void *ctx, int64_t tid, int64_t fd)
+{
+	(void)ctx;
+	return tid == 1 && fd == 7;
+}
+
+static void test_derive_streams(void **state)
+{
+	(void)state;
+	struct sk_buf sum;
+	/* Falco's `outbound`: sendto and sendmsg only when not TCP */
+	struct sk_kf_set *k = derive_text(
+		"- rule: out\n  desc: d\n  output: o %fd.name\n  priority: WARNING\n"
+		"  condition: ((evt.type = connect or (evt.type in (sendto, sendmsg) and"
+		" fd.l4proto != tcp and fd.connected = false and fd.name_changed = true)) and"
+		" (fd.typechar = 4 or fd.typechar = 6) and fd.net != \"127.0.0.0/8\")\n"
+		"- rule: udp\n  desc: d\n  output: o\n  priority: WARNING\n"
+		"  condition: evt.type = recvfrom and fd.l4proto in (udp) and fd.sport = 53\n"
+		"- rule: unix\n  desc: d\n  output: o\n  priority: WARNING\n"
+		"  condition: evt.type = recvmsg and fd.type = unix\n", &sum);
+	assert_non_null(k);
+	for (uint16_t c = 31; c <= 53; c++)
+		if (c == 31 || c == 35 || c == 49 || c == 53)
+			assert_true(k->pred[c].on && k->pred[c].mode == SK_KF_MODE_STREAM);
+	assert_non_null(strstr(sk_buf_cstr(&sum), "sendto: on connected TCP sockets"));
+	/* the emulation: dropped on the connected TCP socket only */
+	struct sk_buf b;
+	sk_buf_init(&b, 0);
+	struct sk_event ev;
+	k->emu_tcp = fake_tcp;
+	build_sendto(&b, &ev, 1, 7);
+	assert_false(sk_kf_set_keep(k, &ev));
+	build_sendto(&b, &ev, 1, 8);
+	assert_true(sk_kf_set_keep(k, &ev));
+	build_sendto(&b, &ev, 2, 7);
+	assert_true(sk_kf_set_keep(k, &ev));
+	k->emu_tcp = NULL; /* no view of the state: kept */
+	build_sendto(&b, &ev, 1, 7);
+	assert_true(sk_kf_set_keep(k, &ev));
+	sk_buf_done(&b);
+	sk_kf_set_free(k);
+	sk_buf_done(&sum);
+
+	/* rules that may match on TCP: those types are not filtered */
+	static const char *const tcp_rules[] = {
+		"evt.type = sendto and fd.sport = 443",
+		"evt.type in (sendto, recvfrom) and fd.l4proto = tcp",
+		"evt.type = sendto and not fd.l4proto = udp",
+		"evt.type = sendto and fd.type in (ipv4, ipv6)",
+		"evt.type = sendto and fd.l4proto != udp",
+		"evt.type = sendto and fd.l4proto in (udp, tcp)",
+		"evt.type = sendto and proc.name = nc",
+	};
+	for (size_t i = 0; i < SK_ARRAY_LEN(tcp_rules); i++) {
+		char text[512];
+		snprintf(text, sizeof(text), "- rule: r\n  desc: d\n  output: o\n  priority: WARNING\n"
+			 "  condition: %s\n", tcp_rules[i]);
+		k = derive_text(text, &sum);
+		assert_non_null(k); /* the opens and the other streams still are */
+		if (k->pred[SENDTO_X].on)
+			fail_msg("sendto filtered although '%s' may match it on TCP", tcp_rules[i]);
+		assert_non_null(strstr(sk_buf_cstr(&sum), "sendto: none (rule 'r' may match it on TCP)"));
+		sk_kf_set_free(k);
+		sk_buf_done(&sum);
+	}
+	/* not on TCP: filtered */
+	static const char *const other_rules[] = {
+		"evt.type = sendto and fd.l4proto = udp",
+		"evt.type = sendto and fd.type = unix",
+		"evt.type = sendto and fd.typechar = u",
+		"evt.type = sendto and fd.sockfamily = unix",
+		"evt.type = sendto and not fd.l4proto = tcp and proc.name = nc",
+		"evt.type = sendto and (fd.l4proto = udp or fd.type = unix)",
+	};
+	for (size_t i = 0; i < SK_ARRAY_LEN(other_rules); i++) {
+		char text[512];
+		snprintf(text, sizeof(text), "- rule: r\n  desc: d\n  output: o\n  priority: WARNING\n"
+			 "  condition: %s\n", other_rules[i]);
+		k = derive_text(text, &sum);
+		assert_non_null(k);
+		if (!k->pred[SENDTO_X].on)
+			fail_msg("sendto not filtered although '%s' is false on TCP", other_rules[i]);
+		sk_kf_set_free(k);
+		sk_buf_done(&sum);
+	}
+}
+
+/* A loopback TCP connection (client c, accepted a) and a UDP socket u. */
+struct socks {
+	int l, c, a, u, n; /* n: a TCP socket never connected */
+	struct sockaddr_in sin;
+};
+
+static void open_socks(struct socks *s)
+{
+	socklen_t sl = sizeof(s->sin);
+	memset(&s->sin, 0, sizeof(s->sin));
+	s->sin.sin_family = AF_INET;
+	s->sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	s->l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(s->l >= 0);
+	assert_int_equal(bind(s->l, (struct sockaddr *)&s->sin, sizeof(s->sin)), 0);
+	assert_int_equal(listen(s->l, 1), 0);
+	assert_int_equal(getsockname(s->l, (struct sockaddr *)&s->sin, &sl), 0);
+	s->c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(connect(s->c, (struct sockaddr *)&s->sin, sizeof(s->sin)), 0);
+	s->a = accept4(s->l, NULL, NULL, SOCK_CLOEXEC);
+	assert_true(s->a >= 0);
+	s->u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	s->n = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(s->u >= 0 && s->n >= 0);
+}
+
+static void test_streams_probe(void **state)
+{
+	(void)state;
+	if (geteuid() != 0 || access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+		fprintf(stderr, "\n*** test_kfilter: SKIPPING the probe side: needs root and BTF ***\n");
+		skip();
+	}
+	struct sk_err err;
+	sk_err_clear(&err);
+	struct sk_driver_opts o = {.ring_bytes = 4u << 20};
+	struct sk_driver *d = sk_driver_open(&o, &err);
+	if (!d && (err.code == -EPERM || err.code == -ENOENT || err.code == -ENOTSUP)) {
+		fprintf(stderr, "\n*** test_kfilter: SKIPPING the probe side: %s ***\n", err.msg);
+		skip();
+	}
+	assert_non_null(d);
+	bool want[SK_EVENT_MAX] = {0};
+	want[SENDTO_X] = want[RECVFROM_X] = true;
+	assert_int_equal(sk_driver_select(d, want), 0);
+	struct sk_kf_set *k = sk_kf_set_new();
+	assert_non_null(k);
+	k->pred[SENDTO_X] = (struct sk_kf_pred){.on = 1, .mode = SK_KF_MODE_STREAM};
+	k->pred[RECVFROM_X] = (struct sk_kf_pred){.on = 1, .mode = SK_KF_MODE_STREAM};
+	assert_int_equal(sk_driver_set_kfilter(d, k), 0);
+	struct socks s;
+	open_socks(&s);
+	char buf[8];
+	/* dropped: both ends of the connection, and after the peer closed
+	 * (CLOSE_WAIT) */
+	assert_int_equal(sendto(s.c, "ping", 4, 0, NULL, 0), 4);
+	assert_int_equal(recvfrom(s.a, buf, sizeof(buf), 0, NULL, NULL), 4);
+	assert_int_equal(sendto(s.a, "pong", 4, 0, NULL, 0), 4);
+	assert_int_equal(recvfrom(s.c, buf, sizeof(buf), 0, NULL, NULL), 4);
+	close(s.a);
+	assert_int_equal(recvfrom(s.c, buf, sizeof(buf), 0, NULL, NULL), 0);
+	/* sent: UDP, and a TCP socket that is not connected (fails) */
+	assert_int_equal(sendto(s.u, "udp", 3, 0, (struct sockaddr *)&s.sin, sizeof(s.sin)), 3);
+	assert_true(sendto(s.n, "x", 1, MSG_NOSIGNAL, NULL, 0) < 0);
+	pid_t me = (pid_t)syscall(SYS_gettid);
+	int sent_tcp = 0, sent_udp = 0, sent_unconnected = 0;
+	struct sk_event ev;
+	int idle = 0;
+	for (time_t end = time(NULL) + 3; idle < 3 && time(NULL) < end;) {
+		int rc = sk_driver_next(d, &ev, 100, &err);
+		assert_true(rc >= 0);
+		if (rc == 0) {
+			idle++;
+			continue;
+		}
+		if (ev.tid != me || (ev.type != SENDTO_X && ev.type != RECVFROM_X))
+			continue;
+		int64_t fd = -1;
+		assert_true(sk_event_get_s64(&ev, ev.type == SENDTO_X ? 2 : 3, &fd));
+		sent_tcp += fd == s.c || fd == s.a;
+		sent_udp += fd == s.u;
+		sent_unconnected += fd == s.n;
+	}
+	assert_int_equal(sent_tcp, 0);
+	assert_int_equal(sent_udp, 1);
+	assert_int_equal(sent_unconnected, 1);
+	uint64_t passed[SK_EVENT_MAX], filtered[SK_EVENT_MAX];
+	assert_int_equal(sk_driver_kf_stats(d, passed, filtered), 0);
+	assert_true(filtered[SENDTO_X] >= 2);
+	assert_true(filtered[RECVFROM_X] >= 3);
+	close(s.c);
+	close(s.l);
+	close(s.u);
+	close(s.n);
+	sk_kf_set_free(k);
+	sk_driver_free(d);
 }
 
 static int setup(void **state)
@@ -465,6 +682,8 @@ int main(void)
 		cmocka_unit_test(test_table_probe),
 		cmocka_unit_test(test_derive),
 		cmocka_unit_test(test_derive_refuses),
+		cmocka_unit_test(test_derive_streams),
+		cmocka_unit_test(test_streams_probe),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

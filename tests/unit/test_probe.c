@@ -534,7 +534,7 @@ static void test_tcp(void **state)
 		const uint8_t *d = sk_event_param(&ev, 1, &len);
 		assert_int_equal(len, sizeof(msg));
 		assert_memory_equal(d, msg, sizeof(msg));
-		check_tuple4(&ev, 2, port, cport);
+		check_tuple4(&ev, 2, cport, port); /* inbound: sender -> receiver */
 		assert_int_equal(ps64(&ev, 3), a);
 		assert_int_equal(pu64(&ev, 4), sizeof(buf));
 	}
@@ -792,7 +792,8 @@ static int udp_bound(struct sockaddr_in *sa, uint16_t *port)
 }
 
 /* sendmsg/recvmsg on unconnected UDP sockets: the data of several iovecs
- * (snaplen-capped), the size, the tuple from msg_name, the control data. */
+ * (snaplen-capped), the size, the tuple from msg_name, the control data;
+ * sendto/recvfrom: the tuple from their address argument. */
 static void test_sendmsg_recvmsg(void **state)
 {
 	(void)state;
@@ -831,6 +832,21 @@ static void test_sendmsg_recvmsg(void **state)
 		check_data(&ev, 4, ctl, (uint32_t)rh.msg_controllen);
 		assert_true(rh.msg_controllen > 0);
 		assert_int_equal(ps64(&ev, 5), srv);
+	}
+	/* sendto/recvfrom: the remote end from the address argument as well */
+	assert_int_equal(sendto(cli, "dgram", 5, 0, (struct sockaddr *)&ssa, sizeof(ssa)), 5);
+	{
+		GET(31, my_tid());
+		assert_int_equal(ps64(&ev, 2), cli);
+		check_tuple4(&ev, 4, cport, sport);
+	}
+	socklen_t fromlen = sizeof(from);
+	assert_int_equal(recvfrom(srv, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fromlen), 5);
+	{
+		GET(35, my_tid());
+		check_data(&ev, 1, "dgram", 5);
+		check_tuple4(&ev, 2, cport, sport); /* sender -> receiver */
+		assert_int_equal(ps64(&ev, 3), srv);
 	}
 	/* more than snaplen (80): the first 80 bytes, across iovecs */
 	char big[100], big2[100];

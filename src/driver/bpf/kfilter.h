@@ -11,6 +11,10 @@
  * or ".." component, no trailing "/", shorter than SK_KF_PATH_MAX), because
  * only for a clean path is the raw argument the fd.name user space computes.
  *
+ * A send/recv predicate (SK_KF_MODE_STREAM) has no terms: no enabled rule
+ * can match the type on a connected TCP socket, and for such a socket the
+ * event changes nothing user space keeps.
+ *
  * The evaluation itself is in kfilter_eval.h. Types are plain C so that the
  * file builds both with the kernel's vmlinux.h and with libc. */
 #ifndef SK_DRIVER_BPF_KFILTER_H
@@ -43,6 +47,9 @@ enum sk_kf_mode {
 	SK_KF_MODE_TERMS = 0,         /* an open: sent when a term holds (or a directory) */
 	SK_KF_MODE_CLOSE = 1,         /* a close: dropped when the probe dropped the open of
 	                               * that fd in this thread and exec (see kf_fds) */
+	SK_KF_MODE_STREAM = 2,        /* a send/recv: dropped when its fd is a TCP socket past
+	                               * the handshake (established or closing), whose tuple
+	                               * user space has from the connect or accept it was sent */
 };
 
 /* Per syscall slot. on == 0: every event is sent (no filter). */

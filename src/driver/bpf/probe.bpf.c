@@ -25,6 +25,8 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define S_IFSOCK 0140000
 #define S_IFDIR 0040000
 #define FMODE_CREATED 0x100000
+#define SOCK_STREAM 1
+#define IPPROTO_TCP 6
 #define REC_MASK (SK_PROBE_REC_MAX - 1)
 #define STR_MASK (SK_PROBE_STR_MAX - 1)
 #define PATH_DEPTH 40
@@ -1156,7 +1158,10 @@ __noinline int probe__fill(__u32 i)
 		n = user_sockaddr(s, off, a, b);
 		break;
 	case SK_PK_TUPLE:
-		n = probe__tuple(p.a == ARG_RET ? ret : (long)a, off, p.a == ARG_RET);
+		if (!p.b)
+			n = probe__tuple(p.a == ARG_RET ? ret : (long)a, off, p.a == ARG_RET);
+		else if (!p.xf || ret >= 0) /* sendto, recvfrom: as a message's tuple */
+			n = msg_tuple(s, off, arg_at(s->args, p.b - 1), p.xf);
 		break;
 	case SK_PK_FD_DEV: {
 		struct file *f = fd_file(ret);
@@ -1435,6 +1440,45 @@ static __always_inline int kf_close(struct sk_probe_scratch *s, struct sk_kf_cou
 	return 1;
 }
 
+/* A TCP socket (IPv4 or IPv6) past its handshake: established, or closing
+ * after it was. Such a socket got there through a connect or an accept
+ * (both always sent) or was found by the start-up /proc scan, so user space
+ * has its tuple, role and connected flag, and a send or receive on it
+ * changes none of them. A socket still connecting (SYN_SENT: a TCP Fast
+ * Open sendto is the connect) or closed (CLOSE) is not. */
+static __always_inline int kf_tcp_connected(struct sock *sk)
+{
+	__u16 fam = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (fam != AF_INET && fam != AF_INET6)
+		return 0;
+	if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_type) != SOCK_STREAM ||
+	    BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	switch (BPF_CORE_READ(sk, __sk_common.skc_state)) {
+	case 1:  /* TCP_ESTABLISHED */
+	case 4:  /* TCP_FIN_WAIT1 */
+	case 5:  /* TCP_FIN_WAIT2 */
+	case 8:  /* TCP_CLOSE_WAIT */
+	case 9:  /* TCP_LAST_ACK */
+	case 11: /* TCP_CLOSING */
+		return 1;
+	}
+	return 0;
+}
+
+/* A send or receive (sendto, recvfrom, sendmsg, recvmsg: the fd is
+ * argument 0): 0 (drop) on a connected TCP socket, else 1. */
+static __always_inline int kf_stream(struct sk_probe_scratch *s, struct sk_kf_count *c)
+{
+	struct sock *sk = fd_sock((long)(int)s->args[0]);
+	if (sk && kf_tcp_connected(sk)) {
+		c->filtered++;
+		return 0;
+	}
+	c->passed++;
+	return 1;
+}
+
 /* After a sent event that made new fds: a dropped open remembered for the
  * same fd number is history (the number was freed without a close call the
  * probe saw, e.g. by close_range), so that fd's close is sent. */
@@ -1471,6 +1515,8 @@ __noinline int probe__kf(__u32 nr)
 		return 1;
 	if (p->mode == SK_KF_MODE_CLOSE)
 		return kf_close(s, c);
+	if (p->mode == SK_KF_MODE_STREAM)
+		return kf_stream(s, c);
 	long long ret = s->ret;
 	__u64 fa = arg_at(s->args, p->flags_arg);
 	__u64 kflags = fa;

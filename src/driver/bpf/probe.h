@@ -30,7 +30,9 @@ enum sk_probe_kind {
 	SK_PK_SAVED,       /* what the entry probe saved (string or sockaddr) */
 	SK_PK_UBUF,        /* user bytes at arg[a], length arg[b] (b = 255: ret), snaplen-capped */
 	SK_PK_SOCKADDR,    /* user sockaddr at arg[a], length arg[b] */
-	SK_PK_TUPLE,       /* socket tuple of fd arg[a] (a = 255: fd = ret) */
+	SK_PK_TUPLE,       /* socket tuple of fd arg[a] (a = 255: fd = ret); b > 0: the remote
+	                    * end from the user sockaddr at arg[b - 1] when the socket has
+	                    * none, xf 1: inbound and result >= 0 only (fd arg[0] then) */
 	SK_PK_FD_DEV,      /* device of the file at fd ret */
 	SK_PK_FD_INO,      /* inode of the file at fd ret */
 	SK_PK_OPEN_FLAGS,  /* arg[a] as PPM file flags, + O_F_CREATED from the file at fd ret */
