@@ -230,9 +230,11 @@ def test_replay_emulation_same_alerts(saker_bin, fixtures, ruleset):
 
 
 def test_default_rules_keep_kernel_filters(saker_bin, tmp_path):
-    """saker's own default rules must leave the open family filterable: a
-    default rule that reads a file's fd through a later event type (say
-    fd.name on finit_module) turns every kernel filter off."""
+    """saker's own default rules must leave the open family filterable (a
+    default rule that reads a file's fd through a later event type, say
+    fd.name on finit_module, turns the open filters off), and the sends and
+    receives on connected TCP sockets (a default rule on sendto that does not
+    exclude TCP turns that one off)."""
     why = live_unavailable()
     if why:
         skip_loudly(why)
@@ -243,6 +245,9 @@ def test_default_rules_keep_kernel_filters(saker_bin, tmp_path):
         time.sleep(0.5)  # the other terms' lines
         err = sk.stderr()
         assert "Kernel filters: open" in err, err
+        # and no default rule needs sends or receives on TCP
+        for t in ("sendto", "recvfrom", "sendmsg", "recvmsg"):
+            assert f"{t}: on connected TCP sockets" in err, err
     finally:
         sk.stop()
     # ... and filterable in effect: every term needs a path (name, directory,
