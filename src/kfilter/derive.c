@@ -474,15 +474,18 @@ static enum tv fd_atom(const struct sk_ast_check *k, uint16_t code)
 	return in ? TV_UNKNOWN : TV_FALSE;
 }
 
-static enum tv fd_eval(const struct sk_ast *a, uint16_t code)
+/* The three-valued value of condition `a` for event type `code`, its
+ * comparisons judged by `atom`. */
+static enum tv tv_eval(const struct sk_ast *a, uint16_t code,
+		       enum tv (*atom)(const struct sk_ast_check *k, uint16_t code))
 {
 	switch (a->kind) {
 	case SK_AST_NOT:
-		return tv_not(fd_eval(a->kids[0], code));
+		return tv_not(tv_eval(a->kids[0], code, atom));
 	case SK_AST_AND: {
 		enum tv r = TV_TRUE;
 		for (uint32_t i = 0; i < a->nkids && r != TV_FALSE; i++) {
-			enum tv k = fd_eval(a->kids[i], code);
+			enum tv k = tv_eval(a->kids[i], code, atom);
 			r = k == TV_FALSE ? TV_FALSE : k == TV_UNKNOWN ? TV_UNKNOWN : r;
 		}
 		return r;
@@ -490,13 +493,13 @@ static enum tv fd_eval(const struct sk_ast *a, uint16_t code)
 	case SK_AST_OR: {
 		enum tv r = TV_FALSE;
 		for (uint32_t i = 0; i < a->nkids && r != TV_TRUE; i++) {
-			enum tv k = fd_eval(a->kids[i], code);
+			enum tv k = tv_eval(a->kids[i], code, atom);
 			r = k == TV_TRUE ? TV_TRUE : k == TV_UNKNOWN ? TV_UNKNOWN : r;
 		}
 		return r;
 	}
 	case SK_AST_CHECK:
-		return fd_atom(&a->u.check, code);
+		return atom(&a->u.check, code);
 	default:
 		return TV_UNKNOWN;
 	}
@@ -655,7 +658,7 @@ static const char *fd_unsafe(const struct sk_rules *r, struct sk_err *err, bool 
 			bool has = ru->all_evttypes;
 			for (size_t k = 0; !has && k < ru->nevttypes; k++)
 				has = ru->evttypes[k] == c;
-			if (has && reads_fd(c) && reads_fd_fields(&fs, c) && fd_eval(a, c) != TV_FALSE)
+			if (has && reads_fd(c) && reads_fd_fields(&fs, c) && tv_eval(a, c, fd_atom) != TV_FALSE)
 				bad = ru->name;
 		}
 		sk_ast_free(a);
@@ -717,34 +720,6 @@ static enum tv tcp_atom(const struct sk_ast_check *k, uint16_t code)
 	return TV_UNKNOWN;
 }
 
-static enum tv tcp_eval(const struct sk_ast *a, uint16_t code)
-{
-	switch (a->kind) {
-	case SK_AST_NOT:
-		return tv_not(tcp_eval(a->kids[0], code));
-	case SK_AST_AND: {
-		enum tv r = TV_TRUE;
-		for (uint32_t i = 0; i < a->nkids && r != TV_FALSE; i++) {
-			enum tv k = tcp_eval(a->kids[i], code);
-			r = k == TV_FALSE ? TV_FALSE : k == TV_UNKNOWN ? TV_UNKNOWN : r;
-		}
-		return r;
-	}
-	case SK_AST_OR: {
-		enum tv r = TV_FALSE;
-		for (uint32_t i = 0; i < a->nkids && r != TV_TRUE; i++) {
-			enum tv k = tcp_eval(a->kids[i], code);
-			r = k == TV_TRUE ? TV_TRUE : k == TV_UNKNOWN ? TV_UNKNOWN : r;
-		}
-		return r;
-	}
-	case SK_AST_CHECK:
-		return tcp_atom(&a->u.check, code);
-	default:
-		return TV_UNKNOWN;
-	}
-}
-
 static bool rule_has(const struct sk_rule *ru, uint16_t code);
 
 /* NULL when no enabled syscall rule can match `code` on a connected TCP
@@ -763,7 +738,7 @@ static const char *stream_rule(const struct sk_rules *r, uint16_t code, struct s
 				*oom = true;
 			return ru->name;
 		}
-		enum tv v = tcp_eval(a, code);
+		enum tv v = tv_eval(a, code, tcp_atom);
 		sk_ast_free(a);
 		if (v != TV_FALSE)
 			return ru->name;

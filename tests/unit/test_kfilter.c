@@ -189,22 +189,30 @@ static void test_table_user(void **state)
 	sk_kf_set_free(k);
 }
 
-static void test_table_probe(void **state)
+/* The real probe with 4 MiB rings; skips the test (loudly) without root,
+ * BTF or the right to load it. */
+static struct sk_driver *probe_open(struct sk_err *err)
 {
-	(void)state;
 	if (geteuid() != 0 || access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
 		fprintf(stderr, "\n*** test_kfilter: SKIPPING the probe side: needs root and BTF ***\n");
 		skip();
 	}
-	struct sk_err err;
-	sk_err_clear(&err);
+	sk_err_clear(err);
 	struct sk_driver_opts o = {.ring_bytes = 4u << 20};
-	struct sk_driver *d = sk_driver_open(&o, &err);
-	if (!d && (err.code == -EPERM || err.code == -ENOENT || err.code == -ENOTSUP)) {
-		fprintf(stderr, "\n*** test_kfilter: SKIPPING the probe side: %s ***\n", err.msg);
+	struct sk_driver *d = sk_driver_open(&o, err);
+	if (!d && (err->code == -EPERM || err->code == -ENOENT || err->code == -ENOTSUP)) {
+		fprintf(stderr, "\n*** test_kfilter: SKIPPING the probe side: %s ***\n", err->msg);
 		skip();
 	}
 	assert_non_null(d);
+	return d;
+}
+
+static void test_table_probe(void **state)
+{
+	(void)state;
+	struct sk_err err;
+	struct sk_driver *d = probe_open(&err);
 	bool want[SK_EVENT_MAX] = {0};
 	want[307] = true;
 	want[5] = true;
@@ -465,6 +473,24 @@ static bool fake_tcp(void *ctx, int64_t tid, int64_t fd)
 	return tid == 1 && fd == 7;
 }
 
+/* Whether sendto is filtered with one rule of condition `cond` (the
+ * summary must say `says`). The opens and the other streams always are. */
+static bool sendto_filtered(const char *cond, const char *says)
+{
+	char text[512];
+	struct sk_buf sum;
+	snprintf(text, sizeof(text), "- rule: r\n  desc: d\n  output: o\n  priority: WARNING\n"
+		 "  condition: %s\n", cond);
+	struct sk_kf_set *k = derive_text(text, &sum);
+	assert_non_null(k);
+	if (!strstr(sk_buf_cstr(&sum), says))
+		fail_msg("'%s': the summary does not say '%s': %s", cond, says, sk_buf_cstr(&sum));
+	bool on = k->pred[SENDTO_X].on && k->pred[SENDTO_X].mode == SK_KF_MODE_STREAM;
+	sk_kf_set_free(k);
+	sk_buf_done(&sum);
+	return on;
+}
+
 static void test_derive_streams(void **state)
 {
 	(void)state;
@@ -512,18 +538,9 @@ static void test_derive_streams(void **state)
 		"evt.type = sendto and fd.l4proto in (udp, tcp)",
 		"evt.type = sendto and proc.name = nc",
 	};
-	for (size_t i = 0; i < SK_ARRAY_LEN(tcp_rules); i++) {
-		char text[512];
-		snprintf(text, sizeof(text), "- rule: r\n  desc: d\n  output: o\n  priority: WARNING\n"
-			 "  condition: %s\n", tcp_rules[i]);
-		k = derive_text(text, &sum);
-		assert_non_null(k); /* the opens and the other streams still are */
-		if (k->pred[SENDTO_X].on)
+	for (size_t i = 0; i < SK_ARRAY_LEN(tcp_rules); i++)
+		if (sendto_filtered(tcp_rules[i], "sendto: none (rule 'r' may match it on TCP)"))
 			fail_msg("sendto filtered although '%s' may match it on TCP", tcp_rules[i]);
-		assert_non_null(strstr(sk_buf_cstr(&sum), "sendto: none (rule 'r' may match it on TCP)"));
-		sk_kf_set_free(k);
-		sk_buf_done(&sum);
-	}
 	/* not on TCP: filtered */
 	static const char *const other_rules[] = {
 		"evt.type = sendto and fd.l4proto = udp",
@@ -533,17 +550,9 @@ static void test_derive_streams(void **state)
 		"evt.type = sendto and not fd.l4proto = tcp and proc.name = nc",
 		"evt.type = sendto and (fd.l4proto = udp or fd.type = unix)",
 	};
-	for (size_t i = 0; i < SK_ARRAY_LEN(other_rules); i++) {
-		char text[512];
-		snprintf(text, sizeof(text), "- rule: r\n  desc: d\n  output: o\n  priority: WARNING\n"
-			 "  condition: %s\n", other_rules[i]);
-		k = derive_text(text, &sum);
-		assert_non_null(k);
-		if (!k->pred[SENDTO_X].on)
+	for (size_t i = 0; i < SK_ARRAY_LEN(other_rules); i++)
+		if (!sendto_filtered(other_rules[i], "sendto: on connected TCP sockets"))
 			fail_msg("sendto not filtered although '%s' is false on TCP", other_rules[i]);
-		sk_kf_set_free(k);
-		sk_buf_done(&sum);
-	}
 }
 
 /* A loopback TCP connection (client c, accepted a) and a UDP socket u. */
@@ -575,19 +584,8 @@ static void open_socks(struct socks *s)
 static void test_streams_probe(void **state)
 {
 	(void)state;
-	if (geteuid() != 0 || access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
-		fprintf(stderr, "\n*** test_kfilter: SKIPPING the probe side: needs root and BTF ***\n");
-		skip();
-	}
 	struct sk_err err;
-	sk_err_clear(&err);
-	struct sk_driver_opts o = {.ring_bytes = 4u << 20};
-	struct sk_driver *d = sk_driver_open(&o, &err);
-	if (!d && (err.code == -EPERM || err.code == -ENOENT || err.code == -ENOTSUP)) {
-		fprintf(stderr, "\n*** test_kfilter: SKIPPING the probe side: %s ***\n", err.msg);
-		skip();
-	}
-	assert_non_null(d);
+	struct sk_driver *d = probe_open(&err);
 	bool want[SK_EVENT_MAX] = {0};
 	want[SENDTO_X] = want[RECVFROM_X] = true;
 	assert_int_equal(sk_driver_select(d, want), 0);
