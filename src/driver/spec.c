@@ -12,8 +12,9 @@
  *   r  ret            r+ max(ret,0)      aN[:xf] arg N       c0 zero   cV vfork flags
  *   sN user string    S  exec path (see SK_SAVE_STR)  bN:M / bN:r user bytes (len arg M / ret)
  *   kN:M sockaddr     tN / tr socket tuple of fd arg N / ret (inbound)
- *   tN:M[i]  tuple of fd arg N, the remote end from the user sockaddr at arg
- *            M when the socket has none (unconnected); i: inbound, result >= 0 only
+ *   tN:M[i|c]  tuple of fd arg N, the remote end from the user sockaddr at arg
+ *            M when the socket has none (unconnected), only when the result is
+ *            >= 0; i: inbound; c: only when it is 0 or -EINPROGRESS (connect)
  *   dev ino (of fd ret)   oN open flags of arg N   uN:i[:xf] u64 i of user struct
  *   wN:i u32 i of user struct   piN pipe inode   spN:i socket address of pipe-like pair
  *   q0 q1 q2 accept queue pct/len/max   T:field task property   fp path of fd ret
@@ -57,7 +58,7 @@ static const struct spec_src spec_table[] = {
 	{SYS_write, 9, NS, 0, 0, D_OTHER, "r b1:2 a0 a2"},
 	{SYS_socket, 19, NS, 0, 0, D_OTHER, "r a0 a1 a2 a1:sock"},
 	{SYS_bind, 21, NS, 0, 0, D_OTHER, "r k1:2 a0"},
-	{SYS_connect, 23, NS, 0, 0, D_CONN, "r t0 a0 k1:2"},
+	{SYS_connect, 23, NS, 0, 0, D_CONN, "r t0:1c a0 k1:2"},
 	{SYS_listen, 25, NS, 0, 0, D_OTHER, "r a0 a1"},
 	{SYS_accept, 247, NS, 0, 0, D_OTHER, "r tr q0 q1 q2"},
 	{SYS_accept4, 389, NS, 0, 0, D_OTHER, "r tr q0 q1 q2 a3"},
@@ -286,15 +287,13 @@ static int parse_token(const char *tok, size_t n, struct sk_probe_param *p)
 			: t[0] == 'o' ? SK_PK_OPEN_FLAGS : SK_PK_TUPLE;
 		if (t[0] == 'a' && *c == ':')
 			return parse_xf(c + 1, strlen(c + 1), &p->xf);
-		if (t[0] == 't' && *c == ':') { /* tN:M[i]: user sockaddr arg M, inbound */
+		if (t[0] == 't' && *c == ':') { /* tN:M[i|c]: user sockaddr arg M */
 			c++;
 			if (parse_uint(&c, &y) || y > 5)
 				return -EINVAL;
 			p->b = (uint8_t)(y + 1);
-			if (*c == 'i') {
-				p->xf = 1;
-				c++;
-			}
+			if (*c == 'i' || *c == 'c')
+				p->xf = *c++ == 'i' ? SK_TUPLE_INBOUND : SK_TUPLE_CONNECT;
 		}
 		return *c ? -EINVAL : 0;
 	case 'b': case 'k': case 'u': case 'w':

@@ -557,6 +557,9 @@ static void test_tcp(void **state)
 	{
 		GET(23, my_tid());
 		assert_int_equal(ps64(&ev, 0), -ECONNREFUSED);
+		uint32_t tl = 1;
+		(void)sk_event_param(&ev, 1, &tl);
+		assert_int_equal(tl, 0); /* no tuple: it failed */
 		assert_int_equal(ps64(&ev, 2), c);
 		check_sockaddr4(&ev, 3, port);
 	}
@@ -840,6 +843,13 @@ static void test_sendmsg_recvmsg(void **state)
 		assert_int_equal(ps64(&ev, 2), cli);
 		check_tuple4(&ev, 4, cport, sport);
 	}
+	assert_int_equal(sendto(cli, "x", 1, 0, (struct sockaddr *)&ssa, 1), -1); /* EINVAL */
+	{
+		GET(31, my_tid());
+		uint32_t tl = 1;
+		(void)sk_event_param(&ev, 4, &tl);
+		assert_int_equal(tl, 0); /* no tuple: it failed */
+	}
 	socklen_t fromlen = sizeof(from);
 	assert_int_equal(recvfrom(srv, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fromlen), 5);
 	{
@@ -866,7 +876,7 @@ static void test_sendmsg_recvmsg(void **state)
 	}
 	assert_int_equal(recv(srv, buf, sizeof(buf), 0), sizeof(buf));
 	/* failures: a bad fd (data still read, as the caller gave it; no
-	 * tuple), nothing to receive */
+	 * tuple), a short address, nothing to receive */
 	mh.msg_iov = iov;
 	assert_int_equal(sendmsg(-1, &mh, 0), -1);
 	{
@@ -876,6 +886,15 @@ static void test_sendmsg_recvmsg(void **state)
 		assert_int_equal(pu64(&ev, 3), 11);
 		assert_empty(&ev, 4);
 	}
+	/* a real socket, but the call fails (a short address): no tuple either */
+	mh.msg_namelen = 1;
+	assert_int_equal(sendmsg(cli, &mh, 0), -1);
+	{
+		GET(49, my_tid());
+		assert_int_equal(ps64(&ev, 0), -EINVAL);
+		assert_empty(&ev, 4);
+	}
+	mh.msg_namelen = sizeof(ssa);
 	assert_int_equal(recvmsg(srv, &rh, MSG_DONTWAIT), -1);
 	{
 		GET(53, my_tid());

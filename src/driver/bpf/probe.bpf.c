@@ -960,8 +960,7 @@ static __always_inline long msg_param(struct sk_probe_scratch *s, struct sk_prob
 	if ((p.b & SK_MSG_VEC) && s->ret <= 0)
 		return 0; /* a failed sendmmsg/recvmmsg: one record, no message */
 	if (msg_read(s, p, &m, &res) < 0) /* no msghdr (or an ia32 one, cleared): the socket's */
-		return p.kind == SK_PK_MSG_TUPLE && (!p.xf || s->ret > 0) ? msg_tuple(s, off, 0, p.xf)
-									 : 0;
+		return p.kind == SK_PK_MSG_TUPLE && s->ret >= 0 ? msg_tuple(s, off, 0, p.xf) : 0;
 	switch (p.kind) {
 	case SK_PK_MSG_DATA: {
 		__u64 max = snaplen;
@@ -971,12 +970,12 @@ static __always_inline long msg_param(struct sk_probe_scratch *s, struct sk_prob
 			max = res;
 		return msg_iov(s, m.iov, m.iovlen, off, max);
 	}
-	case SK_PK_MSG_TUPLE:
-		if (p.xf && res <= 0)
+	case SK_PK_MSG_TUPLE: /* as Falco's probe: only for a call that did not fail */
+		if (res < 0)
 			return 0;
 		return msg_tuple(s, off, m.namelen ? m.name : 0, p.xf);
 	case SK_PK_MSG_CTL: {
-		if (res <= 0 || !m.control)
+		if (res < 0 || !m.control)
 			return 0;
 		__u64 len = m.controllen;
 		if (len > SK_PROBE_STR_MAX)
@@ -1160,8 +1159,9 @@ __noinline int probe__fill(__u32 i)
 	case SK_PK_TUPLE:
 		if (!p.b)
 			n = probe__tuple(p.a == ARG_RET ? ret : (long)a, off, p.a == ARG_RET);
-		else if (!p.xf || ret >= 0) /* sendto, recvfrom: as a message's tuple */
-			n = msg_tuple(s, off, arg_at(s->args, p.b - 1), p.xf);
+		else if ((p.xf & SK_TUPLE_CONNECT) ? ret == 0 || ret == -115 /* EINPROGRESS */
+						 : ret >= 0)
+			n = msg_tuple(s, off, arg_at(s->args, p.b - 1), p.xf & SK_TUPLE_INBOUND);
 		break;
 	case SK_PK_FD_DEV: {
 		struct file *f = fd_file(ret);

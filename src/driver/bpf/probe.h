@@ -30,9 +30,9 @@ enum sk_probe_kind {
 	SK_PK_SAVED,       /* what the entry probe saved (string or sockaddr) */
 	SK_PK_UBUF,        /* user bytes at arg[a], length arg[b] (b = 255: ret), snaplen-capped */
 	SK_PK_SOCKADDR,    /* user sockaddr at arg[a], length arg[b] */
-	SK_PK_TUPLE,       /* socket tuple of fd arg[a] (a = 255: fd = ret); b > 0: the remote
-	                    * end from the user sockaddr at arg[b - 1] when the socket has
-	                    * none, xf 1: inbound and result >= 0 only (fd arg[0] then) */
+	SK_PK_TUPLE,       /* socket tuple of fd arg[a] (a = 255: fd = ret); b > 0: fd arg[0],
+	                    * the remote end from the user sockaddr at arg[b - 1] when the
+	                    * socket has none, only when the result is >= 0; xf: SK_TUPLE_* */
 	SK_PK_FD_DEV,      /* device of the file at fd ret */
 	SK_PK_FD_INO,      /* inode of the file at fd ret */
 	SK_PK_OPEN_FLAGS,  /* arg[a] as PPM file flags, + O_F_CREATED from the file at fd ret */
@@ -53,8 +53,8 @@ enum sk_probe_kind {
 	                    * 1 received (result > 0 only, bounded by it) */
 	SK_PK_MSG_SIZE,    /* sum of the iov_len of the msghdr */
 	SK_PK_MSG_TUPLE,   /* socket tuple of arg[0]; remote end from msg_name when the socket has
-	                    * none (unconnected); xf 1: inbound, result > 0 only */
-	SK_PK_MSG_CTL,     /* msg_control bytes (result > 0 only) */
+	                    * none (unconnected); result >= 0 only; xf 1: inbound */
+	SK_PK_MSG_CTL,     /* msg_control bytes (result >= 0 only) */
 	SK_PK_MMSG_LEN,    /* mmsghdr entry: xf 0 res (msg_len, or the error), 1 size (msg_len or 0) */
 	SK_PK_SOCKOPT,     /* getsockopt level (xf 0) / optname (xf 1) as PPM values */
 	SK_PK_SOCKOPT_VAL, /* getsockopt optval as a DYN value (type from level/optname) */
@@ -102,6 +102,10 @@ enum sk_probe_drop_cat {
 	SK_DROP_OTHER = 0, SK_DROP_CLONE_FORK, SK_DROP_EXECVE, SK_DROP_CONNECT, SK_DROP_OPEN,
 	SK_DROP_DIR_FILE, SK_DROP_CLOSE, SK_DROP_PROC, SK_DROP_CAT_MAX
 };
+
+/* sk_probe_param.xf of an SK_PK_TUPLE with a user sockaddr (b > 0). */
+#define SK_TUPLE_INBOUND 1   /* the remote end first (recvfrom) */
+#define SK_TUPLE_CONNECT 2   /* only when the result is 0 or -EINPROGRESS (connect) */
 
 struct sk_probe_param {
 	unsigned char kind, a, b, xf, size, pad[3];
