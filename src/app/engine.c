@@ -130,6 +130,12 @@ static void engine_event(struct engine *e, const struct sk_event *ev)
 	sk_state_post(e->st, ev);
 }
 
+static bool live_stop_requested(void *ctx)
+{
+	(void)ctx;
+	return engine_stop != 0;
+}
+
 static int live_event(void *ctx, const struct sk_event *ev)
 {
 	struct engine *e = ctx;
@@ -345,6 +351,15 @@ static int read_thread(void *root, struct sk_state *st, int64_t tid)
 	return sk_proc_read_thread(&o, tid, sk_state_thread(st, pid) == NULL, &ops);
 }
 
+/* state's read_fds: fds a process received in SCM_RIGHTS messages */
+static int read_fds(void *root, struct sk_state *st, int64_t pid, const int *fds, size_t n)
+{
+	struct sk_scap_meta_ops ops;
+	sk_state_live_ops(st, &ops);
+	struct sk_proc_scan_opts o = {.threads = true, .fds = true, .root = root};
+	return sk_proc_read_fds(&o, pid, fds, n, &ops);
+}
+
 /* Seconds of configuration as ns; 0 is taken as 1 s (a scan per event
  * would stall the engine). */
 static uint64_t seconds_ns(int64_t s)
@@ -379,6 +394,8 @@ static int engine_init(struct engine *e, const struct sk_app_cfg *c, const struc
 		/* a thread whose clone was lost is read back from /proc */
 		sc.read_thread = read_thread;
 		sc.read_thread_ctx = sc.thread_alive_ctx;
+		sc.read_fds = read_fds;
+		sc.read_fds_ctx = sc.thread_alive_ctx;
 	}
 	e->st = sk_state_new(&sc);
 	if (sk_app_ctr_setup(&e->ctr, c) < 0)
@@ -602,6 +619,7 @@ int sk_app_engine(struct sk_app_cfg *c, struct sk_rules *r)
 		lo.capture_ms = live_capture_ms;
 		lo.dump_state = live_dump_state;
 		lo.between = engine_between;
+		lo.stop = live_stop_requested;
 		lo.next_async = live_async;
 		if (sk_app_ctr_start(&e.ctr, e.st) == 0) {
 			lo.driver = drv;

@@ -1,7 +1,8 @@
 /* live.c — the live (engine.kind=modern_ebpf) source: loads the probe, sends
  * it the syscalls the enabled rules plus state tracking need, seeds from a
- * /proc scan, runs until SIGINT/SIGTERM or -M, optionally records a .scap
- * (-w) with the scanned state first, and reports Falco-style drop counters
+ * /proc scan, runs until the program asks it to stop (SIGINT/SIGTERM) or -M,
+ * optionally records a .scap (-w) with the scanned state first, and reports
+ * Falco-style drop counters
  * (the syscall_event_drops manager is in drops.c).
  * Rules evaluation of live events is wired by the engine loop (hook:
  * sk_app_live_run's per-event callback). */
@@ -9,7 +10,6 @@
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +24,6 @@
 #include "kfilter/kfilter.h"
 #include "rules/rules.h"
 
-static volatile sig_atomic_t live_stop;
 
 void sk_app_live_opts_from_config(struct sk_app_live_opts *o, const struct sk_app_cfg *c)
 {
@@ -66,12 +65,6 @@ void sk_app_live_opts_from_config(struct sk_app_live_opts *o, const struct sk_ap
 		o->base_store.all = k->base_syscalls_all;
 		o->base = &o->base_store;
 	}
-}
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	live_stop = 1;
 }
 
 /* Metadata collected from the /proc scan for the capture header; strings are
@@ -646,12 +639,6 @@ int sk_app_live_run(const struct sk_app_live_opts *o, const struct sk_rules *r,
 	if (nr < 0 && o->cfg)
 		sk_app_log(o->cfg, SK_LOG_WARNING, "Cannot notify the service manager: %s\n",
 			   strerror(-nr));
-	live_stop = 0;
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 	/* The reader polls (the probe never wakes it): as SCHED_BATCH its timer
 	 * wake-ups do not preempt the task running on that CPU (often the very
 	 * workload producing the events), it runs at the next scheduling point
@@ -672,7 +659,7 @@ int sk_app_live_run(const struct sk_app_live_opts *o, const struct sk_rules *r,
 	uint64_t injected = 0, last_num = 0;
 	bool idle = true;
 	double kf_last = 0;
-	while (!live_stop) {
+	while (!(o->stop && o->stop(ctx))) {
 		if (o->duration_s > 0 && now_s() - t0 >= (double)o->duration_s)
 			break;
 		const struct sk_rules *nr = o->between ? o->between(ctx, d, idle) : NULL;

@@ -85,6 +85,12 @@ struct sk_app_live_opts {
 	 * syscall set is then recomputed and reselected, without detaching), or
 	 * NULL. May be NULL. Gets the ctx given to sk_app_live_run. */
 	const struct sk_rules *(*between)(void *ctx, struct sk_driver *d, bool idle);
+	/* True when the program asks the capture to end (SIGINT/SIGTERM: the
+	 * program owns the signal handlers, so that a signal that came while
+	 * the probe was loading or /proc was scanned is not lost). Checked at
+	 * every turn of the loop, events or not. NULL: the capture ends only
+	 * by -M, an error or on_event. Gets the ctx. */
+	bool (*stop)(void *ctx);
 	/* A probe already loaded (sk_app_live_open), which sk_app_live_run
 	 * takes over and frees; NULL = sk_app_live_run loads it. */
 	struct sk_driver *driver;

@@ -225,6 +225,15 @@ int64_t sk_proc_tgid(const char *root, int64_t tid);
 int sk_proc_read_thread(const struct sk_proc_scan_opts *opts, int64_t tid, bool with_process,
 			const struct sk_scap_meta_ops *ops);
 
+/* Reads fds `fds[0..n)` of process `pid` from /proc (those closed already
+ * are skipped; sockets resolved through the process's network namespace
+ * tables, read once when a socket is among them) and hands them to `ops`
+ * (fd, with the process id), as libsinsp does for the fds a process
+ * received in SCM_RIGHTS messages. Returns 0, 1 when the process is gone,
+ * else a callback's return or -errno. */
+int sk_proc_read_fds(const struct sk_proc_scan_opts *opts, int64_t pid, const int *fds, size_t n,
+		     const struct sk_scap_meta_ops *ops);
+
 /* Walks /proc (and /etc/passwd, /etc/group, the interfaces) and hands what it
  * finds to `ops` in this order: machine, ifaces, users, groups, threads, then
  * each process's fds (the fd callback's tid is the process id). Processes

@@ -583,6 +583,76 @@ static size_t build_cgroups(const char *in, char *out, size_t cap)
 	return o;
 }
 
+/* Reports fd `name` (its number, as text) of process pid, whose link
+ * target is in b->tmp; dfd is the process's fd directory. Sockets are
+ * resolved through sc->socks (load_netns first). Returns a callback's
+ * return, or 0. */
+static int emit_fd(struct scan *sc, uint64_t pid, int dfd, const char *name, struct tbufs *b)
+{
+	int64_t fdnum;
+	if (sk_parse_i64(name, &fdnum))
+		return 0;
+	struct stat st;
+	if (fstatat(dfd, name, &st, 0) != 0)
+		memset(&st, 0, sizeof(st));
+	struct sk_scap_fd f = {0};
+	f.fd = fdnum;
+	f.ino = st.st_ino;
+	f.name = bytes_of(b->tmp);
+	unsigned long long sino;
+	if (sc->no_sockets && !strncmp(b->tmp, "socket:", 7))
+		return 0;
+	if (sscanf(b->tmp, "socket:[%llu]", &sino) == 1) {
+		struct sock_info *si = sk_u64map_get(&sc->socks, sino);
+		if (!si) {
+			f.type = SK_FD_UNSUPPORTED; /* a family we do not parse */
+		} else {
+			f.type = si->type;
+			memcpy(f.sip, si->sip, 16);
+			memcpy(f.dip, si->dip, 16);
+			f.sport = si->sport;
+			f.dport = si->dport;
+			f.l4proto = si->l4proto;
+			f.unix_src = si->usrc;
+			f.name = bytes_of(si->name ? si->name : "");
+		}
+	} else if (!strncmp(b->tmp, "pipe:", 5)) {
+		f.type = SK_FD_FIFO;
+		f.name = bytes_of("");
+	} else if (!strncmp(b->tmp, "anon_inode:", 11)) {
+		const char *k = b->tmp + 11;
+		f.type = strstr(k, "eventfd") ? SK_FD_EVENT
+			: strstr(k, "signalfd") ? SK_FD_SIGNALFD
+			: strstr(k, "eventpoll") ? SK_FD_EVENTPOLL
+			: strstr(k, "inotify") ? SK_FD_INOTIFY
+			: strstr(k, "timerfd") ? SK_FD_TIMERFD
+			: strstr(k, "bpf") ? SK_FD_BPF
+			: strstr(k, "userfaultfd") ? SK_FD_USERFAULTFD
+			: strstr(k, "io_uring") ? SK_FD_IOURING
+			: strstr(k, "pidfd") ? SK_FD_PIDFD : SK_FD_UNSUPPORTED;
+		f.name = bytes_of("");
+	} else if (!strncmp(b->tmp, "/memfd:", 7)) {
+		f.type = SK_FD_MEMFD;
+	} else if (b->tmp[0] == '/') {
+		f.type = S_ISDIR(st.st_mode) ? SK_FD_DIRECTORY : SK_FD_FILE_V2;
+		if (f.type == SK_FD_FILE_V2) {
+			char ip[640], info[256];
+			snprintf(ip, sizeof(ip), "%s/%llu/fdinfo/%s", sc->proc,
+				 (unsigned long long)pid, name);
+			if (read_small(ip, info, sizeof(info)) > 0) {
+				const char *fl = status_val(info, "flags");
+				if (fl)
+					f.open_flags = ppm_open_flags(strtoul(fl, NULL, 8));
+			}
+			f.dev = (uint32_t)(((st.st_dev >> 8) & 0xfff) << 8 | (st.st_dev & 0xff));
+		}
+	} else {
+		f.type = SK_FD_UNSUPPORTED;
+	}
+	sc->st->fds++;
+	return sc->ops->fd ? sc->ops->fd(sc->ops->ctx, pid, &f) : 0;
+}
+
 static int emit_fds(struct scan *sc, uint64_t pid, struct tbufs *b)
 {
 	char dpath[320];
@@ -598,8 +668,7 @@ static int emit_fds(struct scan *sc, uint64_t pid, struct tbufs *b)
 	int rc = 0;
 	struct dirent *de;
 	while (!rc && (de = readdir(d))) {
-		int64_t fdnum;
-		if (de->d_name[0] == '.' || sk_parse_i64(de->d_name, &fdnum))
+		if (de->d_name[0] == '.')
 			continue;
 		if (++n > maxfds) {
 			sc->st->fds_skipped++;
@@ -609,66 +678,7 @@ static int emit_fds(struct scan *sc, uint64_t pid, struct tbufs *b)
 		if (ll < 0)
 			continue;
 		b->tmp[ll] = 0;
-		struct stat st;
-		if (fstatat(dfd, de->d_name, &st, 0) != 0)
-			memset(&st, 0, sizeof(st));
-		struct sk_scap_fd f = {0};
-		f.fd = fdnum;
-		f.ino = st.st_ino;
-		f.name = bytes_of(b->tmp);
-		unsigned long long sino;
-		if (sc->no_sockets && !strncmp(b->tmp, "socket:", 7))
-			continue;
-		if (sscanf(b->tmp, "socket:[%llu]", &sino) == 1) {
-			struct sock_info *si = sk_u64map_get(&sc->socks, sino);
-			if (!si) {
-				f.type = SK_FD_UNSUPPORTED; /* a family we do not parse */
-			} else {
-				f.type = si->type;
-				memcpy(f.sip, si->sip, 16);
-				memcpy(f.dip, si->dip, 16);
-				f.sport = si->sport;
-				f.dport = si->dport;
-				f.l4proto = si->l4proto;
-				f.unix_src = si->usrc;
-				f.name = bytes_of(si->name ? si->name : "");
-			}
-		} else if (!strncmp(b->tmp, "pipe:", 5)) {
-			f.type = SK_FD_FIFO;
-			f.name = bytes_of("");
-		} else if (!strncmp(b->tmp, "anon_inode:", 11)) {
-			const char *k = b->tmp + 11;
-			f.type = strstr(k, "eventfd") ? SK_FD_EVENT
-				: strstr(k, "signalfd") ? SK_FD_SIGNALFD
-				: strstr(k, "eventpoll") ? SK_FD_EVENTPOLL
-				: strstr(k, "inotify") ? SK_FD_INOTIFY
-				: strstr(k, "timerfd") ? SK_FD_TIMERFD
-				: strstr(k, "bpf") ? SK_FD_BPF
-				: strstr(k, "userfaultfd") ? SK_FD_USERFAULTFD
-				: strstr(k, "io_uring") ? SK_FD_IOURING
-				: strstr(k, "pidfd") ? SK_FD_PIDFD : SK_FD_UNSUPPORTED;
-			f.name = bytes_of("");
-		} else if (!strncmp(b->tmp, "/memfd:", 7)) {
-			f.type = SK_FD_MEMFD;
-		} else if (b->tmp[0] == '/') {
-			f.type = S_ISDIR(st.st_mode) ? SK_FD_DIRECTORY : SK_FD_FILE_V2;
-			if (f.type == SK_FD_FILE_V2) {
-				char ip[640], info[256];
-				snprintf(ip, sizeof(ip), "%s/%llu/fdinfo/%s", sc->proc,
-					 (unsigned long long)pid, de->d_name);
-				if (read_small(ip, info, sizeof(info)) > 0) {
-					const char *fl = status_val(info, "flags");
-					if (fl)
-						f.open_flags = ppm_open_flags(strtoul(fl, NULL, 8));
-				}
-				f.dev = (uint32_t)(((st.st_dev >> 8) & 0xfff) << 8 | (st.st_dev & 0xff));
-			}
-		} else {
-			f.type = SK_FD_UNSUPPORTED;
-		}
-		if (sc->ops->fd)
-			rc = sc->ops->fd(sc->ops->ctx, pid, &f);
-		sc->st->fds++;
+		rc = emit_fd(sc, pid, dfd, de->d_name, b);
 	}
 	closedir(d);
 	return rc;
@@ -917,6 +927,40 @@ int sk_proc_read_thread(const struct sk_proc_scan_opts *opts, int64_t tid, bool 
 			rc = emit_fds(&sc, (uint64_t)pid, b);
 	}
 	free(b);
+	scan_done(&sc);
+	return rc;
+}
+
+int sk_proc_read_fds(const struct sk_proc_scan_opts *opts, int64_t pid, const int *fds, size_t n,
+		     const struct sk_scap_meta_ops *ops)
+{
+	struct sk_proc_scan_stats stats;
+	struct scan sc;
+	if (pid <= 0 || scan_init(&sc, opts, ops, &stats) < 0)
+		return -EINVAL;
+	char dpath[320];
+	snprintf(dpath, sizeof(dpath), "%s/%lld/fd", sc.proc, (long long)pid);
+	int dfd = open(dpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct tbufs *b = dfd >= 0 ? malloc(sizeof(*b)) : NULL;
+	int rc = dfd < 0 ? 1 : !b ? -ENOMEM : 0;
+	bool net_loaded = false;
+	for (size_t i = 0; !rc && i < n; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "%d", fds[i]);
+		ssize_t ll = fds[i] >= 0 ? readlinkat(dfd, name, b->tmp, sizeof(b->tmp) - 1) : -1;
+		if (ll < 0)
+			continue; /* closed already */
+		b->tmp[ll] = 0;
+		if (!net_loaded && !strncmp(b->tmp, "socket:", 7)) {
+			/* the namespace's tables, once, and only when a socket came */
+			load_netns(&sc, (uint64_t)pid);
+			net_loaded = true;
+		}
+		rc = emit_fd(&sc, (uint64_t)pid, dfd, name, b);
+	}
+	free(b);
+	if (dfd >= 0)
+		close(dfd);
 	scan_done(&sc);
 	return rc;
 }

@@ -1486,7 +1486,9 @@ static void parse_user_record(struct sk_state *st, const struct sk_event *ev)
 
 /* A thread the table lacks, read from /proc (live), within the rate bound:
  * after a long drop thousands of threads may be unknown at once. */
-static void read_unknown_thread(struct sk_state *st, int64_t tid, uint64_t ts)
+/* Within the bound of /proc reads per second of event time (shared by
+ * unknown threads and passed fds): false (counted) when over it. */
+static bool lookup_allowed(struct sk_state *st, uint64_t ts)
 {
 	if (ts >= st->lookups_window_ts + 1000000000ULL || ts < st->lookups_window_ts) {
 		st->lookups_window_ts = ts;
@@ -1494,12 +1496,59 @@ static void read_unknown_thread(struct sk_state *st, int64_t tid, uint64_t ts)
 	}
 	if (st->lookups_in_window >= SK_STATE_LOOKUPS_PER_S) {
 		st->stats.proc_lookups_skipped++;
-		return;
+		return false;
 	}
 	st->lookups_in_window++;
 	st->stats.proc_lookups++;
-	if (st->cfg.read_thread(st->cfg.read_thread_ctx, st, tid) != 0)
+	return true;
+}
+
+static void read_unknown_thread(struct sk_state *st, int64_t tid, uint64_t ts)
+{
+	if (lookup_allowed(st, ts) && st->cfg.read_thread(st->cfg.read_thread_ctx, st, tid) != 0)
 		st->stats.proc_lookups_failed++;
+}
+
+#define SCM_MAX_FD 253 /* the kernel's bound on fds in one SCM_RIGHTS message */
+
+/* The fds a recvmsg (recvmmsg: one of its messages) on a unix socket
+ * received in SCM_RIGHTS control messages, read from /proc (live), as
+ * libsinsp does: otherwise a descriptor handed over by another process
+ * (a listening socket from systemd, a container's stdio from its runtime)
+ * stays unknown to every later event. The control bytes are x86_64 cmsghdrs
+ * (u64 len, int level, int type, data), each 8-byte aligned. */
+static void read_passed_fds(struct sk_state *st, const struct sk_event *ev, unsigned ctl)
+{
+	struct sk_thread *t = st->cur_thread;
+	if (!st->cfg.read_fds || !t || !st->cur_fd || st->cur_fd->type != SK_FD_UNIX_SOCK)
+		return;
+	uint32_t len;
+	const uint8_t *c = sk_event_param(ev, ctl, &len);
+	int fds[SCM_MAX_FD];
+	size_t n = 0;
+	for (size_t off = 0; c && len >= 16 && off <= len - 16;) {
+		uint64_t clen;
+		int32_t level, type;
+		memcpy(&clen, c + off, 8);
+		memcpy(&level, c + off + 8, 4);
+		memcpy(&type, c + off + 12, 4);
+		if (clen < 16 || clen > len - off)
+			break; /* malformed: what came before it stands */
+		if (level == 1 /* SOL_SOCKET */ && type == 1 /* SCM_RIGHTS */) {
+			size_t data = (size_t)clen - 16;
+			if (data % sizeof(int) || data / sizeof(int) > SCM_MAX_FD - n)
+				break;
+			memcpy(fds + n, c + off + 16, data);
+			n += data / sizeof(int);
+		}
+		off += (size_t)((clen + 7) & ~7ULL);
+	}
+	if (!n || !lookup_allowed(st, ev->ts))
+		return;
+	int64_t last = t->lastevent_fd; /* the seeding callback resets it */
+	if (st->cfg.read_fds(st->cfg.read_fds_ctx, st, t->pid, fds, n) != 0)
+		st->stats.proc_lookups_failed++;
+	t->lastevent_fd = last;
 }
 
 bool sk_state_initial_record(uint16_t type)
@@ -1614,8 +1663,11 @@ bool sk_state_update(struct sk_state *st, const struct sk_event *ev)
 		break;
 	case SKE_SYSCALL_READ_X: case SKE_SYSCALL_READV_X: case SKE_SYSCALL_PREAD_X:
 	case SKE_SYSCALL_PREADV_X: case SKE_SOCKET_RECV_X: case SKE_SOCKET_RECVFROM_X:
+		parse_rw_exit(st, ev, true);
+		break;
 	case SKE_SOCKET_RECVMSG_X: case SKE_SOCKET_RECVMMSG_X:
 		parse_rw_exit(st, ev, true);
+		read_passed_fds(st, ev, ev->type == SKE_SOCKET_RECVMSG_X ? 4 : 5);
 		break;
 	case SKE_SYSCALL_WRITE_X: case SKE_SYSCALL_WRITEV_X: case SKE_SYSCALL_PWRITE_X:
 	case SKE_SYSCALL_PWRITEV_X: case SKE_SOCKET_SEND_X: case SKE_SOCKET_SENDTO_X:

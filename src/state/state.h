@@ -244,6 +244,13 @@ struct sk_state_config {
 	 * such threads are made from the event alone (fields "<NA>"). */
 	int (*read_thread)(void *ctx, struct sk_state *st, int64_t tid);
 	void *read_thread_ctx;
+	/* Live only: reads fds `fds[0..n)` of process pid from /proc into st
+	 * (sk_state_live_ops): the fds a recvmsg on a unix socket received in
+	 * SCM_RIGHTS control messages, as libsinsp does. Shares read_thread's
+	 * rate bound (one read per call). Returns 0, or non-zero when pid is
+	 * gone. NULL: passed fds stay unknown until an event creates them. */
+	int (*read_fds)(void *ctx, struct sk_state *st, int64_t pid, const int *fds, size_t n);
+	void *read_fds_ctx;
 	size_t max_users;            /* default 65536 (users + groups each) */
 	size_t max_containers;       /* default 16384 */
 };

@@ -15,6 +15,9 @@ layer) come from the probe.
   127.0.0.2 and not on 127.0.0.3, the K8S API rule's shape
   (`fd.sip.name = "kubernetes.default.svc.cluster.local"`) fires on its
   address, and /metrics counts the resolutions.
+- fds received over a unix socket (SCM_RIGHTS) are read from /proc, as
+  libsinsp does: a dup of one names its file, and a received TCP socket
+  its connection.
 - exe flags: an exec from a memfd is flagged; in a podman container an
   executable copied into the writable layer has proc.is_exe_upper_layer =
   true, one from the image false (skips without podman).
@@ -67,6 +70,18 @@ RULES = f"""
   condition: evt.type = connect and evt.dir = < and fd.sip.name in (no-such-host.invalid)
   output: never (pid=%proc.pid)
   priority: NOTICE
+
+- rule: E2E Passed Fd Dup
+  desc: a dup of an fd whose name holds the test's marker (an fd received over SCM_RIGHTS)
+  condition: evt.type in (dup, dup2, dup3) and evt.dir = < and fd.name contains scm-passed-marker
+  output: passed fd dup (pid=%proc.pid fd=%fd.num name=%fd.name type=%fd.type)
+  priority: WARNING
+
+- rule: E2E Passed Socket Dup
+  desc: a dup onto fd 101 of an IPv4 socket (the test's received socket)
+  condition: evt.type in (dup2, dup3) and evt.dir = < and evt.rawres = 101 and fd.type = ipv4
+  output: passed socket dup (pid=%proc.pid name=%fd.name type=%fd.type)
+  priority: WARNING
 
 - rule: E2E Exe Flags
   desc: every exec with its origin flags
@@ -324,3 +339,48 @@ def test_exe_upper_layer_in_container(session):
         assert truth(low["proc.is_exe_lower_layer"]), low
     finally:
         remove_now(cid)
+
+
+# The child receives fds it never opened over a socketpair (SCM_RIGHTS), then
+# dups them: the file's name and the socket's tuple come from /proc (read when
+# saker gets to the recvmsg, as libsinsp does: the child must still be there).
+PASS_FDS = r"""
+import array, os, socket, sys, time
+path = sys.argv[1]
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
+pid = os.fork()
+if pid == 0:
+    a.close()
+    msg, anc, flags, addr = b.recvmsg(16, socket.CMSG_LEN(8))
+    fds = array.array("i"); fds.frombytes(anc[0][2])
+    os.dup2(fds[0], 100)
+    os.dup2(fds[1], 101)
+    time.sleep(2)  # saker reads /proc/PID/fd when it gets to the recvmsg
+    os._exit(0)
+b.close()
+f = os.open(path, os.O_RDONLY)
+c = socket.create_connection(srv.getsockname())
+a.sendmsg([b"x"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [f, c.fileno()]))])
+os.waitpid(pid, 0)
+print(pid)
+"""
+
+
+def test_fds_passed_over_unix_socket(session, tmp_path):
+    path = tmp_path / "scm-passed-marker"
+    path.write_text("x")
+    t = time.monotonic()
+    p = subprocess.run([sys.executable, "-c", PASS_FDS, str(path)], capture_output=True,
+                       text=True, timeout=20)
+    assert p.returncode == 0, p.stderr
+    child = int(p.stdout.strip())
+    a, _ = session.wait(by_pid("E2E Passed Fd Dup", child), t, 3)
+    assert a, "no alert: the received fd stayed unknown\n" + session.stderr()[-1500:]
+    f = a["output_fields"]
+    assert f["fd.name"] == str(path), f
+    assert f["fd.type"] == "file", f
+    a, _ = session.wait(by_pid("E2E Passed Socket Dup", child), t, 3)
+    assert a, "no alert: the received socket stayed unknown\n" + session.stderr()[-1500:]
+    f = a["output_fields"]
+    assert f["fd.type"] == "ipv4" and f["fd.name"].startswith("127.0.0.1:"), f

@@ -258,6 +258,86 @@ static void test_read_unknown_thread(void **state)
 	teardown(&c);
 }
 
+static int passed[16];
+static size_t npassed;
+static int fake_read_fds(void *ctx, struct sk_state *st, int64_t pid, const int *fds, size_t n)
+{
+	(void)ctx;
+	assert_int_equal(pid, 100);
+	for (size_t i = 0; i < n && npassed < 16; i++)
+		passed[npassed++] = fds[i];
+	struct sk_scap_meta_ops ops;
+	sk_state_live_ops(st, &ops);
+	struct sk_scap_fd f;
+	memset(&f, 0, sizeof(f));
+	f.fd = fds[0];
+	f.type = SK_FD_FILE_V2;
+	f.name = (struct sk_bytes){"/srv/passed", 11};
+	return ops.fd(ops.ctx, (uint64_t)pid, &f);
+}
+
+/* A cmsghdr (x86_64: u64 len, int level, int type) with `n` int fds, at
+ * b + off; returns the aligned end. */
+static size_t put_cmsg(uint8_t *b, size_t off, int32_t level, int32_t type, const int *fds,
+		       size_t n, uint64_t len_override)
+{
+	uint64_t len = len_override ? len_override : 16 + 4 * n;
+	memcpy(b + off, &len, 8);
+	memcpy(b + off + 8, &level, 4);
+	memcpy(b + off + 12, &type, 4);
+	memcpy(b + off + 16, fds, 4 * n);
+	return off + ((16 + 4 * n + 7) & ~(size_t)7);
+}
+
+/* The fds of SCM_RIGHTS messages a recvmsg on a unix socket received are
+ * read (live), as libsinsp does; other control messages, other sockets,
+ * failed calls and malformed control bytes read nothing more. */
+static void test_passed_fds(void **state)
+{
+	(void)state;
+	struct ctx c;
+	struct sk_state_config cfg = {.read_fds = fake_read_fds};
+	setup_cfg(&c, &cfg);
+	struct sk_thread *t = sk_state_thread(c.st, 100);
+	FEED(&c, 100, 43, U(8, 0), U(8, 6), U(8, 7), U(8, 0xabc), U(8, 0xdef), U(4, 1), U(4, 1),
+	     U(4, 0)); /* socketpair: fds 6, 7 */
+	uint8_t ctl[256] = {0};
+	int cred[3] = {1, 0, 0}, two[2] = {9, 10}, one[1] = {12};
+	size_t n = put_cmsg(ctl, 0, 1, 2 /* SCM_CREDENTIALS */, cred, 3, 0);
+	n = put_cmsg(ctl, n, 1, 1 /* SCM_RIGHTS */, two, 2, 0);
+	n = put_cmsg(ctl, n, 1, 1, one, 1, 0);
+	npassed = 0;
+	/* recvmsg_x: res size data tuple msgcontrol fd */
+	FEED(&c, 100, 53, U(8, 1), U(4, 1), BB("x", 1), E, BB(ctl, (uint32_t)n), U(8, 7));
+	assert_int_equal(npassed, 3);
+	assert_int_equal(passed[0], 9);
+	assert_int_equal(passed[1], 10);
+	assert_int_equal(passed[2], 12);
+	assert_string_equal(sk_state_fd(c.st, t, 9)->name.s, "/srv/passed");
+	/* a failed call, a socket that is not unix, no control bytes: nothing */
+	npassed = 0;
+	FEED(&c, 100, 53, U(8, -11), U(4, 0), E, E, E, U(8, 7));
+	FEED(&c, 100, 53, U(8, 1), U(4, 1), BB("x", 1), E, BB(ctl, (uint32_t)n), U(8, 9));
+	FEED(&c, 100, 53, U(8, 1), U(4, 1), BB("x", 1), E, E, U(8, 7));
+	assert_int_equal(npassed, 0);
+	/* malformed: a length past the end, below a header, fds not whole */
+	static const uint64_t bad[] = {4096, 8, 16 + 3};
+	for (size_t i = 0; i < 3; i++) {
+		memset(ctl, 0, sizeof(ctl));
+		n = put_cmsg(ctl, 0, 1, 1, two, 2, bad[i]);
+		FEED(&c, 100, 53, U(8, 1), U(4, 1), BB("x", 1), E, BB(ctl, (uint32_t)n), U(8, 7));
+	}
+	assert_int_equal(npassed, 0);
+	/* a truncated buffer: the whole messages before the cut still count */
+	memset(ctl, 0, sizeof(ctl));
+	n = put_cmsg(ctl, 0, 1, 1, one, 1, 0);
+	size_t cut = put_cmsg(ctl, n, 1, 1, two, 2, 0) - 6;
+	FEED(&c, 100, 53, U(8, 1), U(4, 1), BB("x", 1), E, BB(ctl, (uint32_t)cut), U(8, 7));
+	assert_int_equal(npassed, 1);
+	assert_int_equal(passed[0], 12);
+	teardown(&c);
+}
+
 /* useradded/userdeleted and the group records, as libsinsp replays them:
  * the host's entries are taken; a container's only update what it has. */
 static void test_user_records(void **state)
@@ -518,6 +598,7 @@ int main(void)
 		cmocka_unit_test(test_container_users),
 		cmocka_unit_test(test_user_records),
 		cmocka_unit_test(test_read_unknown_thread),
+		cmocka_unit_test(test_passed_fds),
 		cmocka_unit_test(test_exepath_from_filename),
 		cmocka_unit_test(test_fds),
 		cmocka_unit_test(test_sockets),
