@@ -6,7 +6,8 @@
  * derived, what is refused (a rule that could read a dropped file's fd).
  * Then the sends and receives on connected TCP sockets: derived when no rule
  * can match them on TCP, dropped by the probe on a real loopback TCP
- * connection and kept on UDP and on a TCP socket not connected. */
+ * connection (IPv4, and IPv6 to an IPv4-mapped peer) and kept on UDP, on a
+ * TCP socket not connected and on one of real IPv6 addresses. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -608,8 +609,27 @@ static void test_streams_probe(void **state)
 	/* sent: UDP, and a TCP socket that is not connected (fails) */
 	assert_int_equal(sendto(s.u, "udp", 3, 0, (struct sockaddr *)&s.sin, sizeof(s.sin)), 3);
 	assert_true(sendto(s.n, "x", 1, MSG_NOSIGNAL, NULL, 0) < 0);
+	/* a dual-stack IPv6 socket to an IPv4 peer (::ffff:127.0.0.1): dropped;
+	 * one of real IPv6 addresses (::1): sent, user space may lack its role */
+	int m = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in6 s6 = {.sin6_family = AF_INET6, .sin6_port = s.sin.sin_port};
+	s6.sin6_addr.s6_addr[10] = s6.sin6_addr.s6_addr[11] = 0xff;
+	memcpy(&s6.sin6_addr.s6_addr[12], &s.sin.sin_addr, 4);
+	assert_int_equal(connect(m, (struct sockaddr *)&s6, sizeof(s6)), 0);
+	int ma = accept4(s.l, NULL, NULL, SOCK_CLOEXEC);
+	assert_true(ma >= 0);
+	assert_int_equal(sendto(m, "v4m", 3, 0, NULL, 0), 3);
+	int l6 = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	socklen_t a6l = sizeof(a6);
+	assert_int_equal(bind(l6, (struct sockaddr *)&a6, sizeof(a6)), 0);
+	assert_int_equal(listen(l6, 1), 0);
+	assert_int_equal(getsockname(l6, (struct sockaddr *)&a6, &a6l), 0);
+	int c6 = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(connect(c6, (struct sockaddr *)&a6, sizeof(a6)), 0);
+	assert_int_equal(sendto(c6, "v6", 2, 0, NULL, 0), 2);
 	pid_t me = (pid_t)syscall(SYS_gettid);
-	int sent_tcp = 0, sent_udp = 0, sent_unconnected = 0;
+	int sent_tcp = 0, sent_udp = 0, sent_unconnected = 0, sent_v4m = 0, sent_v6 = 0;
 	struct sk_event ev;
 	int idle = 0;
 	for (time_t end = time(NULL) + 3; idle < 3 && time(NULL) < end;) {
@@ -626,10 +646,18 @@ static void test_streams_probe(void **state)
 		sent_tcp += fd == s.c || fd == s.a;
 		sent_udp += fd == s.u;
 		sent_unconnected += fd == s.n;
+		sent_v4m += fd == m;
+		sent_v6 += fd == c6;
 	}
 	assert_int_equal(sent_tcp, 0);
 	assert_int_equal(sent_udp, 1);
 	assert_int_equal(sent_unconnected, 1);
+	assert_int_equal(sent_v4m, 0);
+	assert_int_equal(sent_v6, 1);
+	close(m);
+	close(ma);
+	close(c6);
+	close(l6);
 	uint64_t passed[SK_EVENT_MAX], filtered[SK_EVENT_MAX];
 	assert_int_equal(sk_driver_kf_stats(d, passed, filtered), 0);
 	assert_true(filtered[SENDTO_X] >= 2);

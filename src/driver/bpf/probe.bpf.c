@@ -1440,16 +1440,32 @@ static __always_inline int kf_close(struct sk_probe_scratch *s, struct sk_kf_cou
 	return 1;
 }
 
-/* A TCP socket (IPv4 or IPv6) past its handshake: established, or closing
- * after it was. Such a socket got there through a connect or an accept
- * (both always sent) or was found by the start-up /proc scan, so user space
- * has its tuple, role and connected flag, and a send or receive on it
- * changes none of them. A socket still connecting (SYN_SENT: a TCP Fast
- * Open sendto is the connect) or closed (CLOSE) is not. */
+/* An IPv6 address of the form ::ffff:a.b.c.d (an IPv4 peer of a dual-stack
+ * socket, which user space turns into an IPv4 socket). */
+static __always_inline int kf_v4_mapped(const struct in6_addr *a)
+{
+	__u32 w[4];
+	if (bpf_probe_read_kernel(w, sizeof(w), a) < 0)
+		return 0;
+	return w[0] == 0 && w[1] == 0 && w[2] == bpf_htonl(0xffff);
+}
+
+/* A TCP socket (IPv4, or IPv6 between IPv4-mapped addresses) past its
+ * handshake: established, or closing after it was. Such a socket got there
+ * through a connect or an accept (both always sent) or was found by the
+ * start-up /proc scan, so user space has its tuple, role and connected flag,
+ * and a send or receive on it changes none of them. Not so a socket of real
+ * IPv6 addresses: one from the scan (or passed over a unix socket) has no
+ * role in user space until its first send or receive guesses it, as
+ * libsinsp does. Nor a socket still connecting (SYN_SENT: a TCP Fast Open
+ * sendto is the connect) or closed (CLOSE). */
 static __always_inline int kf_tcp_connected(struct sock *sk)
 {
 	__u16 fam = BPF_CORE_READ(sk, __sk_common.skc_family);
 	if (fam != AF_INET && fam != AF_INET6)
+		return 0;
+	if (fam == AF_INET6 && (!kf_v4_mapped(&sk->__sk_common.skc_v6_daddr) ||
+				!kf_v4_mapped(&sk->__sk_common.skc_v6_rcv_saddr)))
 		return 0;
 	if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_type) != SOCK_STREAM ||
 	    BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) != IPPROTO_TCP)
