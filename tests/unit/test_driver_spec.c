@@ -2,6 +2,7 @@
  * syscall selection follows Falco's base_syscalls semantics; the /proc scan
  * finds this process, its fds and a listening socket. No root needed. */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -261,6 +262,58 @@ static void test_proc_read_thread(void **state)
 	close(ls);
 }
 
+struct fds_seen {
+	uint64_t pid;
+	int64_t file_fd, sock_fd;
+	uint16_t port;
+	int n;
+	bool file, sock;
+};
+
+static int on_fd_read(void *ctx, uint64_t tid, const struct sk_scap_fd *f)
+{
+	struct fds_seen *s = ctx;
+	assert_int_equal(tid, s->pid);
+	s->n++;
+	if (f->fd == s->file_fd)
+		s->file = f->type == SK_FD_FILE_V2 && f->name.len == 9 &&
+			  !memcmp(f->name.p, "/dev/null", 9);
+	if (f->fd == s->sock_fd)
+		s->sock = f->type == SK_FD_IPV4_SERVSOCK && f->sport == s->port;
+	return 0;
+}
+
+/* The fds a process received over a unix socket (SCM_RIGHTS), read one by
+ * one: a file, a socket (resolved through the namespace's tables), and a
+ * closed number (skipped). */
+static void test_proc_read_fds(void **state)
+{
+	(void)state;
+	FILE *f = fopen("/dev/null", "re");
+	assert_non_null(f);
+	int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t sl = sizeof(sa);
+	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(ls, 1), 0);
+	assert_int_equal(getsockname(ls, (struct sockaddr *)&sa, &sl), 0);
+	int closed = 999; /* not open (a lower free number would be the read's own) */
+	assert_true(fcntl(closed, F_GETFD) < 0);
+	struct fds_seen s = {.pid = (uint64_t)getpid(), .file_fd = fileno(f), .sock_fd = ls,
+			     .port = ntohs(sa.sin_port)};
+	struct sk_scap_meta_ops ops = {.ctx = &s, .fd = on_fd_read};
+	struct sk_proc_scan_opts o = {.threads = true, .fds = true};
+	int fds[3] = {fileno(f), closed, ls};
+	assert_int_equal(sk_proc_read_fds(&o, getpid(), fds, 3, &ops), 0);
+	assert_int_equal(s.n, 2);
+	assert_true(s.file);
+	assert_true(s.sock);
+	/* a process that is gone */
+	assert_int_equal(sk_proc_read_fds(&o, 0x3ffffffe, fds, 3, &ops), 1);
+	fclose(f);
+	close(ls);
+}
+
 struct netns_seen {
 	uint64_t pid;
 	uint16_t port;
@@ -388,6 +441,7 @@ int main(void)
 		cmocka_unit_test(test_compute_set),
 		cmocka_unit_test(test_proc_scan),
 		cmocka_unit_test(test_proc_read_thread),
+		cmocka_unit_test(test_proc_read_fds),
 		cmocka_unit_test(test_proc_scan_root),
 		cmocka_unit_test(test_proc_scan_netns),
 	};
