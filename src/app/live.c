@@ -24,7 +24,6 @@
 #include "kfilter/kfilter.h"
 #include "rules/rules.h"
 
-
 void sk_app_live_opts_from_config(struct sk_app_live_opts *o, const struct sk_app_cfg *c)
 {
 	memset(o, 0, sizeof(*o));

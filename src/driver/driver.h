@@ -129,6 +129,9 @@ void sk_kf_set_seal(struct sk_kf_set *k);
  * (open, openat, openat2: predicates), close (of dropped opens' fds), and
  * sendto, recvfrom, sendmsg, recvmsg (on connected TCP sockets). */
 bool sk_kf_filterable(uint16_t code);
+/* True for the exit events a send/receive predicate (SK_KF_MODE_STREAM) can
+ * filter: sendto, recvfrom, sendmsg, recvmsg. */
+bool sk_kf_stream_code(uint16_t code);
 /* The probe's decision for a recorded event, in user space (same code as the
  * probe, kfilter_eval.h): true = the probe would send it. Feed every event
  * in order: a close is dropped when the open of its fd was (the set keeps

@@ -136,8 +136,7 @@ static bool open_params(uint16_t code, unsigned *path, unsigned *flags)
 	return false;
 }
 
-/* sendto_x, recvfrom_x, sendmsg_x, recvmsg_x (SK_KF_MODE_STREAM) */
-static bool stream_code(uint16_t code)
+bool sk_kf_stream_code(uint16_t code)
 {
 	return code == 31 || code == 35 || code == 49 || code == 53;
 }
@@ -145,7 +144,7 @@ static bool stream_code(uint16_t code)
 bool sk_kf_filterable(uint16_t code)
 {
 	unsigned p, f;
-	return code == 5 || open_params(code, &p, &f) || stream_code(code);
+	return code == 5 || open_params(code, &p, &f) || sk_kf_stream_code(code);
 }
 
 /* A send or receive: dropped when user space knows its fd as a connected

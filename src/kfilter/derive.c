@@ -15,9 +15,6 @@
 /* Event codes filtered: open_x, openat_x (current), openat2_x. */
 static const uint16_t filtered_codes[] = {3, 307, 327};
 #define CLOSE_X 5 /* close exit */
-/* Send and receive exits filtered on connected TCP sockets (SK_KF_MODE_STREAM):
- * sendto_x, recvfrom_x, sendmsg_x, recvmsg_x. */
-static const uint16_t stream_codes[] = {31, 35, 49, 53};
 
 #define PPM_O_RDONLY 1u
 #define PPM_O_WRONLY 2u
@@ -752,8 +749,9 @@ static int derive_streams(const struct sk_rules *r, struct sk_kf_set *k, size_t 
 {
 	int prc = 0;
 	const char *sep = summary && summary->len ? "; " : "";
-	for (size_t i = 0; i < SK_ARRAY_LEN(stream_codes); i++) {
-		uint16_t code = stream_codes[i];
+	for (uint16_t code = 0; code < SK_EVENT_MAX; code++) {
+		if (!sk_kf_stream_code(code))
+			continue;
 		struct sk_err perr;
 		sk_err_clear(&perr);
 		bool oom = false;

@@ -1484,8 +1484,6 @@ static void parse_user_record(struct sk_state *st, const struct sk_event *ev)
 		(void)sk_state_add_container_group(st, c, id, p_bytes(ev, 1));
 }
 
-/* A thread the table lacks, read from /proc (live), within the rate bound:
- * after a long drop thousands of threads may be unknown at once. */
 /* Within the bound of /proc reads per second of event time (shared by
  * unknown threads and passed fds): false (counted) when over it. */
 static bool lookup_allowed(struct sk_state *st, uint64_t ts)
@@ -1503,6 +1501,8 @@ static bool lookup_allowed(struct sk_state *st, uint64_t ts)
 	return true;
 }
 
+/* A thread the table lacks, read from /proc (live), within the rate bound:
+ * after a long drop thousands of threads may be unknown at once. */
 static void read_unknown_thread(struct sk_state *st, int64_t tid, uint64_t ts)
 {
 	if (lookup_allowed(st, ts) && st->cfg.read_thread(st->cfg.read_thread_ctx, st, tid) != 0)
